@@ -1,0 +1,29 @@
+// The one exception type the core throws for bad user input. The Postgres layer maps `kind`
+// to an SQLSTATE; nothing else in the core throws on purpose.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace vectorx {
+
+enum class ErrorKind {
+  kInvalidText,    // malformed text input
+  kOutOfRange,     // a number that does not fit the element type
+  kDataException,  // well-formed but invalid value (NaN, zero dims, bad index…)
+  kProgramLimit,   // beyond a hard limit (too many dims / non-zeros)
+};
+
+class InputError : public std::runtime_error {
+ public:
+  InputError(ErrorKind kind, std::string message, std::string detail = {})
+      : std::runtime_error(std::move(message)), kind_(kind), detail_(std::move(detail)) {}
+  ErrorKind kind() const noexcept { return kind_; }
+  const std::string& detail() const noexcept { return detail_; }
+
+ private:
+  ErrorKind kind_;
+  std::string detail_;
+};
+
+}  // namespace vectorx

@@ -1,0 +1,69 @@
+// Distance kernels, chosen once at load time by CPU features.
+//
+// Every kernel exists at four levels: kScalar (portable C++, the fallback and the reference
+// for dispatch), kSSE2, kAVX2 (AVX2 + FMA + F16C) and kAVX512 (AVX-512 F/BW/DQ). The SIMD
+// levels share one xsimd template, compiled once per instruction set in its own translation
+// unit; the library never needs -march=native.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "vectorx/float16.h"
+
+namespace vectorx {
+
+enum class SimdLevel { kScalar = 0, kSSE2 = 1, kAVX2 = 2, kAVX512 = 3 };
+
+const char* simd_level_name(SimdLevel level) noexcept;
+
+struct DotNorms {
+  float dot;     // a·b
+  float norm_a;  // a·a
+  float norm_b;  // b·b
+};
+
+struct BitCounts {
+  uint64_t intersection;  // popcount(a & b)
+  uint64_t union_;        // popcount(a | b)
+};
+
+struct KernelTable {
+  float (*l2sq_f32)(const float* a, const float* b, size_t n);
+  float (*dot_f32)(const float* a, const float* b, size_t n);
+  DotNorms (*dot_norms_f32)(const float* a, const float* b, size_t n);
+  float (*l1_f32)(const float* a, const float* b, size_t n);
+
+  float (*l2sq_f16)(const half_bits* a, const half_bits* b, size_t n);
+  float (*dot_f16)(const half_bits* a, const half_bits* b, size_t n);
+  DotNorms (*dot_norms_f16)(const half_bits* a, const half_bits* b, size_t n);
+  float (*l1_f16)(const half_bits* a, const half_bits* b, size_t n);
+
+  uint64_t (*hamming)(const uint8_t* a, const uint8_t* b, size_t nbytes);
+  BitCounts (*and_or_count)(const uint8_t* a, const uint8_t* b, size_t nbytes);
+};
+
+// The best level this CPU (and this build) supports.
+SimdLevel detected_simd_level() noexcept;
+
+// The table for one level; returns nullptr if this CPU cannot run it.
+const KernelTable* kernel_table(SimdLevel level) noexcept;
+
+// The active table, used by everything that computes distances. Starts at the detected level
+// (or kScalar when the environment variable VECTORX_FORCE_SCALAR is set to a non-empty value
+// other than "0").
+const KernelTable& kernels() noexcept;
+SimdLevel active_simd_level() noexcept;
+
+// Switches the active table; false (and no change) if the CPU cannot run `level`.
+bool set_active_simd_level(SimdLevel level) noexcept;
+
+namespace detail {
+// One per translation unit / instruction set (kernels_<level>.cpp).
+const KernelTable& scalar_kernels() noexcept;
+const KernelTable& sse2_kernels() noexcept;
+const KernelTable& avx2_kernels() noexcept;
+const KernelTable& avx512_kernels() noexcept;
+}  // namespace detail
+
+}  // namespace vectorx

@@ -1,0 +1,71 @@
+// Portable kernels: the fallback level and the baseline every SIMD level must match.
+// Four independent accumulators keep the add chains short without changing the algorithm.
+#include "vectorx/kernels.h"
+
+#include <cmath>
+
+#include "bit_count.hpp"
+
+namespace vectorx::detail {
+namespace {
+
+constexpr size_t kLanes = 4;
+
+template <typename Load, typename Term>
+float accumulate(size_t n, Load load, Term term) {
+  float acc[kLanes] = {0, 0, 0, 0};
+  size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (size_t l = 0; l < kLanes; ++l) acc[l] += term(load(0, i + l), load(1, i + l));
+  for (; i < n; ++i) acc[0] += term(load(0, i), load(1, i));
+  return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+}
+
+template <typename T, typename Load>
+DotNorms dot_norms(const T* a, const T* b, size_t n, Load load) {
+  DotNorms r{0, 0, 0};
+  for (size_t i = 0; i < n; ++i) {
+    const float x = load(a[i]), y = load(b[i]);
+    r.dot += x * y;
+    r.norm_a += x * x;
+    r.norm_b += y * y;
+  }
+  return r;
+}
+
+float as_float(float x) { return x; }
+float from_half(half_bits h) { return half_to_float(h); }
+
+template <typename T, float (*Conv)(T)>
+struct Ops {
+  static float l2sq(const T* a, const T* b, size_t n) {
+    return accumulate(
+        n, [&](int which, size_t i) { return Conv(which ? b[i] : a[i]); },
+        [](float x, float y) { return (x - y) * (x - y); });
+  }
+  static float dot(const T* a, const T* b, size_t n) {
+    return accumulate(
+        n, [&](int which, size_t i) { return Conv(which ? b[i] : a[i]); },
+        [](float x, float y) { return x * y; });
+  }
+  static float l1(const T* a, const T* b, size_t n) {
+    return accumulate(
+        n, [&](int which, size_t i) { return Conv(which ? b[i] : a[i]); },
+        [](float x, float y) { return std::fabs(x - y); });
+  }
+  static DotNorms norms(const T* a, const T* b, size_t n) { return dot_norms(a, b, n, Conv); }
+};
+
+using F32 = Ops<float, as_float>;
+using F16 = Ops<half_bits, from_half>;
+
+const KernelTable kTable = {
+    F32::l2sq, F32::dot, F32::norms, F32::l1, F16::l2sq, F16::dot, F16::norms, F16::l1,
+    hamming_words, and_or_count_words,
+};
+
+}  // namespace
+
+const KernelTable& scalar_kernels() noexcept { return kTable; }
+
+}  // namespace vectorx::detail

@@ -1,0 +1,136 @@
+// The SIMD kernels, written once over xsimd and instantiated per instruction set by
+// kernels_{sse2,avx2,avx512}.cpp, each compiled with that set's -m flags.
+//
+// Design: four independent FMA accumulators hide the add latency (the loop is bound by loads,
+// not by the dependency chain); float16 input is widened with F16C where the level has it.
+// Everything sits in an anonymous namespace so the differently compiled copies never merge
+// at link time (a merged inline function could run AVX-512 code on an older CPU).
+#pragma once
+
+#include <immintrin.h>
+
+#include <type_traits>
+#include <xsimd/xsimd.hpp>
+
+#include "bit_count.hpp"
+#include "vectorx/kernels.h"
+
+namespace vectorx::detail {
+namespace {
+
+template <class Arch>
+using fbatch = xsimd::batch<float, Arch>;
+
+template <class Arch>
+fbatch<Arch> load_lanes(const float* p) {
+  return fbatch<Arch>::load_unaligned(p);
+}
+
+template <class Arch>
+fbatch<Arch> load_lanes(const half_bits* p) {
+  if constexpr (std::is_base_of<xsimd::avx512f, Arch>::value) {
+    // Zero-masked form: same result, no GCC 12 false "uninitialized" warning.
+    return _mm512_maskz_cvtph_ps(0xffff, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  } else if constexpr (std::is_base_of<xsimd::avx2, Arch>::value) {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  } else {
+    alignas(64) float tmp[fbatch<Arch>::size];
+    for (size_t l = 0; l < fbatch<Arch>::size; ++l) tmp[l] = half_to_float(p[l]);
+    return fbatch<Arch>::load_aligned(tmp);
+  }
+}
+
+// Final lane sum (once per call; avoids GCC 12's false maybe-uninitialized warning in the
+// AVX-512 reduce intrinsic).
+template <class Arch>
+float lane_sum(const fbatch<Arch>& v) {
+  alignas(64) float lanes[fbatch<Arch>::size];
+  v.store_aligned(lanes);
+  float s = 0;
+  for (size_t l = 0; l < fbatch<Arch>::size; ++l) s += lanes[l];
+  return s;
+}
+
+inline float to_float(float x) { return x; }
+inline float to_float(half_bits x) { return half_to_float(x); }
+
+template <class Arch, class T>
+struct SimdOps {
+  using B = fbatch<Arch>;
+  static constexpr size_t W = B::size;
+
+  // Sums step(a_i, b_i) over i with four vector accumulators and a scalar tail.
+  template <class Step, class Tail>
+  static float reduce(const T* a, const T* b, size_t n, Step step, Tail tail) {
+    B s0(0.f), s1(0.f), s2(0.f), s3(0.f);
+    size_t i = 0;
+    for (; i + 4 * W <= n; i += 4 * W) {
+      s0 = step(load_lanes<Arch>(a + i), load_lanes<Arch>(b + i), s0);
+      s1 = step(load_lanes<Arch>(a + i + W), load_lanes<Arch>(b + i + W), s1);
+      s2 = step(load_lanes<Arch>(a + i + 2 * W), load_lanes<Arch>(b + i + 2 * W), s2);
+      s3 = step(load_lanes<Arch>(a + i + 3 * W), load_lanes<Arch>(b + i + 3 * W), s3);
+    }
+    for (; i + W <= n; i += W) s0 = step(load_lanes<Arch>(a + i), load_lanes<Arch>(b + i), s0);
+    float r = lane_sum<Arch>((s0 + s1) + (s2 + s3));
+    for (; i < n; ++i) r += tail(to_float(a[i]), to_float(b[i]));
+    return r;
+  }
+
+  static float l2sq(const T* a, const T* b, size_t n) {
+    return reduce(
+        a, b, n,
+        [](B x, B y, B s) {
+          const B d = x - y;
+          return xsimd::fma(d, d, s);
+        },
+        [](float x, float y) { return (x - y) * (x - y); });
+  }
+
+  static float dot(const T* a, const T* b, size_t n) {
+    return reduce(
+        a, b, n, [](B x, B y, B s) { return xsimd::fma(x, y, s); },
+        [](float x, float y) { return x * y; });
+  }
+
+  static float l1(const T* a, const T* b, size_t n) {
+    return reduce(
+        a, b, n, [](B x, B y, B s) { return s + xsimd::abs(x - y); },
+        [](float x, float y) { return __builtin_fabsf(x - y); });
+  }
+
+  // One pass for cosine: a·b, a·a and b·b with two accumulators each.
+  static DotNorms dot_norms(const T* a, const T* b, size_t n) {
+    B d0(0.f), d1(0.f), na0(0.f), na1(0.f), nb0(0.f), nb1(0.f);
+    size_t i = 0;
+    for (; i + 2 * W <= n; i += 2 * W) {
+      const B x0 = load_lanes<Arch>(a + i), y0 = load_lanes<Arch>(b + i);
+      const B x1 = load_lanes<Arch>(a + i + W), y1 = load_lanes<Arch>(b + i + W);
+      d0 = xsimd::fma(x0, y0, d0);
+      d1 = xsimd::fma(x1, y1, d1);
+      na0 = xsimd::fma(x0, x0, na0);
+      na1 = xsimd::fma(x1, x1, na1);
+      nb0 = xsimd::fma(y0, y0, nb0);
+      nb1 = xsimd::fma(y1, y1, nb1);
+    }
+    DotNorms r{lane_sum<Arch>(d0 + d1), lane_sum<Arch>(na0 + na1), lane_sum<Arch>(nb0 + nb1)};
+    for (; i < n; ++i) {
+      const float x = to_float(a[i]), y = to_float(b[i]);
+      r.dot += x * y;
+      r.norm_a += x * x;
+      r.norm_b += y * y;
+    }
+    return r;
+  }
+};
+
+template <class Arch>
+constexpr KernelTable make_table() {
+  using F32 = SimdOps<Arch, float>;
+  using F16 = SimdOps<Arch, half_bits>;
+  return KernelTable{F32::l2sq,    F32::dot,       F32::dot_norms,     F32::l1,
+                     F16::l2sq,    F16::dot,       F16::dot_norms,     F16::l1,
+                     hamming_words, and_or_count_words};
+}
+
+}  // namespace
+}  // namespace vectorx::detail

@@ -1,0 +1,10 @@
+// The sse2 instantiation of kernels_simd.hpp (compiled with the sse2 -m flags only).
+#include "kernels_simd.hpp"
+
+namespace vectorx::detail {
+namespace {
+constexpr KernelTable kTable = make_table<xsimd::sse2>();
+}  // namespace
+
+const KernelTable& sse2_kernels() noexcept { return kTable; }
+}  // namespace vectorx::detail

@@ -1,0 +1,263 @@
+// Parsing and printing of the dense and sparse text forms (see text_codec.h).
+#include "vectorx/text_codec.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "vectorx/errors.h"
+#include "vectorx/limits.h"
+
+namespace vectorx {
+namespace {
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+// A cursor over a NUL-free view; parse errors quote the whole input like Postgres does.
+class Cursor {
+ public:
+  Cursor(std::string_view text, const char* type_name) : text_(text), type_(type_name) {}
+
+  void skip_space() {
+    while (pos_ < text_.size() && is_space(text_[pos_])) ++pos_;
+  }
+  bool at_end() const { return pos_ >= text_.size(); }
+  char peek() const { return at_end() ? '\0' : text_[pos_]; }
+  bool accept(char c) {
+    skip_space();
+    if (peek() != c) return false;
+    ++pos_;
+    return true;
+  }
+  void expect(char c, const char* detail = "") {
+    if (!accept(c)) syntax_error(detail);
+  }
+
+  [[noreturn]] void syntax_error(const char* detail = "") const {
+    throw InputError(ErrorKind::kInvalidText, "invalid input syntax for type " + std::string(type_) +
+                                                  ": \"" + std::string(text_) + "\"",
+                     detail);
+  }
+
+  // strtof semantics (accepts what float4in accepts), bounded by the view.
+  float read_float() {
+    skip_space();
+    const std::string token = current_token();
+    if (token.empty()) syntax_error();
+    errno = 0;
+    char* end = nullptr;
+    const float v = std::strtof(token.c_str(), &end);
+    const size_t used = static_cast<size_t>(end - token.c_str());
+    if (used == 0) syntax_error();
+    if (errno == ERANGE && (v == 0 || std::isinf(v)))
+      throw InputError(ErrorKind::kOutOfRange, "\"" + token.substr(0, used) +
+                                                   "\" is out of range for type " + type_);
+    pos_ += used;
+    return v;
+  }
+
+  long long read_integer() {
+    skip_space();
+    const std::string token = current_token();
+    errno = 0;
+    char* end = nullptr;
+    const long long v = std::strtoll(token.c_str(), &end, 10);
+    const size_t used = static_cast<size_t>(end - token.c_str());
+    if (used == 0) syntax_error();
+    if (errno == ERANGE || v > INT32_MAX || v < INT32_MIN)
+      throw InputError(ErrorKind::kOutOfRange, "\"" + token.substr(0, used) +
+                                                   "\" is out of range for type " + type_);
+    pos_ += used;
+    return v;
+  }
+
+ private:
+  // The run of characters that could belong to a number (strtof stops where it must).
+  std::string current_token() const {
+    size_t end = pos_;
+    while (end < text_.size() && text_[end] != ',' && text_[end] != ']' && text_[end] != '}' &&
+           text_[end] != ':' && text_[end] != '/' && !is_space(text_[end]))
+      ++end;
+    return std::string(text_.substr(pos_, end - pos_));
+  }
+
+  std::string_view text_;
+  const char* type_;
+  size_t pos_ = 0;
+};
+
+void check_finite(float v, const char* type_name) {
+  if (std::isnan(v))
+    throw InputError(ErrorKind::kDataException, std::string("NaN not allowed in ") + type_name);
+  if (std::isinf(v))
+    throw InputError(ErrorKind::kDataException,
+                     std::string("infinite value not allowed in ") + type_name);
+}
+
+[[noreturn]] void too_many_dims(const char* type_name) {
+  throw InputError(ErrorKind::kProgramLimit, std::string(type_name) + " cannot have more than " +
+                                                 std::to_string(kMaxDim) + " dimensions");
+}
+
+}  // namespace
+
+size_t text_element_bound(std::string_view text) noexcept {
+  return static_cast<size_t>(std::count(text.begin(), text.end(), ',')) + 1;
+}
+
+size_t parse_dense_text(std::string_view text, const char* type_name, float* out,
+                        size_t capacity) {
+  Cursor in(text, type_name);
+  in.expect('[', "Vector contents must start with \"[\".");
+  size_t n = 0;
+  if (!in.accept(']')) {
+    do {
+      const float v = in.read_float();
+      check_finite(v, type_name);
+      if (n >= static_cast<size_t>(kMaxDim)) too_many_dims(type_name);
+      if (n >= capacity) in.syntax_error();
+      out[n++] = v;
+    } while (in.accept(','));
+    in.expect(']');
+  }
+  in.skip_space();
+  if (!in.at_end()) in.syntax_error("Junk after closing right brace.");
+  if (n == 0)
+    throw InputError(ErrorKind::kDataException,
+                     std::string(type_name) + " must have at least 1 dimension");
+  return n;
+}
+
+SparseHeader parse_sparse_text(std::string_view text, SparseElement* out, size_t capacity) {
+  constexpr const char* kType = "sparsevec";
+  Cursor in(text, kType);
+  in.expect('{', "Vector contents must start with \"{\".");
+  size_t nnz = 0;
+  if (!in.accept('}')) {
+    do {
+      const long long index = in.read_integer();
+      in.expect(':');
+      const float v = in.read_float();
+      check_finite(v, kType);
+      if (index < 1)
+        throw InputError(ErrorKind::kDataException, "index must be greater than zero");
+      if (v == 0) continue;  // zeros are implicit
+      if (nnz >= static_cast<size_t>(kSparseMaxNnz))
+        throw InputError(ErrorKind::kProgramLimit, "sparsevec cannot have more than " +
+                                                       std::to_string(kSparseMaxNnz) +
+                                                       " non-zero elements");
+      if (nnz >= capacity) in.syntax_error();
+      out[nnz++] = {static_cast<int32_t>(index - 1), v};
+    } while (in.accept(','));
+    in.expect('}');
+  }
+  in.expect('/', "Unexpected end of input.");
+  const long long dim = in.read_integer();
+  in.skip_space();
+  if (!in.at_end()) in.syntax_error("Junk after closing.");
+  if (dim < 1)
+    throw InputError(ErrorKind::kDataException, "sparsevec must have at least 1 dimension");
+  if (dim > kSparseMaxDim)
+    throw InputError(ErrorKind::kProgramLimit, "sparsevec cannot have more than " +
+                                                   std::to_string(kSparseMaxDim) + " dimensions");
+  std::stable_sort(out, out + nnz,
+                   [](const SparseElement& a, const SparseElement& b) { return a.index < b.index; });
+  for (size_t i = 0; i < nnz; ++i) {
+    if (out[i].index >= dim)
+      throw InputError(ErrorKind::kDataException, "index must be less than or equal to dimensions");
+    if (i > 0 && out[i].index == out[i - 1].index)
+      throw InputError(ErrorKind::kDataException, "indexes must not contain duplicates");
+  }
+  return {dim, nnz};
+}
+
+size_t format_float(float v, char* out) noexcept {
+  if (v == 0) {
+    if (std::signbit(v)) {
+      std::memcpy(out, "-0", 2);
+      return 2;
+    }
+    out[0] = '0';
+    return 1;
+  }
+  // Shortest round-trip digits in scientific form: "-d.ddde+XX".
+  char sci[32];
+  const auto res = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific);
+  const char* p = sci;
+  size_t len = 0;
+  if (*p == '-') out[len++] = *p++;
+  char digits[12];
+  size_t ndigits = 0;
+  for (; *p != 'e'; ++p)
+    if (*p != '.') digits[ndigits++] = *p;
+  int exp10 = 0;
+  const char* e = p + 1;
+  if (*e == '+') ++e;
+  std::from_chars(e, static_cast<const char*>(res.ptr), exp10);
+
+  if (exp10 < -4 || exp10 >= 6) {
+    // Scientific, as Postgres prints float4: mantissa digits, then e±XX (two digits at least).
+    out[len++] = digits[0];
+    if (ndigits > 1) {
+      out[len++] = '.';
+      for (size_t i = 1; i < ndigits; ++i) out[len++] = digits[i];
+    }
+    out[len++] = 'e';
+    out[len++] = exp10 < 0 ? '-' : '+';
+    const int mag = exp10 < 0 ? -exp10 : exp10;
+    if (mag < 10) out[len++] = '0';
+    const auto r = std::to_chars(out + len, out + len + 4, mag);
+    return static_cast<size_t>(r.ptr - out);
+  }
+  if (exp10 < 0) {
+    out[len++] = '0';
+    out[len++] = '.';
+    for (int i = -1; i > exp10; --i) out[len++] = '0';
+    for (size_t i = 0; i < ndigits; ++i) out[len++] = digits[i];
+    return len;
+  }
+  const size_t int_digits = static_cast<size_t>(exp10) + 1;
+  for (size_t i = 0; i < int_digits; ++i) out[len++] = i < ndigits ? digits[i] : '0';
+  if (ndigits > int_digits) {
+    out[len++] = '.';
+    for (size_t i = int_digits; i < ndigits; ++i) out[len++] = digits[i];
+  }
+  return len;
+}
+
+size_t format_dense(const float* values, size_t n, char* out) noexcept {
+  size_t len = 0;
+  out[len++] = '[';
+  for (size_t i = 0; i < n; ++i) {
+    if (i > 0) out[len++] = ',';
+    len += format_float(values[i], out + len);
+  }
+  out[len++] = ']';
+  out[len] = '\0';
+  return len;
+}
+
+size_t format_sparse(int64_t dim, const int32_t* indices, const float* values, size_t nnz,
+                     char* out) noexcept {
+  size_t len = 0;
+  out[len++] = '{';
+  for (size_t i = 0; i < nnz; ++i) {
+    if (i > 0) out[len++] = ',';
+    len = static_cast<size_t>(std::to_chars(out + len, out + len + 11, indices[i] + 1).ptr - out);
+    out[len++] = ':';
+    len += format_float(values[i], out + len);
+  }
+  out[len++] = '}';
+  out[len++] = '/';
+  len = static_cast<size_t>(std::to_chars(out + len, out + len + 20, dim).ptr - out);
+  out[len] = '\0';
+  return len;
+}
+
+}  // namespace vectorx
