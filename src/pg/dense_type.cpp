@@ -1,0 +1,264 @@
+// SQL functions of the dense types vector (float4) and halfvec (float16): I/O, distances,
+// arithmetic, ordering. Each is one template over the type traits (types.h), exported twice
+// by VX_DENSE_FUNCTION as vector_<name> and halfvec_<name>.
+#include <cmath>
+
+#include "guard.h"
+#include "types.h"
+#include "vectorx/text_codec.h"
+
+namespace vectorx::pg {
+namespace {
+
+template <typename T>
+Datum dense_in(FunctionCallInfo fcinfo) {
+  const char* text = PG_GETARG_CSTRING(0);
+  const int32 typmod = PG_GETARG_INT32(2);
+  const std::string_view view(text);
+  const size_t capacity = std::min<size_t>(text_element_bound(view), kMaxDim + 1);
+  float* values = static_cast<float*>(palloc(sizeof(float) * capacity));
+  const size_t n = guarded([&] { return parse_dense_text(view, T::kName, values, capacity); });
+  check_expected_dim(typmod, static_cast<long>(n));
+  Dense<T>* result = new_dense<T>(static_cast<int>(n));
+  for (size_t i = 0; i < n; ++i) result->x[i] = to_element<T>(values[i]);
+  pfree(values);
+  PG_RETURN_POINTER(result);
+}
+
+template <typename T>
+Datum dense_out(FunctionCallInfo fcinfo) {
+  const Dense<T>* v = dense_arg<T>(fcinfo, 0);
+  float* values = static_cast<float*>(palloc(sizeof(float) * v->dim));
+  for (int i = 0; i < v->dim; ++i) values[i] = T::to_float(v->x[i]);
+  char* text = static_cast<char*>(palloc(dense_text_capacity(v->dim)));
+  format_dense(values, v->dim, text);
+  pfree(values);
+  PG_RETURN_CSTRING(text);
+}
+
+template <typename T>
+Datum dense_recv(FunctionCallInfo fcinfo) {
+  StringInfo buf = reinterpret_cast<StringInfo>(PG_GETARG_POINTER(0));
+  const int32 typmod = PG_GETARG_INT32(2);
+  const int16 dim = static_cast<int16>(pq_getmsgint(buf, 2));
+  const int16 unused = static_cast<int16>(pq_getmsgint(buf, 2));
+  check_dim(T::kName, dim, kMaxDim);
+  check_expected_dim(typmod, dim);
+  if (unused != 0)
+    ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
+                    errmsg("expected unused to be 0, not %d", unused)));
+  Dense<T>* result = new_dense<T>(dim);
+  for (int i = 0; i < dim; ++i) {
+    result->x[i] = T::receive(buf);
+    check_element(T::kName, T::to_float(result->x[i]));
+  }
+  PG_RETURN_POINTER(result);
+}
+
+template <typename T>
+Datum dense_send(FunctionCallInfo fcinfo) {
+  const Dense<T>* v = dense_arg<T>(fcinfo, 0);
+  StringInfoData buf;
+  pq_begintypsend(&buf);
+  pq_sendint16(&buf, v->dim);
+  pq_sendint16(&buf, v->unused);
+  for (int i = 0; i < v->dim; ++i) T::send(&buf, v->x[i]);
+  PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+// The length coercion `vector(n)`: checks the typmod, returns the value unchanged.
+template <typename T>
+Datum dense_typmod_cast(FunctionCallInfo fcinfo) {
+  Dense<T>* v = dense_arg<T>(fcinfo, 0);
+  check_expected_dim(PG_GETARG_INT32(1), v->dim);
+  PG_RETURN_POINTER(v);
+}
+
+// Fetches both operands of a binary operator and checks their dimensions agree.
+template <typename T>
+struct Operands {
+  const Dense<T>* a;
+  const Dense<T>* b;
+  explicit Operands(FunctionCallInfo fcinfo)
+      : a(dense_arg<T>(fcinfo, 0)), b(dense_arg<T>(fcinfo, 1)) {
+    check_same_dims(T::kName, a->dim, b->dim);
+  }
+  size_t n() const { return static_cast<size_t>(a->dim); }
+};
+
+template <typename T>
+Datum dense_l2_distance(FunctionCallInfo fcinfo) {
+  const Operands<T> o(fcinfo);
+  PG_RETURN_FLOAT8(std::sqrt(static_cast<double>(T::l2sq(o.a->x, o.b->x, o.n()))));
+}
+
+template <typename T>
+Datum dense_l2_squared_distance(FunctionCallInfo fcinfo) {
+  const Operands<T> o(fcinfo);
+  PG_RETURN_FLOAT8(static_cast<double>(T::l2sq(o.a->x, o.b->x, o.n())));
+}
+
+template <typename T>
+Datum dense_inner_product(FunctionCallInfo fcinfo) {
+  const Operands<T> o(fcinfo);
+  PG_RETURN_FLOAT8(static_cast<double>(T::dot(o.a->x, o.b->x, o.n())));
+}
+
+template <typename T>
+Datum dense_negative_inner_product(FunctionCallInfo fcinfo) {
+  const Operands<T> o(fcinfo);
+  PG_RETURN_FLOAT8(-static_cast<double>(T::dot(o.a->x, o.b->x, o.n())));
+}
+
+template <typename T>
+Datum dense_cosine_distance(FunctionCallInfo fcinfo) {
+  const Operands<T> o(fcinfo);
+  PG_RETURN_FLOAT8(cosine_distance(T::dot_norms(o.a->x, o.b->x, o.n())));
+}
+
+template <typename T>
+Datum dense_l1_distance(FunctionCallInfo fcinfo) {
+  const Operands<T> o(fcinfo);
+  PG_RETURN_FLOAT8(static_cast<double>(T::l1(o.a->x, o.b->x, o.n())));
+}
+
+template <typename T>
+Datum dense_dims(FunctionCallInfo fcinfo) {
+  PG_RETURN_INT32(dense_arg<T>(fcinfo, 0)->dim);
+}
+
+template <typename T>
+Datum dense_norm(FunctionCallInfo fcinfo) {
+  const Dense<T>* v = dense_arg<T>(fcinfo, 0);
+  PG_RETURN_FLOAT8(T::norm(v->x, v->dim));
+}
+
+template <typename T>
+Datum dense_l2_normalize(FunctionCallInfo fcinfo) {
+  const Dense<T>* v = dense_arg<T>(fcinfo, 0);
+  Dense<T>* result = new_dense<T>(v->dim);
+  T::normalize(v->x, result->x, v->dim);
+  PG_RETURN_POINTER(result);
+}
+
+template <typename T>
+Datum dense_binary_quantize(FunctionCallInfo fcinfo) {
+  const Dense<T>* v = dense_arg<T>(fcinfo, 0);
+  const int size = VARBITTOTALLEN(v->dim);
+  VarBit* result = static_cast<VarBit*>(palloc0(size));
+  SET_VARSIZE(result, size);
+  VARBITLEN(result) = v->dim;
+  T::quantize(v->x, v->dim, VARBITS(result));
+  PG_RETURN_VARBIT_P(result);
+}
+
+template <typename T>
+Datum dense_subvector(FunctionCallInfo fcinfo) {
+  const Dense<T>* v = dense_arg<T>(fcinfo, 0);
+  const Window w = subvector_window(v->dim, PG_GETARG_INT32(1), PG_GETARG_INT32(2));
+  if (w.length == 0)
+    ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
+                    errmsg("%s must have at least 1 dimension", T::kName)));
+  Dense<T>* result = new_dense<T>(static_cast<int>(w.length));
+  memcpy(result->x, v->x + w.offset, sizeof(typename T::Elem) * w.length);
+  PG_RETURN_POINTER(result);
+}
+
+template <typename T, ArithOp Op>
+Datum dense_arith(FunctionCallInfo fcinfo) {
+  const Operands<T> o(fcinfo);
+  Dense<T>* result = new_dense<T>(o.a->dim);
+  if (!T::arith(Op, o.a->x, o.b->x, result->x, o.n()))
+    ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+                    errmsg("value out of range: overflow")));
+  PG_RETURN_POINTER(result);
+}
+
+template <typename T>
+Datum dense_concat(FunctionCallInfo fcinfo) {
+  const Dense<T>* a = dense_arg<T>(fcinfo, 0);
+  const Dense<T>* b = dense_arg<T>(fcinfo, 1);
+  const int dim = a->dim + b->dim;
+  check_dim(T::kName, dim, kMaxDim);
+  Dense<T>* result = new_dense<T>(dim);
+  memcpy(result->x, a->x, sizeof(typename T::Elem) * a->dim);
+  memcpy(result->x + a->dim, b->x, sizeof(typename T::Elem) * b->dim);
+  PG_RETURN_POINTER(result);
+}
+
+template <typename T>
+int compare_args(FunctionCallInfo fcinfo) {
+  const Dense<T>* a = dense_arg<T>(fcinfo, 0);
+  const Dense<T>* b = dense_arg<T>(fcinfo, 1);
+  return T::compare(a->x, a->dim, b->x, b->dim);
+}
+
+template <typename T>
+Datum dense_cmp(FunctionCallInfo fcinfo) {
+  PG_RETURN_INT32(compare_args<T>(fcinfo));
+}
+template <typename T>
+Datum dense_lt(FunctionCallInfo fcinfo) {
+  PG_RETURN_BOOL(compare_args<T>(fcinfo) < 0);
+}
+template <typename T>
+Datum dense_le(FunctionCallInfo fcinfo) {
+  PG_RETURN_BOOL(compare_args<T>(fcinfo) <= 0);
+}
+template <typename T>
+Datum dense_eq(FunctionCallInfo fcinfo) {
+  PG_RETURN_BOOL(compare_args<T>(fcinfo) == 0);
+}
+template <typename T>
+Datum dense_ne(FunctionCallInfo fcinfo) {
+  PG_RETURN_BOOL(compare_args<T>(fcinfo) != 0);
+}
+template <typename T>
+Datum dense_ge(FunctionCallInfo fcinfo) {
+  PG_RETURN_BOOL(compare_args<T>(fcinfo) >= 0);
+}
+template <typename T>
+Datum dense_gt(FunctionCallInfo fcinfo) {
+  PG_RETURN_BOOL(compare_args<T>(fcinfo) > 0);
+}
+
+}  // namespace
+}  // namespace vectorx::pg
+
+using namespace vectorx::pg;
+using vectorx::ArithOp;
+
+#define VX_DENSE_FUNCTION(suffix, impl)                                           \
+  VX_FUNCTION(vector_##suffix) { return impl<VectorTraits>(fcinfo); }             \
+  VX_FUNCTION(halfvec_##suffix) { return impl<HalfvecTraits>(fcinfo); }
+
+VX_DENSE_FUNCTION(in, dense_in)
+VX_DENSE_FUNCTION(out, dense_out)
+VX_DENSE_FUNCTION(recv, dense_recv)
+VX_DENSE_FUNCTION(send, dense_send)
+VX_DENSE_FUNCTION(typmod_cast, dense_typmod_cast)
+VX_DENSE_FUNCTION(l2_distance, dense_l2_distance)
+VX_DENSE_FUNCTION(l2_squared_distance, dense_l2_squared_distance)
+VX_DENSE_FUNCTION(inner_product, dense_inner_product)
+VX_DENSE_FUNCTION(negative_inner_product, dense_negative_inner_product)
+VX_DENSE_FUNCTION(cosine_distance, dense_cosine_distance)
+VX_DENSE_FUNCTION(l1_distance, dense_l1_distance)
+VX_DENSE_FUNCTION(dims, dense_dims)
+VX_DENSE_FUNCTION(norm, dense_norm)
+VX_DENSE_FUNCTION(l2_normalize, dense_l2_normalize)
+VX_DENSE_FUNCTION(binary_quantize, dense_binary_quantize)
+VX_DENSE_FUNCTION(subvector, dense_subvector)
+VX_DENSE_FUNCTION(concat, dense_concat)
+VX_DENSE_FUNCTION(cmp, dense_cmp)
+VX_DENSE_FUNCTION(lt, dense_lt)
+VX_DENSE_FUNCTION(le, dense_le)
+VX_DENSE_FUNCTION(eq, dense_eq)
+VX_DENSE_FUNCTION(ne, dense_ne)
+VX_DENSE_FUNCTION(ge, dense_ge)
+VX_DENSE_FUNCTION(gt, dense_gt)
+VX_FUNCTION(vector_add) { return dense_arith<VectorTraits, ArithOp::kAdd>(fcinfo); }
+VX_FUNCTION(vector_sub) { return dense_arith<VectorTraits, ArithOp::kSub>(fcinfo); }
+VX_FUNCTION(vector_mul) { return dense_arith<VectorTraits, ArithOp::kMul>(fcinfo); }
+VX_FUNCTION(halfvec_add) { return dense_arith<HalfvecTraits, ArithOp::kAdd>(fcinfo); }
+VX_FUNCTION(halfvec_sub) { return dense_arith<HalfvecTraits, ArithOp::kSub>(fcinfo); }
+VX_FUNCTION(halfvec_mul) { return dense_arith<HalfvecTraits, ArithOp::kMul>(fcinfo); }

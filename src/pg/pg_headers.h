@@ -1,0 +1,26 @@
+// The one place C++ code includes Postgres headers. Include it after every C++/third-party
+// header: Postgres macros (Min, Max, printf redirection…) break C++ libraries.
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "libpq/pqformat.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/varbit.h"
+}
+
+// Declares an SQL-callable function with C linkage and its fmgr info record.
+#define VX_FUNCTION(name)                    \
+  extern "C" {                               \
+  PG_FUNCTION_INFO_V1(name);                 \
+  }                                          \
+  extern "C" Datum name(PG_FUNCTION_ARGS)
