@@ -1,0 +1,22 @@
+-- avg/sum over vector and halfvec, NULL handling, and parallel aggregation.
+\i test/regress_helpers.sql
+SELECT avg(v), sum(v) FROM (VALUES ('[1,2,3]'::vector), ('[3,4,5]'), (NULL)) t(v);
+SELECT avg(v), sum(v) FROM (VALUES ('[1,2,3]'::halfvec), ('[3,4,6]')) t(v);
+SELECT avg(v), sum(v) FROM (SELECT NULL::vector WHERE false) t(v);
+SELECT avg(v) FROM (VALUES ('[1e38]'::vector), ('[1e38]')) t(v);
+SELECT statement, pg_temp.expect_error(statement) AS error FROM (VALUES
+  ($$SELECT avg(v) FROM (VALUES ('[1,2]'::vector), ('[1,2,3]')) t(v)$$),
+  ($$SELECT sum(v) FROM (VALUES ('[1,2]'::vector), ('[1,2,3]')) t(v)$$),
+  ($$SELECT sum(v) FROM (VALUES ('[60000]'::halfvec), ('[60000]')) t(v)$$)) AS t(statement);
+-- parallel workers combine partial states
+CREATE TABLE agg_big AS SELECT i, ARRAY[i % 10, 1, -(i % 7)]::vector AS v FROM generate_series(1, 50000) i;
+ANALYZE agg_big;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+EXPLAIN (COSTS OFF) SELECT avg(v), sum(v) FROM agg_big;
+SELECT avg(v), sum(v) FROM agg_big;
+RESET ALL;
+SELECT avg(v), sum(v) FROM agg_big;
+DROP TABLE agg_big;
