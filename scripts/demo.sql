@@ -1,0 +1,11 @@
+-- The README demo: a table of embeddings and an exact nearest-neighbour query.
+\pset footer off
+CREATE EXTENSION vectorx;
+CREATE TABLE items (id bigserial PRIMARY KEY, embedding vector(3));
+INSERT INTO items (embedding) VALUES ('[1,2,3]'), ('[4,5,6]'), ('[1,1,1]'), ('[7,8,9]');
+\echo 'Nearest neighbours of [2,2,2] by L2 distance:'
+SELECT id, embedding, embedding <-> '[2,2,2]' AS distance FROM items ORDER BY embedding <-> '[2,2,2]' LIMIT 3;
+\echo 'Cosine distance, inner product and the average vector:'
+SELECT embedding <=> '[1,1,1]' AS cosine, (embedding <#> '[1,1,1]') * -1 AS inner_product FROM items WHERE id = 1;
+SELECT avg(embedding) FROM items;
+SELECT 'vectorx kernels: ' || vectorx_simd_level() AS simd;
