@@ -23,3 +23,25 @@ INSERT INTO few SELECT i, ARRAY[i, i, i] FROM generate_series(1, 100) i;
 ANALYZE few;
 EXPLAIN (COSTS OFF) SELECT id FROM few ORDER BY embedding <=> '[1,2,3]' LIMIT 3;
 DROP TABLE items, few;
+-- A TOASTed query vector (here from a subquery over a table with default EXTERNAL storage) is
+-- fetched once per query, not once per row: the scan touches the heap pages plus a few for
+-- one TOAST fetch (per-row detoasting would add ~3 buffers per row, ~6000 here).
+CREATE TABLE queries (id int PRIMARY KEY, embedding vector(1000));
+INSERT INTO queries SELECT i, array_fill(i, ARRAY[1000]) FROM generate_series(1, 3) i;
+CREATE TABLE docs (id int, embedding vector(1000));
+ALTER TABLE docs ALTER COLUMN embedding SET STORAGE PLAIN;
+INSERT INTO docs SELECT i, array_fill(i % 17, ARRAY[1000]) FROM generate_series(1, 2000) i;
+VACUUM ANALYZE queries, docs;
+SELECT pg_relation_size(reltoastrelid) > 0 AS query_vectors_are_toasted FROM pg_class WHERE relname = 'queries';
+SET max_parallel_workers_per_gather = 0;
+CREATE FUNCTION pg_temp.scan_buffers(query text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE plan json;
+BEGIN
+  EXECUTE 'EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ' || query INTO plan;
+  RETURN (plan->0->'Plan'->>'Shared Hit Blocks')::bigint + (plan->0->'Plan'->>'Shared Read Blocks')::bigint;
+END $$;
+SELECT pg_temp.scan_buffers($$SELECT id FROM docs ORDER BY embedding <-> (SELECT embedding FROM queries WHERE id = 2) LIMIT 5$$)
+       <= pg_relation_size('docs') / 8192 + 50 AS one_fetch_per_query;
+SELECT array_agg(id ORDER BY id) FROM (SELECT id FROM docs ORDER BY embedding <-> (SELECT embedding FROM queries WHERE id = 2), id LIMIT 5) t;
+RESET max_parallel_workers_per_gather;
+DROP TABLE queries, docs;

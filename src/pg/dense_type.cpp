@@ -80,7 +80,7 @@ struct Operands {
   const Dense<T>* a;
   const Dense<T>* b;
   explicit Operands(FunctionCallInfo fcinfo)
-      : a(dense_arg<T>(fcinfo, 0)), b(dense_arg<T>(fcinfo, 1)) {
+      : a(dense_operand<T>(fcinfo, 0)), b(dense_operand<T>(fcinfo, 1)) {
     check_same_dims(T::kName, a->dim, b->dim);
   }
   size_t n() const { return static_cast<size_t>(a->dim); }
@@ -188,8 +188,8 @@ Datum dense_concat(FunctionCallInfo fcinfo) {
 
 template <typename T>
 int compare_args(FunctionCallInfo fcinfo) {
-  const Dense<T>* a = dense_arg<T>(fcinfo, 0);
-  const Dense<T>* b = dense_arg<T>(fcinfo, 1);
+  const Dense<T>* a = dense_operand<T>(fcinfo, 0);
+  const Dense<T>* b = dense_operand<T>(fcinfo, 1);
   return T::compare(a->x, a->dim, b->x, b->dim);
 }
 

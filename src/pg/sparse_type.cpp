@@ -23,13 +23,14 @@ void check_received_index(const SparseVarlena* v, int i) {
 struct SparseOperands {
   const SparseVarlena* a;
   const SparseVarlena* b;
-  explicit SparseOperands(FunctionCallInfo fcinfo) : a(sparse_arg(fcinfo, 0)), b(sparse_arg(fcinfo, 1)) {
+  explicit SparseOperands(FunctionCallInfo fcinfo)
+      : a(sparse_operand(fcinfo, 0)), b(sparse_operand(fcinfo, 1)) {
     check_same_dims(kName, a->dim, b->dim);
   }
 };
 
 int compare_args(FunctionCallInfo fcinfo) {
-  return compare_sparse(sparse_arg(fcinfo, 0)->view(), sparse_arg(fcinfo, 1)->view());
+  return compare_sparse(sparse_operand(fcinfo, 0)->view(), sparse_operand(fcinfo, 1)->view());
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "vectorx/kernels.h"
 #include "vectorx/limits.h"
 #include "vectorx/vector_math.h"
+#include "detoast_cache.h"
 #include "pg_headers.h"
 
 namespace vectorx::pg {
@@ -117,6 +118,17 @@ Dense<T>* dense_arg(FunctionCallInfo fcinfo, int n) {
 
 inline SparseVarlena* sparse_arg(FunctionCallInfo fcinfo, int n) {
   return reinterpret_cast<SparseVarlena*>(PG_DETOAST_DATUM(PG_GETARG_DATUM(n)));
+}
+
+// An operand (argument 0 or 1) of a binary operator, whose TOASTed value may be a cached copy
+// (detoast_cache.h): read it, never return it.
+template <typename T>
+const Dense<T>* dense_operand(FunctionCallInfo fcinfo, int n) {
+  return reinterpret_cast<const Dense<T>*>(detoast_arg_cached(fcinfo, n));
+}
+
+inline const SparseVarlena* sparse_operand(FunctionCallInfo fcinfo, int n) {
+  return reinterpret_cast<const SparseVarlena*>(detoast_arg_cached(fcinfo, n));
 }
 
 // Checks shared by every type (ERROR on failure).
