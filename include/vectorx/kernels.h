@@ -58,6 +58,26 @@ SimdLevel active_simd_level() noexcept;
 // Switches the active table; false (and no change) if the CPU cannot run `level`.
 bool set_active_simd_level(SimdLevel level) noexcept;
 
+// The active table's kernels by element type: float (vector) or half_bits (halfvec).
+inline float l2sq(const float* a, const float* b, size_t n) { return kernels().l2sq_f32(a, b, n); }
+inline float l2sq(const half_bits* a, const half_bits* b, size_t n) {
+  return kernels().l2sq_f16(a, b, n);
+}
+inline float dot(const float* a, const float* b, size_t n) { return kernels().dot_f32(a, b, n); }
+inline float dot(const half_bits* a, const half_bits* b, size_t n) {
+  return kernels().dot_f16(a, b, n);
+}
+inline float l1(const float* a, const float* b, size_t n) { return kernels().l1_f32(a, b, n); }
+inline float l1(const half_bits* a, const half_bits* b, size_t n) {
+  return kernels().l1_f16(a, b, n);
+}
+inline DotNorms dot_norms(const float* a, const float* b, size_t n) {
+  return kernels().dot_norms_f32(a, b, n);
+}
+inline DotNorms dot_norms(const half_bits* a, const half_bits* b, size_t n) {
+  return kernels().dot_norms_f16(a, b, n);
+}
+
 namespace detail {
 // One per translation unit / instruction set (kernels_<level>.cpp).
 const KernelTable& scalar_kernels() noexcept;

@@ -29,28 +29,30 @@ float sparse_dot(const SparseView& a, const SparseView& b) noexcept;
 float sparse_l1(const SparseView& a, const SparseView& b) noexcept;
 float sparse_norm_sq(const SparseView& a) noexcept;
 
-// Element-wise arithmetic; false when a result is not finite (overflow).
+// The dense operations below come in two overloads: float (vector) and half_bits (halfvec,
+// computed in float).
+
+// Element-wise arithmetic; false when a result overflows the element type.
 enum class ArithOp { kAdd, kSub, kMul };
-bool elementwise_f32(ArithOp op, const float* a, const float* b, float* out, size_t n) noexcept;
-// Computes in float and rounds each result to half; false on overflow.
-bool elementwise_f16(ArithOp op, const half_bits* a, const half_bits* b, half_bits* out,
-                     size_t n) noexcept;
+bool elementwise(ArithOp op, const float* a, const float* b, float* out, size_t n) noexcept;
+bool elementwise(ArithOp op, const half_bits* a, const half_bits* b, half_bits* out,
+                 size_t n) noexcept;
 
 // Euclidean norm accumulated in double.
-double l2_norm_f32(const float* a, size_t n) noexcept;
-double l2_norm_f16(const half_bits* a, size_t n) noexcept;
+double l2_norm(const float* a, size_t n) noexcept;
+double l2_norm(const half_bits* a, size_t n) noexcept;
 // Writes a / |a| (a zero vector stays zero).
-void l2_normalize_f32(const float* a, float* out, size_t n) noexcept;
-void l2_normalize_f16(const half_bits* a, half_bits* out, size_t n) noexcept;
+void l2_normalize(const float* a, float* out, size_t n) noexcept;
+void l2_normalize(const half_bits* a, half_bits* out, size_t n) noexcept;
 
 // Bit i (most significant first in each byte, as Postgres' bit type stores it) is 1 when
 // x_i > 0. `out` holds (n + 7) / 8 bytes; the unused low bits of the last byte are zero.
-void binary_quantize_f32(const float* a, size_t n, uint8_t* out) noexcept;
-void binary_quantize_f16(const half_bits* a, size_t n, uint8_t* out) noexcept;
+void binary_quantize(const float* a, size_t n, uint8_t* out) noexcept;
+void binary_quantize(const half_bits* a, size_t n, uint8_t* out) noexcept;
 
 // Total order used by btree: element-wise on the common prefix, then by dimension count.
-int compare_f32(const float* a, size_t na, const float* b, size_t nb) noexcept;
-int compare_f16(const half_bits* a, size_t na, const half_bits* b, size_t nb) noexcept;
+int compare(const float* a, size_t na, const float* b, size_t nb) noexcept;
+int compare(const half_bits* a, size_t na, const half_bits* b, size_t nb) noexcept;
 // Sparse order compares as if dense: the first differing coordinate decides, then dims.
 int compare_sparse(const SparseView& a, const SparseView& b) noexcept;
 

@@ -53,21 +53,21 @@ float apply(ArithOp op, float x, float y) noexcept {
 }
 
 template <typename T, typename Conv>
-double l2_norm(const T* a, size_t n, Conv conv) noexcept {
+double norm_of(const T* a, size_t n, Conv conv) noexcept {
   double s = 0;
   for (size_t i = 0; i < n; ++i) s += static_cast<double>(conv(a[i])) * conv(a[i]);
   return std::sqrt(s);
 }
 
 template <typename T, typename Conv>
-void binary_quantize(const T* a, size_t n, uint8_t* out, Conv conv) noexcept {
+void quantize(const T* a, size_t n, uint8_t* out, Conv conv) noexcept {
   std::fill(out, out + (n + 7) / 8, 0);
   for (size_t i = 0; i < n; ++i)
     if (conv(a[i]) > 0) out[i / 8] |= static_cast<uint8_t>(0x80u >> (i % 8));
 }
 
 template <typename T, typename Conv>
-int compare(const T* a, size_t na, const T* b, size_t nb, Conv conv) noexcept {
+int compare_as_float(const T* a, size_t na, const T* b, size_t nb, Conv conv) noexcept {
   const size_t n = std::min(na, nb);
   for (size_t i = 0; i < n; ++i) {
     const float x = conv(a[i]), y = conv(b[i]);
@@ -101,7 +101,7 @@ float sparse_norm_sq(const SparseView& a) noexcept {
   return s;
 }
 
-bool elementwise_f32(ArithOp op, const float* a, const float* b, float* out, size_t n) noexcept {
+bool elementwise(ArithOp op, const float* a, const float* b, float* out, size_t n) noexcept {
   bool finite = true;
   for (size_t i = 0; i < n; ++i) {
     out[i] = apply(op, a[i], b[i]);
@@ -110,43 +110,43 @@ bool elementwise_f32(ArithOp op, const float* a, const float* b, float* out, siz
   return finite;
 }
 
-bool elementwise_f16(ArithOp op, const half_bits* a, const half_bits* b, half_bits* out,
-                     size_t n) noexcept {
+bool elementwise(ArithOp op, const half_bits* a, const half_bits* b, half_bits* out,
+                 size_t n) noexcept {
   for (size_t i = 0; i < n; ++i)
     if (!float_to_half(apply(op, half_to_float(a[i]), half_to_float(b[i])), &out[i])) return false;
   return true;
 }
 
-double l2_norm_f32(const float* a, size_t n) noexcept { return l2_norm(a, n, identity); }
-double l2_norm_f16(const half_bits* a, size_t n) noexcept { return l2_norm(a, n, half_to_float); }
+double l2_norm(const float* a, size_t n) noexcept { return norm_of(a, n, identity); }
+double l2_norm(const half_bits* a, size_t n) noexcept { return norm_of(a, n, half_to_float); }
 
-void l2_normalize_f32(const float* a, float* out, size_t n) noexcept {
-  const double norm = l2_norm_f32(a, n);
+void l2_normalize(const float* a, float* out, size_t n) noexcept {
+  const double norm = l2_norm(a, n);
   for (size_t i = 0; i < n; ++i) out[i] = norm > 0 ? static_cast<float>(a[i] / norm) : 0.0f;
 }
 
-void l2_normalize_f16(const half_bits* a, half_bits* out, size_t n) noexcept {
-  const double norm = l2_norm_f16(a, n);
+void l2_normalize(const half_bits* a, half_bits* out, size_t n) noexcept {
+  const double norm = l2_norm(a, n);
   for (size_t i = 0; i < n; ++i) {
     const float v = norm > 0 ? static_cast<float>(half_to_float(a[i]) / norm) : 0.0f;
     float_to_half(v, &out[i]);  // |v| <= 1 always fits
   }
 }
 
-void binary_quantize_f32(const float* a, size_t n, uint8_t* out) noexcept {
-  binary_quantize(a, n, out, identity);
+void binary_quantize(const float* a, size_t n, uint8_t* out) noexcept {
+  quantize(a, n, out, identity);
 }
 
-void binary_quantize_f16(const half_bits* a, size_t n, uint8_t* out) noexcept {
-  binary_quantize(a, n, out, half_to_float);
+void binary_quantize(const half_bits* a, size_t n, uint8_t* out) noexcept {
+  quantize(a, n, out, half_to_float);
 }
 
-int compare_f32(const float* a, size_t na, const float* b, size_t nb) noexcept {
-  return compare(a, na, b, nb, identity);
+int compare(const float* a, size_t na, const float* b, size_t nb) noexcept {
+  return compare_as_float(a, na, b, nb, identity);
 }
 
-int compare_f16(const half_bits* a, size_t na, const half_bits* b, size_t nb) noexcept {
-  return compare(a, na, b, nb, half_to_float);
+int compare(const half_bits* a, size_t na, const half_bits* b, size_t nb) noexcept {
+  return compare_as_float(a, na, b, nb, half_to_float);
 }
 
 int compare_sparse(const SparseView& a, const SparseView& b) noexcept {

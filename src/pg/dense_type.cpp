@@ -89,37 +89,37 @@ struct Operands {
 template <typename T>
 Datum dense_l2_distance(FunctionCallInfo fcinfo) {
   const Operands<T> o(fcinfo);
-  PG_RETURN_FLOAT8(std::sqrt(static_cast<double>(T::l2sq(o.a->x, o.b->x, o.n()))));
+  PG_RETURN_FLOAT8(std::sqrt(static_cast<double>(l2sq(o.a->x, o.b->x, o.n()))));
 }
 
 template <typename T>
 Datum dense_l2_squared_distance(FunctionCallInfo fcinfo) {
   const Operands<T> o(fcinfo);
-  PG_RETURN_FLOAT8(static_cast<double>(T::l2sq(o.a->x, o.b->x, o.n())));
+  PG_RETURN_FLOAT8(static_cast<double>(l2sq(o.a->x, o.b->x, o.n())));
 }
 
 template <typename T>
 Datum dense_inner_product(FunctionCallInfo fcinfo) {
   const Operands<T> o(fcinfo);
-  PG_RETURN_FLOAT8(static_cast<double>(T::dot(o.a->x, o.b->x, o.n())));
+  PG_RETURN_FLOAT8(static_cast<double>(dot(o.a->x, o.b->x, o.n())));
 }
 
 template <typename T>
 Datum dense_negative_inner_product(FunctionCallInfo fcinfo) {
   const Operands<T> o(fcinfo);
-  PG_RETURN_FLOAT8(-static_cast<double>(T::dot(o.a->x, o.b->x, o.n())));
+  PG_RETURN_FLOAT8(-static_cast<double>(dot(o.a->x, o.b->x, o.n())));
 }
 
 template <typename T>
 Datum dense_cosine_distance(FunctionCallInfo fcinfo) {
   const Operands<T> o(fcinfo);
-  PG_RETURN_FLOAT8(cosine_distance(T::dot_norms(o.a->x, o.b->x, o.n())));
+  PG_RETURN_FLOAT8(cosine_distance(dot_norms(o.a->x, o.b->x, o.n())));
 }
 
 template <typename T>
 Datum dense_l1_distance(FunctionCallInfo fcinfo) {
   const Operands<T> o(fcinfo);
-  PG_RETURN_FLOAT8(static_cast<double>(T::l1(o.a->x, o.b->x, o.n())));
+  PG_RETURN_FLOAT8(static_cast<double>(l1(o.a->x, o.b->x, o.n())));
 }
 
 template <typename T>
@@ -130,14 +130,14 @@ Datum dense_dims(FunctionCallInfo fcinfo) {
 template <typename T>
 Datum dense_norm(FunctionCallInfo fcinfo) {
   const Dense<T>* v = dense_arg<T>(fcinfo, 0);
-  PG_RETURN_FLOAT8(T::norm(v->x, v->dim));
+  PG_RETURN_FLOAT8(l2_norm(v->x, v->dim));
 }
 
 template <typename T>
 Datum dense_l2_normalize(FunctionCallInfo fcinfo) {
   const Dense<T>* v = dense_arg<T>(fcinfo, 0);
   Dense<T>* result = new_dense<T>(v->dim);
-  T::normalize(v->x, result->x, v->dim);
+  l2_normalize(v->x, result->x, v->dim);
   PG_RETURN_POINTER(result);
 }
 
@@ -148,7 +148,7 @@ Datum dense_binary_quantize(FunctionCallInfo fcinfo) {
   VarBit* result = static_cast<VarBit*>(palloc0(size));
   SET_VARSIZE(result, size);
   VARBITLEN(result) = v->dim;
-  T::quantize(v->x, v->dim, VARBITS(result));
+  binary_quantize(v->x, v->dim, VARBITS(result));
   PG_RETURN_VARBIT_P(result);
 }
 
@@ -168,7 +168,7 @@ template <typename T, ArithOp Op>
 Datum dense_arith(FunctionCallInfo fcinfo) {
   const Operands<T> o(fcinfo);
   Dense<T>* result = new_dense<T>(o.a->dim);
-  if (!T::arith(Op, o.a->x, o.b->x, result->x, o.n()))
+  if (!elementwise(Op, o.a->x, o.b->x, result->x, o.n()))
     ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
                     errmsg("value out of range: overflow")));
   PG_RETURN_POINTER(result);
@@ -190,7 +190,7 @@ template <typename T>
 int compare_args(FunctionCallInfo fcinfo) {
   const Dense<T>* a = dense_operand<T>(fcinfo, 0);
   const Dense<T>* b = dense_operand<T>(fcinfo, 1);
-  return T::compare(a->x, a->dim, b->x, b->dim);
+  return compare(a->x, a->dim, b->x, b->dim);
 }
 
 template <typename T>

@@ -147,14 +147,14 @@ VX_FUNCTION(sparsevec_l1_distance) {
 
 VX_FUNCTION(sparsevec_l2_norm) {
   const SparseVarlena* v = sparse_arg(fcinfo, 0);
-  PG_RETURN_FLOAT8(l2_norm_f32(v->values(), v->nnz));
+  PG_RETURN_FLOAT8(l2_norm(v->values(), v->nnz));
 }
 
 VX_FUNCTION(sparsevec_l2_normalize) {
   const SparseVarlena* v = sparse_arg(fcinfo, 0);
   SparseVarlena* result = new_sparse(v->dim, v->nnz);
   memcpy(result->indices, v->indices, sizeof(int32) * v->nnz);
-  l2_normalize_f32(v->values(), result->values(), v->nnz);
+  l2_normalize(v->values(), result->values(), v->nnz);
   PG_RETURN_POINTER(result);
 }
 

@@ -40,7 +40,8 @@ struct SparseVarlena {
 inline size_t sparse_size(int nnz) { return offsetof(SparseVarlena, indices) + 8 * size_t(nnz); }
 SparseVarlena* new_sparse(int32 dim, int nnz);
 
-// Traits of the two dense types.
+// Traits of the two dense types: what differs between vector and halfvec. Everything else
+// (kernels, arithmetic, norms, ordering) is overloaded on the element type in the core.
 struct VectorTraits {
   using Elem = float;
   static constexpr const char* kName = "vector";
@@ -49,21 +50,6 @@ struct VectorTraits {
   static bool from_float(float f, Elem* out) {
     *out = f;
     return true;
-  }
-  static float l2sq(const Elem* a, const Elem* b, size_t n) { return kernels().l2sq_f32(a, b, n); }
-  static float dot(const Elem* a, const Elem* b, size_t n) { return kernels().dot_f32(a, b, n); }
-  static float l1(const Elem* a, const Elem* b, size_t n) { return kernels().l1_f32(a, b, n); }
-  static DotNorms dot_norms(const Elem* a, const Elem* b, size_t n) {
-    return kernels().dot_norms_f32(a, b, n);
-  }
-  static bool arith(ArithOp op, const Elem* a, const Elem* b, Elem* out, size_t n) {
-    return elementwise_f32(op, a, b, out, n);
-  }
-  static double norm(const Elem* a, size_t n) { return l2_norm_f32(a, n); }
-  static void normalize(const Elem* a, Elem* out, size_t n) { l2_normalize_f32(a, out, n); }
-  static void quantize(const Elem* a, size_t n, uint8_t* out) { binary_quantize_f32(a, n, out); }
-  static int compare(const Elem* a, size_t na, const Elem* b, size_t nb) {
-    return compare_f32(a, na, b, nb);
   }
   static void send(StringInfo buf, Elem e) { pq_sendfloat4(buf, e); }
   static Elem receive(StringInfo buf) { return pq_getmsgfloat4(buf); }
@@ -74,21 +60,6 @@ struct HalfvecTraits {
   static constexpr const char* kName = "halfvec";
   static float to_float(Elem e) { return half_to_float(e); }
   static bool from_float(float f, Elem* out) { return float_to_half(f, out); }
-  static float l2sq(const Elem* a, const Elem* b, size_t n) { return kernels().l2sq_f16(a, b, n); }
-  static float dot(const Elem* a, const Elem* b, size_t n) { return kernels().dot_f16(a, b, n); }
-  static float l1(const Elem* a, const Elem* b, size_t n) { return kernels().l1_f16(a, b, n); }
-  static DotNorms dot_norms(const Elem* a, const Elem* b, size_t n) {
-    return kernels().dot_norms_f16(a, b, n);
-  }
-  static bool arith(ArithOp op, const Elem* a, const Elem* b, Elem* out, size_t n) {
-    return elementwise_f16(op, a, b, out, n);
-  }
-  static double norm(const Elem* a, size_t n) { return l2_norm_f16(a, n); }
-  static void normalize(const Elem* a, Elem* out, size_t n) { l2_normalize_f16(a, out, n); }
-  static void quantize(const Elem* a, size_t n, uint8_t* out) { binary_quantize_f16(a, n, out); }
-  static int compare(const Elem* a, size_t na, const Elem* b, size_t nb) {
-    return compare_f16(a, na, b, nb);
-  }
   static void send(StringInfo buf, Elem e) { pq_sendint16(buf, e); }
   static Elem receive(StringInfo buf) { return static_cast<Elem>(pq_getmsgint(buf, 2)); }
 };

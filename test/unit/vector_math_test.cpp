@@ -57,7 +57,7 @@ TEST(Sparse, MergesEqualDenseKernels) {
     EXPECT_EQ(sparse_dot(a.view(), b.view()), k.dot_f32(da.data(), db.data(), 40));
     EXPECT_EQ(sparse_l1(a.view(), b.view()), k.l1_f32(da.data(), db.data(), 40));
     EXPECT_EQ(sparse_norm_sq(a.view()), k.dot_f32(da.data(), da.data(), 40));
-    EXPECT_EQ(compare_sparse(a.view(), b.view()), compare_f32(da.data(), 40, db.data(), 40));
+    EXPECT_EQ(compare_sparse(a.view(), b.view()), compare(da.data(), 40, db.data(), 40));
   }
 }
 
@@ -72,44 +72,44 @@ TEST(Sparse, OrderTreatsMissingAsZeroThenDims) {
 TEST(Elementwise, DetectsOverflow) {
   const float big[] = {3e38f}, one[] = {1.0f};
   float out[1];
-  EXPECT_FALSE(elementwise_f32(ArithOp::kAdd, big, big, out, 1));
-  EXPECT_TRUE(elementwise_f32(ArithOp::kSub, big, big, out, 1));
+  EXPECT_FALSE(elementwise(ArithOp::kAdd, big, big, out, 1));
+  EXPECT_TRUE(elementwise(ArithOp::kSub, big, big, out, 1));
   EXPECT_EQ(out[0], 0.0f);
-  EXPECT_TRUE(elementwise_f32(ArithOp::kMul, big, one, out, 1));
+  EXPECT_TRUE(elementwise(ArithOp::kMul, big, one, out, 1));
   half_bits h[1], hmax[1];
   float_to_half(60000.0f, hmax);
-  EXPECT_FALSE(elementwise_f16(ArithOp::kAdd, hmax, hmax, h, 1));
-  EXPECT_TRUE(elementwise_f16(ArithOp::kSub, hmax, hmax, h, 1));
+  EXPECT_FALSE(elementwise(ArithOp::kAdd, hmax, hmax, h, 1));
+  EXPECT_TRUE(elementwise(ArithOp::kSub, hmax, hmax, h, 1));
 }
 
 TEST(Normalize, UnitLengthAndZeroStaysZero) {
   const auto a = test::random_floats(100, 3);
   std::vector<float> out(100);
-  l2_normalize_f32(a.data(), out.data(), 100);
-  EXPECT_NEAR(l2_norm_f32(out.data(), 100), 1.0, 1e-6);
+  l2_normalize(a.data(), out.data(), 100);
+  EXPECT_NEAR(l2_norm(out.data(), 100), 1.0, 1e-6);
   const float zero[3] = {0, 0, 0};
   float zout[3] = {1, 1, 1};
-  l2_normalize_f32(zero, zout, 3);
+  l2_normalize(zero, zout, 3);
   EXPECT_EQ(zout[0] + zout[1] + zout[2], 0.0f);
   const float v[] = {3, 4};
-  EXPECT_DOUBLE_EQ(l2_norm_f32(v, 2), 5.0);
+  EXPECT_DOUBLE_EQ(l2_norm(v, 2), 5.0);
 }
 
 TEST(BinaryQuantize, MostSignificantBitFirst) {
   const float a[] = {1, -1, 0, 2, 0.5f, -3, 0, 0, 7};
   uint8_t out[2] = {0xff, 0xff};
-  binary_quantize_f32(a, 9, out);
+  binary_quantize(a, 9, out);
   EXPECT_EQ(out[0], 0b10011000);
   EXPECT_EQ(out[1], 0b10000000);
 }
 
 TEST(Compare, ElementwiseThenDims) {
   const float a[] = {1, 2, 3}, b[] = {1, 2, 4}, c[] = {1, 2};
-  EXPECT_EQ(compare_f32(a, 3, b, 3), -1);
-  EXPECT_EQ(compare_f32(b, 3, a, 3), 1);
-  EXPECT_EQ(compare_f32(a, 3, a, 3), 0);
-  EXPECT_EQ(compare_f32(c, 2, a, 3), -1);
-  EXPECT_EQ(compare_f32(a, 3, c, 2), 1);
+  EXPECT_EQ(compare(a, 3, b, 3), -1);
+  EXPECT_EQ(compare(b, 3, a, 3), 1);
+  EXPECT_EQ(compare(a, 3, a, 3), 0);
+  EXPECT_EQ(compare(c, 2, a, 3), -1);
+  EXPECT_EQ(compare(a, 3, c, 2), 1);
 }
 
 TEST(Subvector, ClipsLikePgvector) {
