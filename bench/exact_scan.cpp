@@ -2,45 +2,23 @@
 // one thread — the speed limit the SQL exact search is compared against. Optionally writes
 // the vectors as COPY text files so the SQL side scans exactly the same data.
 //   vectorx_exact_scan <base> <queries> [--queries N] [--k K] [--export DIR]
-// base/queries: .fvecs, or idx image files (gzip or plain).
+// base/queries: any format vectorx-bench reads (dataset.h).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <queue>
 #include <string>
 #include <vector>
 
 #include "dataset.h"
+#include "ground_truth.h"
 #include "vectorx/kernels.h"
 #include "vectorx/text_codec.h"
 
 using vectorx::bench::Matrix;
+using vectorx::bench::Metric;
 
 namespace {
-
-Matrix<float> load(const std::string& path) {
-  const bool fvecs = path.size() > 6 && path.compare(path.size() - 6, 6, ".fvecs") == 0;
-  return fvecs ? vectorx::bench::read_fvecs(path) : vectorx::bench::read_idx_images(path);
-}
-
-// Top-k row ids of `base` by L2 distance to q (a max-heap of the k best so far).
-std::vector<size_t> top_k(const Matrix<float>& base, const float* q, size_t k) {
-  const auto l2sq = vectorx::kernels().l2sq_f32;
-  std::priority_queue<std::pair<float, size_t>> best;
-  for (size_t i = 0; i < base.rows; ++i) {
-    const float d = l2sq(base.row(i), q, base.dim);
-    if (best.size() < k) {
-      best.emplace(d, i);
-    } else if (d < best.top().first) {
-      best.pop();
-      best.emplace(d, i);
-    }
-  }
-  std::vector<size_t> ids(best.size());
-  for (size_t j = ids.size(); j-- > 0; best.pop()) ids[j] = best.top().second;
-  return ids;
-}
 
 // One line per vector, "id<TAB>[..]", for COPY ... FROM.
 void export_copy_text(const Matrix<float>& m, const std::string& path) {
@@ -70,17 +48,17 @@ int main(int argc, char** argv) {
     else if (opt == "--export") export_dir = argv[i + 1];
   }
   try {
-    const Matrix<float> base = load(argv[1]);
-    const Matrix<float> queries = load(argv[2]);
+    const Matrix<float> base = vectorx::bench::read_vectors(argv[1]);
+    const Matrix<float> queries = vectorx::bench::read_vectors(argv[2]);
     nq = std::min(nq, queries.rows);
     if (!export_dir.empty()) {
       export_copy_text(base, export_dir + "/base.tsv");
       export_copy_text(queries, export_dir + "/queries.tsv");
     }
     size_t checksum = 0;
-    top_k(base, queries.row(0), k);  // warm the caches
+    vectorx::bench::nearest(base, queries.row(0), k, Metric::kL2);  // warm the caches
     const auto start = std::chrono::steady_clock::now();
-    for (size_t q = 0; q < nq; ++q) checksum += top_k(base, queries.row(q), k).front();
+    for (size_t q = 0; q < nq; ++q) checksum += static_cast<size_t>(vectorx::bench::nearest(base, queries.row(q), k, Metric::kL2).front());
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("in-process exact top-%zu: %zu x %zu dims, %zu queries, kernels=%s: %.1f queries/s (checksum %zu)\n",
                 k, base.rows, base.dim, nq, vectorx::simd_level_name(vectorx::active_simd_level()),
