@@ -31,6 +31,7 @@ PostgreSQL (libpq connection string or PG* environment):
   --index "CREATE INDEX ON {table} USING …"   build it (after dropping the table's indexes)
   --sweep name=v1,v2,…    e.g. hnsw.ef_search=10,20,40,80,160
   --clients 1,2           concurrent connections   --repeat N (passes over the queries, 1)
+  --query-from-table      load the queries into <table>_queries and pick each by id in a subquery
   --insert-fraction F     load 1-F of the base, then time inserting the rest (after --index)
   --insert-batches 1,100  rows per INSERT for those inserts   --insert-clients N (1)
 In-process anchors:
@@ -50,6 +51,7 @@ struct Options {
   int repeat = 1, insert_clients = 1;
   double insert_fraction = 0, expect_recall = -1;
   bool reload = false;
+  bool query_from_table = false;
   std::vector<std::string> anchors;
   AnchorParams anchor;
 };
@@ -81,8 +83,8 @@ Options parse(int argc, char** argv) {
       std::cout << kUsage;
       std::exit(0);
     }
-    if (arg == "--reload") {
-      o.reload = true;
+    if (arg == "--reload" || arg == "--query-from-table") {
+      (arg == "--reload" ? o.reload : o.query_from_table) = true;
       continue;
     }
     if (i + 1 >= argc) throw std::invalid_argument("missing value for " + arg);
@@ -187,8 +189,9 @@ Matrix<int32_t> ground_truth(const Options& o, const Matrix<float>& base, const 
 
 void run_sql(const Options& o, const Matrix<float>& base, const Matrix<float>& queries,
              const Matrix<int32_t>& truth, Metric metric, Report& report) {
-  const Target target{o.conninfo, o.table, metric};
+  const Target target{o.conninfo, o.table, metric, o.query_from_table ? o.table + "_queries" : ""};
   check_server(target);
+  if (o.query_from_table) load_query_table(target, queries);
   const size_t initial = static_cast<size_t>(static_cast<double>(base.rows) * (1.0 - o.insert_fraction));
   if (o.reload || o.insert_fraction > 0 || table_rows(target) != static_cast<long long>(base.rows)) {
     const double rate = load_table(target, base, initial, o.batch_size, o.storage);

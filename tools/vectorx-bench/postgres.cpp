@@ -165,6 +165,12 @@ long long table_rows(const Target& target) {
   return tx.exec("SELECT count(*) FROM " + target.table)[0][0].as<long long>();
 }
 
+void load_query_table(const Target& target, const Matrix<float>& queries) {
+  Target t = target;
+  t.table = target.query_table;
+  load_table(t, queries, queries.rows, queries.rows, "");
+}
+
 double load_table(const Target& target, const Matrix<float>& base, size_t rows, size_t batch_size,
                   const std::string& storage) {
   {
@@ -261,12 +267,13 @@ QueryRun run_queries(const Target& target, const Matrix<float>& queries, size_t 
   const auto start = Clock::now();
   on_clients(target, clients, [&](int c, pqxx::connection& conn) {
     apply_setting(conn, setting);
-    conn.prepare("top_k", top_k_sql(target, k, "$1::vector"));
+    const bool by_id = !target.query_table.empty();
+    conn.prepare("top_k", top_k_sql(target, k, by_id ? "(SELECT embedding FROM " + target.query_table + " WHERE id = $1)" : "$1::vector"));
     pqxx::nontransaction tx(conn);
     for (size_t job; (job = next++) < total;) {
       const size_t q = job % nq;
       const auto t0 = Clock::now();
-      const pqxx::result r = tx.exec_prepared("top_k", texts[q]);
+      const pqxx::result r = by_id ? tx.exec_prepared("top_k", static_cast<int>(q)) : tx.exec_prepared("top_k", texts[q]);
       latencies[static_cast<size_t>(c)].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
       if (job < nq) {
         std::vector<int32_t>& ids = run.ids[q];

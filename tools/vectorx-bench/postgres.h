@@ -15,6 +15,9 @@ struct Target {
   std::string conninfo;
   std::string table;
   Metric metric = Metric::kL2;
+  // Empty: queries are sent as parameters. Otherwise the table holding them (id, embedding),
+  // read by a subquery: ORDER BY embedding <-> (SELECT embedding FROM it WHERE id = $1).
+  std::string query_table;
 };
 
 // Fails with a clear message when the server is unreachable or vectorx is not installed.
@@ -27,6 +30,8 @@ long long table_rows(const Target& target);
 // loads rows [0, rows) by binary COPY in batches. Returns rows per second.
 double load_table(const Target& target, const Matrix<float>& base, size_t rows, size_t batch_size,
                   const std::string& storage);
+// load_table for the queries into target.query_table (default storage).
+void load_query_table(const Target& target, const Matrix<float>& queries);
 
 struct BuildResult {
   std::string index_name;
