@@ -12,6 +12,8 @@ run() {
 }
 run siftsmall --dataset siftsmall --data-dir "$data" --storage plain --clients 1,2 --anchors all
 run fashion-mnist --dataset fashion-mnist --queries-limit 500 --storage plain --clients 1,2 --anchors all \
-  --ivf-lists 245 --pq-m 16
-run fashion-mnist-external --dataset fashion-mnist --queries-limit 500 --clients 1 --reload
+  --ivf-lists 245 --ivf-probes 1,2,4,8,16,32 --pq-m 16
+# the same inline table, each query vector fetched by id from a (TOASTed) queries table
 run fashion-mnist-query-table --dataset fashion-mnist --queries-limit 500 --clients 1 --query-from-table
+# the type's default storage: vectors over ~2 KB live in TOAST
+run fashion-mnist-external --dataset fashion-mnist --queries-limit 500 --clients 1 --reload
