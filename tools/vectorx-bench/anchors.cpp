@@ -45,11 +45,14 @@ AnchorPoint timed_queries(const std::string& setting, size_t nq,
   return p;
 }
 
+#if defined(VECTORX_BENCH_HNSWLIB) || defined(VECTORX_BENCH_FAISS)
+// Unit-length copies: cosine as inner product, the way both libraries expect it.
 Matrix<float> normalized(const Matrix<float>& m) {
   Matrix<float> out = m;
   for (size_t i = 0; i < m.rows; ++i) l2_normalize(m.row(i), out.row(i), m.dim);
   return out;
 }
+#endif
 
 AnchorRun kernel_scan(const Matrix<float>& base, const Matrix<float>& queries, size_t nq, size_t k, Metric metric) {
   AnchorRun run{"kernel-scan", std::string("vectorx kernels, metric ") + metric_name(metric), 0,
