@@ -57,11 +57,15 @@ std::string plan_summary(pqxx::connection& conn, const std::string& query) {
   pqxx::nontransaction tx(conn);
   const std::string plan = tx.exec("EXPLAIN (FORMAT JSON) " + query)[0][0].c_str();
   std::smatch m;
+  std::string scan = "unknown";
   if (std::regex_search(plan, m, std::regex(R"#("Index Name": "([^"]+)")#")))
-    return "Index Scan using " + m[1].str();
-  if (std::regex_search(plan, m, std::regex(R"#("Node Type": "((Parallel )?Seq Scan)")#")))
-    return m[1].str();
-  return "unknown";
+    scan = "Index Scan using " + m[1].str();
+  else if (plan.find("\"Node Type\": \"Seq Scan\"") != std::string::npos)
+    scan = "Seq Scan";
+  // JSON plans mark parallelism on the Gather node, not in the scan's node type.
+  if (std::regex_search(plan, m, std::regex(R"#("Workers Planned": (\d+))#")))
+    scan = "Parallel " + scan + " (" + m[1].str() + " workers planned)";
+  return scan;
 }
 
 struct PgConnDeleter {
