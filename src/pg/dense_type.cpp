@@ -86,40 +86,11 @@ struct Operands {
   size_t n() const { return static_cast<size_t>(a->dim); }
 };
 
-template <typename T>
-Datum dense_l2_distance(FunctionCallInfo fcinfo) {
+// A float8 function of both operands' elements, e.g. a distance.
+template <typename T, typename Fn>
+Datum operand_metric(FunctionCallInfo fcinfo, Fn fn) {
   const Operands<T> o(fcinfo);
-  PG_RETURN_FLOAT8(std::sqrt(static_cast<double>(l2sq(o.a->x, o.b->x, o.n()))));
-}
-
-template <typename T>
-Datum dense_l2_squared_distance(FunctionCallInfo fcinfo) {
-  const Operands<T> o(fcinfo);
-  PG_RETURN_FLOAT8(static_cast<double>(l2sq(o.a->x, o.b->x, o.n())));
-}
-
-template <typename T>
-Datum dense_inner_product(FunctionCallInfo fcinfo) {
-  const Operands<T> o(fcinfo);
-  PG_RETURN_FLOAT8(static_cast<double>(dot(o.a->x, o.b->x, o.n())));
-}
-
-template <typename T>
-Datum dense_negative_inner_product(FunctionCallInfo fcinfo) {
-  const Operands<T> o(fcinfo);
-  PG_RETURN_FLOAT8(-static_cast<double>(dot(o.a->x, o.b->x, o.n())));
-}
-
-template <typename T>
-Datum dense_cosine_distance(FunctionCallInfo fcinfo) {
-  const Operands<T> o(fcinfo);
-  PG_RETURN_FLOAT8(cosine_distance(dot_norms(o.a->x, o.b->x, o.n())));
-}
-
-template <typename T>
-Datum dense_l1_distance(FunctionCallInfo fcinfo) {
-  const Operands<T> o(fcinfo);
-  PG_RETURN_FLOAT8(static_cast<double>(l1(o.a->x, o.b->x, o.n())));
+  PG_RETURN_FLOAT8(fn(o.a->x, o.b->x, o.n()));
 }
 
 template <typename T>
@@ -193,35 +164,6 @@ int compare_args(FunctionCallInfo fcinfo) {
   return compare(a->x, a->dim, b->x, b->dim);
 }
 
-template <typename T>
-Datum dense_cmp(FunctionCallInfo fcinfo) {
-  PG_RETURN_INT32(compare_args<T>(fcinfo));
-}
-template <typename T>
-Datum dense_lt(FunctionCallInfo fcinfo) {
-  PG_RETURN_BOOL(compare_args<T>(fcinfo) < 0);
-}
-template <typename T>
-Datum dense_le(FunctionCallInfo fcinfo) {
-  PG_RETURN_BOOL(compare_args<T>(fcinfo) <= 0);
-}
-template <typename T>
-Datum dense_eq(FunctionCallInfo fcinfo) {
-  PG_RETURN_BOOL(compare_args<T>(fcinfo) == 0);
-}
-template <typename T>
-Datum dense_ne(FunctionCallInfo fcinfo) {
-  PG_RETURN_BOOL(compare_args<T>(fcinfo) != 0);
-}
-template <typename T>
-Datum dense_ge(FunctionCallInfo fcinfo) {
-  PG_RETURN_BOOL(compare_args<T>(fcinfo) >= 0);
-}
-template <typename T>
-Datum dense_gt(FunctionCallInfo fcinfo) {
-  PG_RETURN_BOOL(compare_args<T>(fcinfo) > 0);
-}
-
 }  // namespace
 }  // namespace vectorx::pg
 
@@ -237,25 +179,40 @@ VX_DENSE_FUNCTION(out, dense_out)
 VX_DENSE_FUNCTION(recv, dense_recv)
 VX_DENSE_FUNCTION(send, dense_send)
 VX_DENSE_FUNCTION(typmod_cast, dense_typmod_cast)
-VX_DENSE_FUNCTION(l2_distance, dense_l2_distance)
-VX_DENSE_FUNCTION(l2_squared_distance, dense_l2_squared_distance)
-VX_DENSE_FUNCTION(inner_product, dense_inner_product)
-VX_DENSE_FUNCTION(negative_inner_product, dense_negative_inner_product)
-VX_DENSE_FUNCTION(cosine_distance, dense_cosine_distance)
-VX_DENSE_FUNCTION(l1_distance, dense_l1_distance)
+// Distances: `a`, `b` are both operands' elements (float or half), `n` their count.
+#define VX_DENSE_METRIC(suffix, expr)                                                       \
+  VX_FUNCTION(vector_##suffix) {                                                            \
+    return operand_metric<VectorTraits>(fcinfo, [](auto a, auto b, size_t n) -> double { return expr; }); \
+  }                                                                                         \
+  VX_FUNCTION(halfvec_##suffix) {                                                           \
+    return operand_metric<HalfvecTraits>(fcinfo, [](auto a, auto b, size_t n) -> double { return expr; }); \
+  }
+
+VX_DENSE_METRIC(l2_distance, std::sqrt(static_cast<double>(vectorx::l2sq(a, b, n))))
+VX_DENSE_METRIC(l2_squared_distance, vectorx::l2sq(a, b, n))
+VX_DENSE_METRIC(inner_product, vectorx::dot(a, b, n))
+VX_DENSE_METRIC(negative_inner_product, -static_cast<double>(vectorx::dot(a, b, n)))
+VX_DENSE_METRIC(cosine_distance, vectorx::cosine_distance(vectorx::dot_norms(a, b, n)))
+VX_DENSE_METRIC(l1_distance, vectorx::l1(a, b, n))
 VX_DENSE_FUNCTION(dims, dense_dims)
 VX_DENSE_FUNCTION(norm, dense_norm)
 VX_DENSE_FUNCTION(l2_normalize, dense_l2_normalize)
 VX_DENSE_FUNCTION(binary_quantize, dense_binary_quantize)
 VX_DENSE_FUNCTION(subvector, dense_subvector)
 VX_DENSE_FUNCTION(concat, dense_concat)
-VX_DENSE_FUNCTION(cmp, dense_cmp)
-VX_DENSE_FUNCTION(lt, dense_lt)
-VX_DENSE_FUNCTION(le, dense_le)
-VX_DENSE_FUNCTION(eq, dense_eq)
-VX_DENSE_FUNCTION(ne, dense_ne)
-VX_DENSE_FUNCTION(ge, dense_ge)
-VX_DENSE_FUNCTION(gt, dense_gt)
+// btree support: the comparison result as int4, and the six operators as bools.
+#define VX_DENSE_COMPARISON(suffix, op)                                                     \
+  VX_FUNCTION(vector_##suffix) { PG_RETURN_BOOL(compare_args<VectorTraits>(fcinfo) op 0); } \
+  VX_FUNCTION(halfvec_##suffix) { PG_RETURN_BOOL(compare_args<HalfvecTraits>(fcinfo) op 0); }
+
+VX_FUNCTION(vector_cmp) { PG_RETURN_INT32(compare_args<VectorTraits>(fcinfo)); }
+VX_FUNCTION(halfvec_cmp) { PG_RETURN_INT32(compare_args<HalfvecTraits>(fcinfo)); }
+VX_DENSE_COMPARISON(lt, <)
+VX_DENSE_COMPARISON(le, <=)
+VX_DENSE_COMPARISON(eq, ==)
+VX_DENSE_COMPARISON(ne, !=)
+VX_DENSE_COMPARISON(ge, >=)
+VX_DENSE_COMPARISON(gt, >)
 VX_FUNCTION(vector_add) { return dense_arith<VectorTraits, ArithOp::kAdd>(fcinfo); }
 VX_FUNCTION(vector_sub) { return dense_arith<VectorTraits, ArithOp::kSub>(fcinfo); }
 VX_FUNCTION(vector_mul) { return dense_arith<VectorTraits, ArithOp::kMul>(fcinfo); }
