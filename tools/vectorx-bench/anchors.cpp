@@ -1,36 +1,26 @@
 // In-process anchors (see anchors.h). Cosine runs as inner product on normalised copies, the
 // way both libraries expect it.
 #include "anchors.h"
+#include "anchor_runs.h"
 
 #include <chrono>
 #include <functional>
+#include <random>
 #include <stdexcept>
 
 #include "ground_truth.h"
+#include "vectorx/hnsw/memory_graph.h"
 #include "vectorx/vector_math.h"
 
-#ifdef VECTORX_BENCH_HNSWLIB
-#include <hnswlib/hnswlib.h>
-#endif
-#ifdef VECTORX_BENCH_FAISS
-#include <faiss/IndexFlat.h>
-#include <faiss/IndexIVFFlat.h>
-#include <faiss/IndexIVFPQ.h>
-#include <faiss/impl/io.h>
-#include <faiss/index_io.h>
-#include <omp.h>
-#endif
 
 namespace vectorx::bench {
-namespace {
 
-using Clock = std::chrono::steady_clock;
+namespace anchor {
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// Runs search(q) for the first nq queries, timing each.
 AnchorPoint timed_queries(const std::string& setting, size_t nq,
                           const std::function<std::vector<int32_t>(size_t)>& search) {
   AnchorPoint p;
@@ -45,14 +35,21 @@ AnchorPoint timed_queries(const std::string& setting, size_t nq,
   return p;
 }
 
-#if defined(VECTORX_BENCH_HNSWLIB) || defined(VECTORX_BENCH_FAISS)
-// Unit-length copies: cosine as inner product, the way both libraries expect it.
 Matrix<float> normalized(const Matrix<float>& m) {
   Matrix<float> out = m;
   for (size_t i = 0; i < m.rows; ++i) l2_normalize(m.row(i), out.row(i), m.dim);
   return out;
 }
-#endif
+
+}  // namespace anchor
+
+namespace {
+
+using anchor::Clock;
+using anchor::normalized;
+using anchor::seconds_since;
+using anchor::timed_queries;
+
 
 AnchorRun kernel_scan(const Matrix<float>& base, const Matrix<float>& queries, size_t nq, size_t k, Metric metric) {
   AnchorRun run{"kernel-scan", std::string("vectorx kernels, metric ") + metric_name(metric), 0,
@@ -61,100 +58,36 @@ AnchorRun kernel_scan(const Matrix<float>& base, const Matrix<float>& queries, s
   return run;
 }
 
-#ifdef VECTORX_BENCH_HNSWLIB
-AnchorRun hnswlib_run(const AnchorParams& p, const Matrix<float>& base_in, const Matrix<float>& queries_in,
-                      size_t nq, size_t k, Metric metric) {
+// vectorx's own HNSW algorithm on its in-memory graph: what the index build computes, before
+// any page or WAL cost.
+AnchorRun vectorx_hnsw(const AnchorParams& p, const Matrix<float>& base_in, const Matrix<float>& queries_in,
+                       size_t nq, size_t k, Metric metric) {
   const bool cosine = metric == Metric::kCosine;
   const Matrix<float> base = cosine ? normalized(base_in) : base_in;
   const Matrix<float> queries = cosine ? normalized(queries_in) : queries_in;
-  std::unique_ptr<hnswlib::SpaceInterface<float>> space;
-  if (metric == Metric::kL2)
-    space = std::make_unique<hnswlib::L2Space>(base.dim);
-  else
-    space = std::make_unique<hnswlib::InnerProductSpace>(base.dim);
-  AnchorRun run{"hnswlib", "m=" + std::to_string(p.hnsw_m) + " ef_construction=" + std::to_string(p.hnsw_ef_construction), 0, 0, {}};
+  const hnsw::Params params{p.hnsw_m, p.hnsw_ef_construction};
+  hnsw::MemoryGraph graph(base.dim, metric == Metric::kL2 ? hnsw::Distance::kL2Squared : hnsw::Distance::kNegativeDot,
+                          params);
+  AnchorRun run{"vectorx-hnsw", "m=" + std::to_string(p.hnsw_m) + " ef_construction=" + std::to_string(p.hnsw_ef_construction), 0, 0, {}};
+  std::mt19937_64 rng(42);
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
   const auto start = Clock::now();
-  hnswlib::HierarchicalNSW<float> index(space.get(), base.rows, static_cast<size_t>(p.hnsw_m),
-                                        static_cast<size_t>(p.hnsw_ef_construction), 100);
-  for (size_t i = 0; i < base.rows; ++i) index.addPoint(base.row(i), i);
+  for (size_t i = 0; i < base.rows; ++i) graph.add(base.row(i), hnsw::random_level(1.0 - uniform(rng), p.hnsw_m));
   run.build_seconds = seconds_since(start);
-  long long upper = 0;
-  for (size_t i = 0; i < base.rows; ++i) upper += index.element_levels_[i] * static_cast<long long>(index.size_links_per_element_);
-  run.size_bytes = static_cast<long long>(base.rows * index.size_data_per_element_) + upper;
-  for (int ef : p.hnsw_ef) {
-    index.setEf(static_cast<size_t>(ef));
+  run.size_bytes = static_cast<long long>(graph.memory_bytes());
+  for (int ef : p.hnsw_ef)
     run.points.push_back(timed_queries("ef=" + std::to_string(ef), nq, [&](size_t q) {
-      auto heap = index.searchKnn(queries.row(q), k);
-      std::vector<int32_t> ids(heap.size());
-      for (size_t j = ids.size(); j-- > 0; heap.pop()) ids[j] = static_cast<int32_t>(heap.top().second);
+      std::vector<int32_t> ids;
+      for (const auto& c : graph.search(queries.row(q), static_cast<size_t>(ef), k)) ids.push_back(static_cast<int32_t>(c.id));
       return ids;
     }));
-  }
   return run;
 }
-#endif
-
-#ifdef VECTORX_BENCH_FAISS
-using FaissId = faiss::Index::idx_t;  // a member type in FAISS 1.7
-
-long long faiss_size(const faiss::Index& index) {
-  faiss::VectorIOWriter writer;
-  faiss::write_index(&index, &writer);
-  return static_cast<long long>(writer.data.size());
-}
-
-AnchorRun faiss_run(const std::string& name, const AnchorParams& p, const Matrix<float>& base_in,
-                    const Matrix<float>& queries_in, size_t nq, size_t k, Metric metric) {
-  omp_set_num_threads(1);
-  const bool cosine = metric == Metric::kCosine;
-  const Matrix<float> base = cosine ? normalized(base_in) : base_in;
-  const Matrix<float> queries = cosine ? normalized(queries_in) : queries_in;
-  const faiss::MetricType mt = metric == Metric::kL2 ? faiss::METRIC_L2 : faiss::METRIC_INNER_PRODUCT;
-  const auto d = static_cast<FaissId>(base.dim);
-  const auto n = static_cast<FaissId>(base.rows);
-  faiss::IndexFlat quantizer(d, mt);
-  std::unique_ptr<faiss::Index> index;
-  AnchorRun run{name, "", 0, 0, {}};
-  if (name == "faiss-flat") {
-    index = std::make_unique<faiss::IndexFlat>(d, mt);
-  } else if (name == "faiss-ivfflat") {
-    index = std::make_unique<faiss::IndexIVFFlat>(&quantizer, d, p.ivf_lists, mt);
-    run.params = "lists=" + std::to_string(p.ivf_lists);
-  } else {
-    index = std::make_unique<faiss::IndexIVFPQ>(&quantizer, d, p.ivf_lists, p.pq_m, p.pq_nbits, mt);
-    run.params = "lists=" + std::to_string(p.ivf_lists) + " m=" + std::to_string(p.pq_m) + " nbits=" + std::to_string(p.pq_nbits);
-  }
-  const auto start = Clock::now();
-  index->train(n, base.data.data());
-  index->add(n, base.data.data());
-  run.build_seconds = seconds_since(start);
-  run.size_bytes = faiss_size(*index);
-  auto search = [&](size_t q) {
-    std::vector<float> dist(k);
-    std::vector<FaissId> ids(k);
-    index->search(1, queries.row(q), static_cast<FaissId>(k), dist.data(), ids.data());
-    std::vector<int32_t> out;
-    for (FaissId id : ids)
-      if (id >= 0) out.push_back(static_cast<int32_t>(id));
-    return out;
-  };
-  if (name == "faiss-flat") {
-    run.points.push_back(timed_queries("exact", nq, search));
-    return run;
-  }
-  auto* ivf = dynamic_cast<faiss::IndexIVF*>(index.get());
-  for (int probes : p.ivf_probes) {
-    ivf->nprobe = static_cast<size_t>(probes);
-    run.points.push_back(timed_queries("probes=" + std::to_string(probes), nq, search));
-  }
-  return run;
-}
-#endif
 
 }  // namespace
 
 std::vector<std::string> available_anchors() {
-  std::vector<std::string> names = {"kernel-scan"};
+  std::vector<std::string> names = {"kernel-scan", "vectorx-hnsw"};
 #ifdef VECTORX_BENCH_HNSWLIB
   names.push_back("hnswlib");
 #endif
@@ -168,13 +101,13 @@ AnchorRun run_anchor(const std::string& name, const AnchorParams& params, const 
                      const Matrix<float>& queries, size_t nq, size_t k, Metric metric) {
   nq = std::min(nq, queries.rows);
   if (name == "kernel-scan") return kernel_scan(base, queries, nq, k, metric);
+  if (name == "vectorx-hnsw") return vectorx_hnsw(params, base, queries, nq, k, metric);
 #ifdef VECTORX_BENCH_HNSWLIB
-  if (name == "hnswlib") return hnswlib_run(params, base, queries, nq, k, metric);
+  if (name == "hnswlib") return external::hnswlib_run(params, base, queries, nq, k, metric);
 #endif
 #ifdef VECTORX_BENCH_FAISS
-  if (name.rfind("faiss-", 0) == 0) return faiss_run(name, params, base, queries, nq, k, metric);
+  if (name.rfind("faiss-", 0) == 0) return external::faiss_run(name, params, base, queries, nq, k, metric);
 #endif
-  (void)params;
   throw std::invalid_argument("anchor '" + name + "' is not available in this build");
 }
 

@@ -36,8 +36,9 @@ struct AnchorRun {
   std::vector<AnchorPoint> points;
 };
 
-// Anchor names this build can run: "kernel-scan", then "hnswlib", "faiss-flat",
-// "faiss-ivfflat", "faiss-ivfpq" where available.
+// Anchor names this build can run: "kernel-scan" and "vectorx-hnsw" (the project's own
+// algorithms in process), then "hnswlib", "faiss-flat", "faiss-ivfflat", "faiss-ivfpq" where
+// available.
 std::vector<std::string> available_anchors();
 
 // Builds the anchor over `base` (one thread) and runs the first nq queries at each setting.

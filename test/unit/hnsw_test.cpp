@@ -1,0 +1,129 @@
+// The HNSW algorithm on the in-memory graph: recall against brute force, graph invariants,
+// level distribution, and search on an empty or one-node graph.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <set>
+#include <vector>
+
+#include "vectorx/hnsw/memory_graph.h"
+#include "vectorx/kernels.h"
+
+namespace vectorx::hnsw {
+namespace {
+
+// Points around a few random centres, like real embeddings (not uniform noise).
+std::vector<float> clustered(size_t n, size_t dim, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> noise(0.0f, 0.3f);
+  std::uniform_real_distribution<float> centre(-3.0f, 3.0f);
+  std::vector<std::vector<float>> centres(16, std::vector<float>(dim));
+  for (auto& c : centres)
+    for (auto& x : c) x = centre(rng);
+  std::vector<float> out(n * dim);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < dim; ++j) out[i * dim + j] = centres[i % 16][j] + noise(rng);
+  return out;
+}
+
+std::vector<uint32_t> brute_force(const std::vector<float>& base, size_t dim, const float* q, size_t k, Distance d) {
+  std::vector<std::pair<float, uint32_t>> all;
+  for (size_t i = 0; i < base.size() / dim; ++i) {
+    const float* v = base.data() + i * dim;
+    all.emplace_back(d == Distance::kL2Squared ? l2sq(v, q, dim) : -dot(v, q, dim), static_cast<uint32_t>(i));
+  }
+  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end());
+  std::vector<uint32_t> ids;
+  for (size_t i = 0; i < k; ++i) ids.push_back(all[i].second);
+  return ids;
+}
+
+MemoryGraph build(const std::vector<float>& base, size_t dim, Distance d, const Params& p) {
+  MemoryGraph g(dim, d, p);
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (size_t i = 0; i < base.size() / dim; ++i) g.add(base.data() + i * dim, random_level(1.0 - u(rng), p.m));
+  return g;
+}
+
+double recall(MemoryGraph& g, const std::vector<float>& base, const std::vector<float>& queries, size_t dim, size_t ef,
+              Distance d) {
+  const size_t k = 10, nq = queries.size() / dim;
+  size_t found = 0;
+  for (size_t q = 0; q < nq; ++q) {
+    const float* query = queries.data() + q * dim;
+    const auto truth = brute_force(base, dim, query, k, d);
+    const std::set<uint32_t> expected(truth.begin(), truth.end());
+    for (const auto& c : g.search(query, ef, k)) found += expected.count(c.id);
+  }
+  return static_cast<double>(found) / static_cast<double>(nq * k);
+}
+
+TEST(Hnsw, RecallAgainstBruteForce) {
+  const size_t dim = 48;
+  // Queries from the same distribution as the base (held-out points of the same clusters).
+  const auto all = clustered(4100, dim, 1);
+  const std::vector<float> base(all.begin(), all.begin() + 4000 * dim), queries(all.begin() + 4000 * dim, all.end());
+  for (Distance d : {Distance::kL2Squared, Distance::kNegativeDot}) {
+    MemoryGraph g = build(base, dim, d, Params{16, 64});
+    const double r10 = recall(g, base, queries, dim, 10, d), r100 = recall(g, base, queries, dim, 100, d);
+    EXPECT_GE(r100, 0.97) << "ef=100";
+    EXPECT_GE(r100, r10) << "a larger candidate list must not lose recall";
+  }
+}
+
+TEST(Hnsw, GraphInvariants) {
+  const size_t dim = 16;
+  const Params p{8, 32};
+  const auto base = clustered(1500, dim, 3);
+  MemoryGraph g = build(base, dim, Distance::kL2Squared, p);
+  ASSERT_EQ(g.size(), 1500u);
+  int top = 0;
+  for (uint32_t n = 0; n < g.size(); ++n) {
+    top = std::max(top, g.level(n));
+    for (int l = 0; l <= g.level(n); ++l) {
+      size_t count = 0;
+      std::set<uint32_t> seen;
+      g.for_each_neighbor(n, l, [&](uint32_t x) {
+        ++count;
+        EXPECT_NE(x, n) << "self loop";
+        EXPECT_LT(x, g.size());
+        EXPECT_GE(g.level(x), l) << "a neighbour at level " << l << " must exist at that level";
+        EXPECT_TRUE(seen.insert(x).second) << "duplicate link";
+      });
+      EXPECT_LE(count, static_cast<size_t>(max_neighbors(p, l)));
+      if (g.size() > 1 && l == 0) {
+        EXPECT_GT(count, 0u) << "node " << n << " is isolated at level 0";
+      }
+    }
+  }
+  EXPECT_EQ(g.entry_point().level, top) << "the entry point is a highest node";
+  EXPECT_EQ(g.level(g.entry_point().id), top);
+}
+
+TEST(Hnsw, LevelsFollowTheExponentialLaw) {
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  size_t above0 = 0;
+  const size_t n = 200000;
+  for (size_t i = 0; i < n; ++i) above0 += random_level(1.0 - u(rng), 16) > 0;
+  // P(level >= 1) = 1/m
+  EXPECT_NEAR(static_cast<double>(above0) / n, 1.0 / 16, 0.004);
+  EXPECT_EQ(random_level(1.0, 16), 0);
+  EXPECT_LE(random_level(1e-300, 16), 16);
+}
+
+TEST(Hnsw, EmptyAndSingleNode) {
+  MemoryGraph g(4, Distance::kL2Squared, Params{});
+  const float q[4] = {1, 2, 3, 4};
+  EXPECT_TRUE(g.search(q, 10, 5).empty());
+  g.add(q, 2);
+  const auto r = g.search(q, 10, 5);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].id, 0u);
+  EXPECT_EQ(r[0].distance, 0.0f);
+}
+
+}  // namespace
+}  // namespace vectorx::hnsw
