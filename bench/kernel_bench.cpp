@@ -20,7 +20,8 @@ constexpr int kDims[] = {100, 128, 768, 1536};
 struct Inputs {
   std::vector<float> a, b;
   std::vector<vectorx::half_bits> ha, hb;
-  explicit Inputs(size_t n) : a(n), b(n), ha(n), hb(n) {
+  std::vector<uint8_t> codes;
+  explicit Inputs(size_t n) : a(n), b(n), ha(n), hb(n), codes(n) {
     std::mt19937 rng(42);
     std::uniform_real_distribution<float> dist(-1, 1);
     for (size_t i = 0; i < n; ++i) {
@@ -28,6 +29,7 @@ struct Inputs {
       b[i] = dist(rng);
       vectorx::float_to_half(a[i], &ha[i]);
       vectorx::float_to_half(b[i], &hb[i]);
+      codes[i] = static_cast<uint8_t>(rng());
     }
   }
 };
@@ -57,6 +59,9 @@ void register_level(SimdLevel level) {
   add("f32_l1", [k](const Inputs& in, size_t n) { return k->l1_f32(in.a.data(), in.b.data(), n); });
   add("f16_l2sq", [k](const Inputs& in, size_t n) { return k->l2sq_f16(in.ha.data(), in.hb.data(), n); });
   add("f16_dot", [k](const Inputs& in, size_t n) { return k->dot_f16(in.ha.data(), in.hb.data(), n); });
+  add("sq8_l2sq", [k](const Inputs& in, size_t n) {
+    return k->l2sq_sq8(in.a.data(), in.b.data(), in.codes.data(), n);
+  });
 }
 
 void register_naive() {

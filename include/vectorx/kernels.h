@@ -41,6 +41,10 @@ struct KernelTable {
 
   uint64_t (*hamming)(const uint8_t* a, const uint8_t* b, size_t nbytes);
   BitCounts (*and_or_count)(const uint8_t* a, const uint8_t* b, size_t nbytes);
+
+  // 8-bit codes c against a prepared float query (sq8.h): Σ (q_i - w_i c_i)² and Σ q_i c_i.
+  float (*l2sq_sq8)(const float* q, const float* w, const uint8_t* c, size_t n);
+  float (*dot_u8)(const float* q, const uint8_t* c, size_t n);
 };
 
 // The best level this CPU (and this build) supports.

@@ -2,7 +2,8 @@
 // kernels_{sse2,avx2,avx512}.cpp, each compiled with that set's -m flags.
 //
 // Design: four independent FMA accumulators hide the add latency (the loop is bound by loads,
-// not by the dependency chain); float16 input is widened with F16C where the level has it.
+// not by the dependency chain); float16 input is widened with F16C and uint8 codes with
+// zero-extending conversions where the level has them.
 // Everything sits in an anonymous namespace so the differently compiled copies never merge
 // at link time (a merged inline function could run AVX-512 code on an older CPU).
 #pragma once
@@ -51,7 +52,41 @@ float lane_sum(const fbatch<Arch>& v) {
   return s;
 }
 
+template <class Arch>
+fbatch<Arch> load_lanes(const uint8_t* p) {
+  if constexpr (std::is_base_of<xsimd::avx512f, Arch>::value) {
+    // Zero-masked forms, as for float16 above.
+    return _mm512_maskz_cvtepi32_ps(0xffff, _mm512_maskz_cvtepu8_epi32(0xffff, _mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+  } else if constexpr (std::is_base_of<xsimd::avx2, Arch>::value) {
+    return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+  } else {
+    alignas(64) float tmp[fbatch<Arch>::size];
+    for (size_t l = 0; l < fbatch<Arch>::size; ++l) tmp[l] = p[l];
+    return fbatch<Arch>::load_aligned(tmp);
+  }
+}
+
+// Sums step(i, acc) over lane blocks with four vector accumulators, then tail(i) over the rest.
+template <class Arch, class Step, class Tail>
+float reduce(size_t n, Step step, Tail tail) {
+  using B = fbatch<Arch>;
+  constexpr size_t W = B::size;
+  B s0(0.f), s1(0.f), s2(0.f), s3(0.f);
+  size_t i = 0;
+  for (; i + 4 * W <= n; i += 4 * W) {
+    s0 = step(i, s0);
+    s1 = step(i + W, s1);
+    s2 = step(i + 2 * W, s2);
+    s3 = step(i + 3 * W, s3);
+  }
+  for (; i + W <= n; i += W) s0 = step(i, s0);
+  float r = lane_sum<Arch>((s0 + s1) + (s2 + s3));
+  for (; i < n; ++i) r += tail(i);
+  return r;
+}
+
 inline float to_float(float x) { return x; }
+inline float to_float(uint8_t x) { return x; }
 inline float to_float(half_bits x) { return half_to_float(x); }
 
 template <class Arch, class T>
@@ -59,25 +94,16 @@ struct SimdOps {
   using B = fbatch<Arch>;
   static constexpr size_t W = B::size;
 
-  // Sums step(a_i, b_i) over i with four vector accumulators and a scalar tail.
-  template <class Step, class Tail>
-  static float reduce(const T* a, const T* b, size_t n, Step step, Tail tail) {
-    B s0(0.f), s1(0.f), s2(0.f), s3(0.f);
-    size_t i = 0;
-    for (; i + 4 * W <= n; i += 4 * W) {
-      s0 = step(load_lanes<Arch>(a + i), load_lanes<Arch>(b + i), s0);
-      s1 = step(load_lanes<Arch>(a + i + W), load_lanes<Arch>(b + i + W), s1);
-      s2 = step(load_lanes<Arch>(a + i + 2 * W), load_lanes<Arch>(b + i + 2 * W), s2);
-      s3 = step(load_lanes<Arch>(a + i + 3 * W), load_lanes<Arch>(b + i + 3 * W), s3);
-    }
-    for (; i + W <= n; i += W) s0 = step(load_lanes<Arch>(a + i), load_lanes<Arch>(b + i), s0);
-    float r = lane_sum<Arch>((s0 + s1) + (s2 + s3));
-    for (; i < n; ++i) r += tail(to_float(a[i]), to_float(b[i]));
-    return r;
+  // Sums term(a_i, b_i): `vec` on lane blocks, `one` on the scalar tail.
+  template <class Vec, class One>
+  static float sum_pairs(const T* a, const T* b, size_t n, Vec vec, One one) {
+    return reduce<Arch>(
+        n, [&](size_t i, B acc) { return vec(load_lanes<Arch>(a + i), load_lanes<Arch>(b + i), acc); },
+        [&](size_t i) { return one(to_float(a[i]), to_float(b[i])); });
   }
 
   static float l2sq(const T* a, const T* b, size_t n) {
-    return reduce(
+    return sum_pairs(
         a, b, n,
         [](B x, B y, B s) {
           const B d = x - y;
@@ -87,13 +113,12 @@ struct SimdOps {
   }
 
   static float dot(const T* a, const T* b, size_t n) {
-    return reduce(
-        a, b, n, [](B x, B y, B s) { return xsimd::fma(x, y, s); },
-        [](float x, float y) { return x * y; });
+    return sum_pairs(
+        a, b, n, [](B x, B y, B s) { return xsimd::fma(x, y, s); }, [](float x, float y) { return x * y; });
   }
 
   static float l1(const T* a, const T* b, size_t n) {
-    return reduce(
+    return sum_pairs(
         a, b, n, [](B x, B y, B s) { return s + xsimd::abs(x - y); },
         [](float x, float y) { return __builtin_fabsf(x - y); });
   }
@@ -123,13 +148,41 @@ struct SimdOps {
   }
 };
 
+// 8-bit codes against a float query (see sq8.h).
+template <class Arch>
+struct CodeOps {
+  using B = fbatch<Arch>;
+
+  // Σ (q_i - w_i c_i)²
+  static float l2sq_sq8(const float* q, const float* w, const uint8_t* c, size_t n) {
+    return reduce<Arch>(
+        n,
+        [&](size_t i, B acc) {
+          const B d = xsimd::fnma(load_lanes<Arch>(w + i), load_lanes<Arch>(c + i), load_lanes<Arch>(q + i));
+          return xsimd::fma(d, d, acc);
+        },
+        [&](size_t i) {
+          const float d = q[i] - w[i] * static_cast<float>(c[i]);
+          return d * d;
+        });
+  }
+
+  // Σ q_i c_i
+  static float dot_u8(const float* q, const uint8_t* c, size_t n) {
+    return reduce<Arch>(
+        n, [&](size_t i, B acc) { return xsimd::fma(load_lanes<Arch>(q + i), load_lanes<Arch>(c + i), acc); },
+        [&](size_t i) { return q[i] * static_cast<float>(c[i]); });
+  }
+};
+
 template <class Arch>
 constexpr KernelTable make_table() {
   using F32 = SimdOps<Arch, float>;
   using F16 = SimdOps<Arch, half_bits>;
   return KernelTable{F32::l2sq,    F32::dot,       F32::dot_norms,     F32::l1,
                      F16::l2sq,    F16::dot,       F16::dot_norms,     F16::l1,
-                     hamming_words, and_or_count_words};
+                     hamming_words, and_or_count_words,
+                     CodeOps<Arch>::l2sq_sq8, CodeOps<Arch>::dot_u8};
 }
 
 }  // namespace
