@@ -10,6 +10,7 @@
 
 #include <immintrin.h>
 
+#include <cstring>
 #include <type_traits>
 #include <xsimd/xsimd.hpp>
 
@@ -59,10 +60,12 @@ fbatch<Arch> load_lanes(const uint8_t* p) {
     return _mm512_maskz_cvtepi32_ps(0xffff, _mm512_maskz_cvtepu8_epi32(0xffff, _mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
   } else if constexpr (std::is_base_of<xsimd::avx2, Arch>::value) {
     return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
-  } else {
-    alignas(64) float tmp[fbatch<Arch>::size];
-    for (size_t l = 0; l < fbatch<Arch>::size; ++l) tmp[l] = p[l];
-    return fbatch<Arch>::load_aligned(tmp);
+  } else {  // SSE2: widen 4 bytes to 4 ints by interleaving with zeros twice
+    int32_t word;
+    std::memcpy(&word, p, sizeof word);
+    const __m128i zero = _mm_setzero_si128();
+    const __m128i bytes = _mm_cvtsi32_si128(word);
+    return _mm_cvtepi32_ps(_mm_unpacklo_epi16(_mm_unpacklo_epi8(bytes, zero), zero));
   }
 }
 
