@@ -16,7 +16,7 @@ PROVE_TESTS = test/t/*.pl
 PG_CONFIG ?= pg_config
 PG_INCLUDE = $(shell $(PG_CONFIG) --includedir-server)
 # Postgres headers as system headers: our -Wall -Wextra -Werror applies to our code only.
-PG_CPPFLAGS = -Iinclude -isystem $(PG_INCLUDE)
+PG_CPPFLAGS = -Iinclude -isystem $(PG_INCLUDE) -isystem /usr/include/eigen3
 PG_CXXFLAGS = -std=c++17 -Wextra -Werror -fno-math-errno
 SHLIB_LINK = -lstdc++
 
