@@ -1,0 +1,83 @@
+// Product quantization (see pq.h).
+#include "vectorx/pq.h"
+
+#include <stdexcept>
+
+#include "vectorx/kernels.h"
+
+namespace vectorx {
+
+ProductQuantizer ProductQuantizer::train(const float* data, size_t n, size_t dim, size_t m, int nbits,
+                                         const KMeansOptions& options) {
+  if (m == 0 || dim % m != 0) throw std::invalid_argument("PQ: m must divide the dimension");
+  if (nbits != 4 && nbits != 8) throw std::invalid_argument("PQ: nbits must be 4 or 8");
+  const size_t dsub = dim / m, ksub = size_t{1} << nbits;
+  std::vector<float> codebooks(m * ksub * dsub, 0.0f);
+  std::vector<float> sub(n * dsub);
+  for (size_t j = 0; j < m; ++j) {
+    for (size_t i = 0; i < n; ++i)
+      std::copy(data + i * dim + j * dsub, data + i * dim + (j + 1) * dsub, sub.begin() + static_cast<std::ptrdiff_t>(i * dsub));
+    KMeansOptions o = options;
+    o.k = ksub;
+    o.spherical = false;  // sub-vectors are clustered by L2 for every metric
+    o.seed = options.seed + j;
+    const KMeansResult r = kmeans(sub.data(), n, dsub, o);
+    // With fewer rows than centroids the unused entries stay zero and are never chosen first.
+    std::copy(r.centroids.begin(), r.centroids.end(), codebooks.begin() + static_cast<std::ptrdiff_t>(j * ksub * dsub));
+  }
+  return ProductQuantizer(dim, m, nbits, std::move(codebooks));
+}
+
+ProductQuantizer::ProductQuantizer(size_t dim, size_t m, int nbits, std::vector<float> codebooks)
+    : dim_(dim), m_(m), dsub_(m ? dim / m : 0), nbits_(nbits), codebooks_(std::move(codebooks)) {
+  if (codebooks_.size() != m_ * ksub() * dsub_) throw std::invalid_argument("PQ: codebook size mismatch");
+}
+
+uint32_t ProductQuantizer::code_at(const uint8_t* code, size_t j) const {
+  if (nbits_ == 8) return code[j];
+  return (j % 2 == 0) ? (code[j / 2] & 0x0fu) : (code[j / 2] >> 4);
+}
+
+void ProductQuantizer::encode(const float* x, uint8_t* code) const {
+  std::fill(code, code + code_size(), 0);
+  for (size_t j = 0; j < m_; ++j) {
+    const float* book = codebooks_.data() + j * ksub() * dsub_;
+    uint32_t best = 0;
+    float best_d = l2sq(x + j * dsub_, book, dsub_);
+    for (uint32_t c = 1; c < ksub(); ++c) {
+      const float d = l2sq(x + j * dsub_, book + c * dsub_, dsub_);
+      if (d < best_d) best_d = d, best = c;
+    }
+    if (nbits_ == 8)
+      code[j] = static_cast<uint8_t>(best);
+    else
+      code[j / 2] |= static_cast<uint8_t>(best << (4 * (j % 2)));
+  }
+}
+
+void ProductQuantizer::decode(const uint8_t* code, float* x) const {
+  for (size_t j = 0; j < m_; ++j) {
+    const float* centroid = codebooks_.data() + (j * ksub() + code_at(code, j)) * dsub_;
+    std::copy(centroid, centroid + dsub_, x + j * dsub_);
+  }
+}
+
+void ProductQuantizer::l2_table(const float* query, float* table) const {
+  for (size_t j = 0; j < m_; ++j)
+    for (size_t c = 0; c < ksub(); ++c)
+      table[j * ksub() + c] = l2sq(query + j * dsub_, codebooks_.data() + (j * ksub() + c) * dsub_, dsub_);
+}
+
+void ProductQuantizer::ip_table(const float* query, float* table) const {
+  for (size_t j = 0; j < m_; ++j)
+    for (size_t c = 0; c < ksub(); ++c)
+      table[j * ksub() + c] = dot(query + j * dsub_, codebooks_.data() + (j * ksub() + c) * dsub_, dsub_);
+}
+
+float ProductQuantizer::table_sum(const float* table, const uint8_t* code) const {
+  float s = 0;
+  for (size_t j = 0; j < m_; ++j) s += table[j * ksub() + code_at(code, j)];
+  return s;
+}
+
+}  // namespace vectorx
