@@ -4,12 +4,16 @@
 #include "anchor_runs.h"
 
 #include <chrono>
+#include <algorithm>
 #include <functional>
+#include <queue>
 #include <random>
 #include <stdexcept>
 
 #include "ground_truth.h"
 #include "vectorx/hnsw/memory_graph.h"
+#include "vectorx/kmeans.h"
+#include "vectorx/pq.h"
 #include "vectorx/vector_math.h"
 
 
@@ -51,6 +55,47 @@ using anchor::seconds_since;
 using anchor::timed_queries;
 
 
+struct ConstCentroids {
+  const float* data;
+  size_t count, dim;
+};
+
+// Probes the nearest lists, ranks their codes by PQ distance to the query's residual, and
+// returns the best k (after exact re-scoring of the best k × rerank when rerank > 0).
+std::vector<int32_t> ivfpq_search(const ConstCentroids& c, const ProductQuantizer& pq,
+                                  const std::vector<std::vector<int32_t>>& ids, const std::vector<std::vector<uint8_t>>& codes,
+                                  const Matrix<float>& base, const float* query, size_t probes, size_t k, size_t rerank) {
+  std::vector<std::pair<float, uint32_t>> lists(c.count);
+  for (uint32_t l = 0; l < c.count; ++l) lists[l] = {l2sq(query, c.data + size_t{l} * c.dim, c.dim), l};
+  probes = std::min(probes, c.count);
+  std::partial_sort(lists.begin(), lists.begin() + static_cast<std::ptrdiff_t>(probes), lists.end());
+  const size_t keep = rerank ? k * rerank : k;
+  std::priority_queue<std::pair<float, int32_t>> best;  // worst on top
+  std::vector<float> residual(c.dim), table(pq.m() * pq.ksub());
+  for (size_t p = 0; p < probes; ++p) {
+    const uint32_t l = lists[p].second;
+    for (size_t d = 0; d < c.dim; ++d) residual[d] = query[d] - c.data[size_t{l} * c.dim + d];
+    pq.l2_table(residual.data(), table.data());
+    for (size_t i = 0; i < ids[l].size(); ++i) {
+      const float d = pq.table_sum(table.data(), codes[l].data() + i * pq.code_size());
+      if (best.size() < keep) {
+        best.push({d, ids[l][i]});
+      } else if (d < best.top().first) {
+        best.pop();
+        best.push({d, ids[l][i]});
+      }
+    }
+  }
+  std::vector<std::pair<float, int32_t>> found;
+  for (; !best.empty(); best.pop()) found.push_back(best.top());
+  if (rerank)
+    for (auto& f : found) f.first = l2sq(query, base.row(static_cast<size_t>(f.second)), base.dim);
+  std::sort(found.begin(), found.end());
+  std::vector<int32_t> out;
+  for (size_t i = 0; i < std::min(k, found.size()); ++i) out.push_back(found[i].second);
+  return out;
+}
+
 AnchorRun kernel_scan(const Matrix<float>& base, const Matrix<float>& queries, size_t nq, size_t k, Metric metric) {
   AnchorRun run{"kernel-scan", std::string("vectorx kernels, metric ") + metric_name(metric), 0,
                 static_cast<long long>(base.data.size() * sizeof(float)), {}};
@@ -84,10 +129,46 @@ AnchorRun vectorx_hnsw(const AnchorParams& p, const Matrix<float>& base_in, cons
   return run;
 }
 
+// vectorx's IVF-PQ pieces in process (k-means lists, PQ on residuals, L2): what the ivfpq index
+// will compute, before pages. "rerank" re-scores the best k × rerank codes exactly.
+AnchorRun vectorx_ivfpq(const AnchorParams& p, const Matrix<float>& base, const Matrix<float>& queries, size_t nq,
+                        size_t k, Metric metric) {
+  if (metric != Metric::kL2) throw std::invalid_argument("vectorx-ivfpq anchor: l2 only for now");
+  const size_t lists = static_cast<size_t>(p.ivf_lists), dim = base.dim;
+  AnchorRun run{"vectorx-ivfpq", "lists=" + std::to_string(lists) + " m=" + std::to_string(p.pq_m) + " nbits=" + std::to_string(p.pq_nbits), 0, 0, {}};
+  const auto start = Clock::now();
+  const KMeansResult coarse = kmeans(base.data.data(), base.rows, dim, {lists, 10, false, 42});
+  std::vector<float> residuals(base.data.size());
+  for (size_t i = 0; i < base.rows; ++i)
+    for (size_t d = 0; d < dim; ++d)
+      residuals[i * dim + d] = base.row(i)[d] - coarse.centroids[coarse.assignment[i] * dim + d];
+  const ProductQuantizer pq = ProductQuantizer::train(residuals.data(), base.rows, dim, static_cast<size_t>(p.pq_m), p.pq_nbits, {0, 10, false, 7});
+  std::vector<std::vector<int32_t>> ids(lists);
+  std::vector<std::vector<uint8_t>> codes(lists);
+  std::vector<uint8_t> code(pq.code_size());
+  for (size_t i = 0; i < base.rows; ++i) {
+    pq.encode(residuals.data() + i * dim, code.data());
+    ids[coarse.assignment[i]].push_back(static_cast<int32_t>(i));
+    codes[coarse.assignment[i]].insert(codes[coarse.assignment[i]].end(), code.begin(), code.end());
+  }
+  run.build_seconds = seconds_since(start);
+  run.size_bytes = static_cast<long long>(base.rows * (pq.code_size() + 4) + coarse.centroids.size() * 4 + pq.codebooks().size() * 4);
+  const ConstCentroids centroids{coarse.centroids.data(), lists, dim};
+  for (int rerank : {0, 10})
+    for (int probes : p.ivf_probes) {
+      const std::string setting = "probes=" + std::to_string(probes) + (rerank ? " rerank=" + std::to_string(rerank) : "");
+      run.points.push_back(timed_queries(setting, nq, [&](size_t q) {
+        return ivfpq_search(centroids, pq, ids, codes, base, queries.row(q), static_cast<size_t>(probes), k,
+                            static_cast<size_t>(rerank));
+      }));
+    }
+  return run;
+}
+
 }  // namespace
 
 std::vector<std::string> available_anchors() {
-  std::vector<std::string> names = {"kernel-scan", "vectorx-hnsw"};
+  std::vector<std::string> names = {"kernel-scan", "vectorx-hnsw", "vectorx-ivfpq"};
 #ifdef VECTORX_BENCH_HNSWLIB
   names.push_back("hnswlib");
 #endif
@@ -102,6 +183,7 @@ AnchorRun run_anchor(const std::string& name, const AnchorParams& params, const 
   nq = std::min(nq, queries.rows);
   if (name == "kernel-scan") return kernel_scan(base, queries, nq, k, metric);
   if (name == "vectorx-hnsw") return vectorx_hnsw(params, base, queries, nq, k, metric);
+  if (name == "vectorx-ivfpq") return vectorx_ivfpq(params, base, queries, nq, k, metric);
 #ifdef VECTORX_BENCH_HNSWLIB
   if (name == "hnswlib") return external::hnswlib_run(params, base, queries, nq, k, metric);
 #endif
