@@ -39,6 +39,14 @@ class ProductQuantizer {
   void ip_table(const float* query, float* table) const;
   float table_sum(const float* table, const uint8_t* code) const;
 
+  // IVF with residual codes under L2 splits ||q - c - r||² into ||q - c||², a per-list term
+  // ||r_j||² + 2 c_j·r_j that depends only on the list (computed once, at build), and
+  // -2 q_j·r_j that depends only on the query (one ip_table per query). list_term_table
+  // writes the per-list term for list centre c; residual_l2_table combines both into the
+  // table for one list (m × ksub additions instead of m × ksub sub-distances).
+  void list_term_table(const float* list_centre, float* table) const;
+  static void residual_l2_table(const float* list_terms, const float* query_ip, size_t entries, float* table);
+
  private:
   size_t dim_, m_, dsub_;
   int nbits_;

@@ -74,10 +74,36 @@ void ProductQuantizer::ip_table(const float* query, float* table) const {
       table[j * ksub() + c] = dot(query + j * dsub_, codebooks_.data() + (j * ksub() + c) * dsub_, dsub_);
 }
 
+void ProductQuantizer::list_term_table(const float* list_centre, float* table) const {
+  for (size_t j = 0; j < m_; ++j)
+    for (size_t c = 0; c < ksub(); ++c) {
+      const float* centroid = codebooks_.data() + (j * ksub() + c) * dsub_;
+      table[j * ksub() + c] = dot(centroid, centroid, dsub_) + 2 * dot(list_centre + j * dsub_, centroid, dsub_);
+    }
+}
+
+void ProductQuantizer::residual_l2_table(const float* list_terms, const float* query_ip, size_t entries, float* table) {
+  for (size_t i = 0; i < entries; ++i) table[i] = list_terms[i] - 2 * query_ip[i];
+}
+
 float ProductQuantizer::table_sum(const float* table, const uint8_t* code) const {
-  float s = 0;
-  for (size_t j = 0; j < m_; ++j) s += table[j * ksub() + code_at(code, j)];
-  return s;
+  // The per-code hot loop of a list scan: one loop per code width, no branch inside.
+  float s0 = 0, s1 = 0;
+  if (nbits_ == 8) {
+    size_t j = 0;
+    for (; j + 2 <= m_; j += 2) {
+      s0 += table[j * 256 + code[j]];
+      s1 += table[(j + 1) * 256 + code[j + 1]];
+    }
+    if (j < m_) s0 += table[j * 256 + code[j]];
+    return s0 + s1;
+  }
+  for (size_t j = 0; j + 2 <= m_; j += 2) {
+    s0 += table[j * 16 + (code[j / 2] & 0x0f)];
+    s1 += table[(j + 1) * 16 + (code[j / 2] >> 4)];
+  }
+  if (m_ % 2) s0 += table[(m_ - 1) * 16 + (code[m_ / 2] & 0x0f)];
+  return s0 + s1;
 }
 
 }  // namespace vectorx

@@ -82,6 +82,30 @@ TEST_P(PqTest, LookupTablesEqualDecodedDistances) {
   }
 }
 
+TEST_P(PqTest, ResidualTablesMatchDirectTables) {
+  const int nbits = GetParam();
+  const auto data = test::random_floats(kRows * kDim, 6), queries = test::random_floats(5 * kDim, 7);
+  const auto centre = test::random_floats(kDim, 8);
+  const ProductQuantizer pq = ProductQuantizer::train(data.data(), kRows, kDim, 12, nbits, {0, 5, false, 4});
+  const size_t entries = pq.m() * pq.ksub();
+  std::vector<float> terms(entries), ip(entries), combined(entries), direct(entries), residual(kDim);
+  pq.list_term_table(centre.data(), terms.data());
+  std::vector<uint8_t> code(pq.code_size());
+  for (size_t q = 0; q < 5; ++q) {
+    const float* query = queries.data() + q * kDim;
+    for (size_t d = 0; d < kDim; ++d) residual[d] = query[d] - centre[d];
+    pq.l2_table(residual.data(), direct.data());
+    pq.ip_table(query, ip.data());
+    ProductQuantizer::residual_l2_table(terms.data(), ip.data(), entries, combined.data());
+    const float base = l2sq(query, centre.data(), kDim);
+    for (size_t r = 0; r < 50; ++r) {
+      pq.encode(data.data() + r * kDim, code.data());
+      const float want = pq.table_sum(direct.data(), code.data());
+      EXPECT_NEAR(base + pq.table_sum(combined.data(), code.data()), want, 1e-3f * std::max(1.0f, want));
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Bits, PqTest, ::testing::Values(4, 8), [](const auto& info) {
   return std::to_string(info.param) + "bit";
 });

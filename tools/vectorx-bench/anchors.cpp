@@ -62,7 +62,7 @@ struct ConstCentroids {
 
 // Probes the nearest lists, ranks their codes by PQ distance to the query's residual, and
 // returns the best k (after exact re-scoring of the best k × rerank when rerank > 0).
-std::vector<int32_t> ivfpq_search(const ConstCentroids& c, const ProductQuantizer& pq,
+std::vector<int32_t> ivfpq_search(const ConstCentroids& c, const ProductQuantizer& pq, const std::vector<float>& list_terms,
                                   const std::vector<std::vector<int32_t>>& ids, const std::vector<std::vector<uint8_t>>& codes,
                                   const Matrix<float>& base, const float* query, size_t probes, size_t k, size_t rerank) {
   std::vector<std::pair<float, uint32_t>> lists(c.count);
@@ -71,13 +71,14 @@ std::vector<int32_t> ivfpq_search(const ConstCentroids& c, const ProductQuantize
   std::partial_sort(lists.begin(), lists.begin() + static_cast<std::ptrdiff_t>(probes), lists.end());
   const size_t keep = rerank ? k * rerank : k;
   std::priority_queue<std::pair<float, int32_t>> best;  // worst on top
-  std::vector<float> residual(c.dim), table(pq.m() * pq.ksub());
+  const size_t entries = pq.m() * pq.ksub();
+  std::vector<float> query_ip(entries), table(entries);
+  pq.ip_table(query, query_ip.data());
   for (size_t p = 0; p < probes; ++p) {
     const uint32_t l = lists[p].second;
-    for (size_t d = 0; d < c.dim; ++d) residual[d] = query[d] - c.data[size_t{l} * c.dim + d];
-    pq.l2_table(residual.data(), table.data());
+    ProductQuantizer::residual_l2_table(list_terms.data() + size_t{l} * entries, query_ip.data(), entries, table.data());
     for (size_t i = 0; i < ids[l].size(); ++i) {
-      const float d = pq.table_sum(table.data(), codes[l].data() + i * pq.code_size());
+      const float d = lists[p].first + pq.table_sum(table.data(), codes[l].data() + i * pq.code_size());
       if (best.size() < keep) {
         best.push({d, ids[l][i]});
       } else if (d < best.top().first) {
@@ -151,14 +152,17 @@ AnchorRun vectorx_ivfpq(const AnchorParams& p, const Matrix<float>& base, const 
     ids[coarse.assignment[i]].push_back(static_cast<int32_t>(i));
     codes[coarse.assignment[i]].insert(codes[coarse.assignment[i]].end(), code.begin(), code.end());
   }
+  const size_t entries = pq.m() * pq.ksub();
+  std::vector<float> list_terms(lists * entries);
+  for (size_t l = 0; l < lists; ++l) pq.list_term_table(coarse.centroids.data() + l * dim, list_terms.data() + l * entries);
   run.build_seconds = seconds_since(start);
-  run.size_bytes = static_cast<long long>(base.rows * (pq.code_size() + 4) + coarse.centroids.size() * 4 + pq.codebooks().size() * 4);
+  run.size_bytes = static_cast<long long>(base.rows * (pq.code_size() + 4) + (coarse.centroids.size() + pq.codebooks().size() + list_terms.size()) * 4);
   const ConstCentroids centroids{coarse.centroids.data(), lists, dim};
   for (int rerank : {0, 10})
     for (int probes : p.ivf_probes) {
       const std::string setting = "probes=" + std::to_string(probes) + (rerank ? " rerank=" + std::to_string(rerank) : "");
       run.points.push_back(timed_queries(setting, nq, [&](size_t q) {
-        return ivfpq_search(centroids, pq, ids, codes, base, queries.row(q), static_cast<size_t>(probes), k,
+        return ivfpq_search(centroids, pq, list_terms, ids, codes, base, queries.row(q), static_cast<size_t>(probes), k,
                             static_cast<size_t>(rerank));
       }));
     }
