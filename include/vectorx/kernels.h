@@ -45,6 +45,9 @@ struct KernelTable {
   // 8-bit codes c against a prepared float query (sq8.h): Σ (q_i - w_i c_i)² and Σ q_i c_i.
   float (*l2sq_sq8)(const float* q, const float* w, const uint8_t* c, size_t n);
   float (*dot_u8)(const float* q, const uint8_t* c, size_t n);
+
+  // 4-bit PQ fast scan (pq_fastscan.h): for one block of 32 vectors, out[v] = Σ_j lut[j][code].
+  void (*pq4_scan_block)(const uint8_t* block, const uint8_t* lut, size_t m, uint16_t* out);
 };
 
 // The best level this CPU (and this build) supports.

@@ -1,4 +1,4 @@
-// Popcount kernels over byte strings, shared by every kernel level. Each kernel translation
+// Byte-string kernels shared by every kernel level (popcounts, and the portable PQ fast scan). Each kernel translation
 // unit compiles this with its own flags, so the AVX2/AVX-512 units get the hardware POPCNT
 // instruction and the portable ones the compiler's fallback. Internal linkage keeps the
 // differently compiled copies apart.
@@ -41,6 +41,18 @@ BitCounts and_or_count_words(const uint8_t* a, const uint8_t* b, size_t nbytes) 
     c.union_ += static_cast<uint64_t>(__builtin_popcount(a[i] | b[i]));
   }
   return c;
+}
+
+// 4-bit PQ fast scan, portable: byte b of sub-quantizer j's 16 bytes holds vector b's code in
+// the low nibble and vector b+16's in the high nibble; lut holds 16 uint8 entries per j.
+void pq4_scan_block_portable(const uint8_t* block, const uint8_t* lut, size_t m, uint16_t* out) {
+  for (size_t v = 0; v < 32; ++v) out[v] = 0;
+  for (size_t j = 0; j < m; ++j)
+    for (size_t b = 0; b < 16; ++b) {
+      const uint8_t byte = block[j * 16 + b];
+      out[b] = static_cast<uint16_t>(out[b] + lut[j * 16 + (byte & 0x0f)]);
+      out[b + 16] = static_cast<uint16_t>(out[b + 16] + lut[j * 16 + (byte >> 4)]);
+    }
 }
 
 }  // namespace

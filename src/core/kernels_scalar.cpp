@@ -73,7 +73,7 @@ using F16 = Ops<half_bits, from_half>;
 
 const KernelTable kTable = {
     F32::l2sq, F32::dot, F32::norms, F32::l1, F16::l2sq, F16::dot, F16::norms, F16::l1,
-    hamming_words, and_or_count_words, l2sq_sq8, dot_u8,
+    hamming_words, and_or_count_words, l2sq_sq8, dot_u8, pq4_scan_block_portable,
 };
 
 }  // namespace

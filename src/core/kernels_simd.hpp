@@ -178,6 +178,28 @@ struct CodeOps {
   }
 };
 
+// 4-bit PQ fast scan: one byte shuffle looks up 16 vectors' partial distances at once.
+// Needs SSSE3's pshufb; the AVX2 and AVX-512 levels have it, SSE2 uses the portable loop.
+template <class Arch>
+void pq4_scan_block(const uint8_t* block, const uint8_t* lut, size_t m, uint16_t* out) {
+  if constexpr (std::is_base_of<xsimd::avx2, Arch>::value) {
+    const __m128i low_nibbles = _mm_set1_epi8(0x0f);
+    __m256i acc_lo = _mm256_setzero_si256(), acc_hi = _mm256_setzero_si256();
+    for (size_t j = 0; j < m; ++j) {
+      const __m128i codes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + j * 16));
+      const __m128i table = _mm_loadu_si128(reinterpret_cast<const __m128i*>(lut + j * 16));
+      const __m128i lo = _mm_shuffle_epi8(table, _mm_and_si128(codes, low_nibbles));
+      const __m128i hi = _mm_shuffle_epi8(table, _mm_and_si128(_mm_srli_epi16(codes, 4), low_nibbles));
+      acc_lo = _mm256_add_epi16(acc_lo, _mm256_cvtepu8_epi16(lo));
+      acc_hi = _mm256_add_epi16(acc_hi, _mm256_cvtepu8_epi16(hi));
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), acc_lo);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 16), acc_hi);
+  } else {
+    pq4_scan_block_portable(block, lut, m, out);
+  }
+}
+
 template <class Arch>
 constexpr KernelTable make_table() {
   using F32 = SimdOps<Arch, float>;
@@ -185,7 +207,7 @@ constexpr KernelTable make_table() {
   return KernelTable{F32::l2sq,    F32::dot,       F32::dot_norms,     F32::l1,
                      F16::l2sq,    F16::dot,       F16::dot_norms,     F16::l1,
                      hamming_words, and_or_count_words,
-                     CodeOps<Arch>::l2sq_sq8, CodeOps<Arch>::dot_u8};
+                     CodeOps<Arch>::l2sq_sq8, CodeOps<Arch>::dot_u8, pq4_scan_block<Arch>};
 }
 
 }  // namespace

@@ -1,0 +1,52 @@
+// 4-bit PQ fast scan (see pq_fastscan.h).
+#include "vectorx/pq_fastscan.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "vectorx/kernels.h"
+
+namespace vectorx {
+
+std::vector<uint8_t> pack_fastscan(const uint8_t* codes, size_t n, size_t m) {
+  const size_t code_size = (m + 1) / 2, blocks = (n + kFastScanBlock - 1) / kFastScanBlock;
+  std::vector<uint8_t> packed(blocks * fastscan_block_bytes(m), 0);
+  for (size_t v = 0; v < n; ++v) {
+    uint8_t* block = packed.data() + (v / kFastScanBlock) * fastscan_block_bytes(m);
+    const size_t lane = v % kFastScanBlock, byte = lane % 16, shift = lane < 16 ? 0 : 4;
+    for (size_t j = 0; j < m; ++j) {
+      const uint8_t c = (j % 2 == 0) ? (codes[v * code_size + j / 2] & 0x0f) : (codes[v * code_size + j / 2] >> 4);
+      block[j * 16 + byte] = static_cast<uint8_t>(block[j * 16 + byte] | (c << shift));
+    }
+  }
+  return packed;
+}
+
+QuantizedTable quantize_table(const float* table, size_t m) {
+  QuantizedTable q;
+  q.lut.resize(m * 16);
+  std::vector<float> mins(m);
+  float widest = 0;
+  for (size_t j = 0; j < m; ++j) {
+    const auto [lo, hi] = std::minmax_element(table + j * 16, table + (j + 1) * 16);
+    mins[j] = *lo;
+    q.bias += *lo;
+    widest = std::max(widest, *hi - *lo);
+  }
+  q.scale = widest > 0 ? 255.0f / widest : 1.0f;
+  for (size_t j = 0; j < m; ++j)
+    for (size_t c = 0; c < 16; ++c)
+      q.lut[j * 16 + c] = static_cast<uint8_t>(std::min(255.0f, std::nearbyint((table[j * 16 + c] - mins[j]) * q.scale)));
+  return q;
+}
+
+void fastscan(const uint8_t* packed, size_t n, size_t m, const QuantizedTable& table, uint16_t* out) {
+  const auto scan = kernels().pq4_scan_block;
+  uint16_t block_out[kFastScanBlock];
+  for (size_t start = 0; start < n; start += kFastScanBlock) {
+    scan(packed + (start / kFastScanBlock) * fastscan_block_bytes(m), table.lut.data(), m, block_out);
+    std::copy(block_out, block_out + std::min(kFastScanBlock, n - start), out + start);
+  }
+}
+
+}  // namespace vectorx
