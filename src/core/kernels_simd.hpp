@@ -178,11 +178,16 @@ struct CodeOps {
   }
 };
 
+// True for the levels compiled with AVX2 available (the AVX-512 level too: xsimd's avx512
+// architectures do not derive from avx2, so is_base_of<avx2> alone misses them).
+template <class Arch>
+constexpr bool has_avx2 = std::is_base_of<xsimd::avx2, Arch>::value || std::is_base_of<xsimd::avx512f, Arch>::value;
+
 // 4-bit PQ fast scan: one byte shuffle looks up 16 vectors' partial distances at once.
 // Needs SSSE3's pshufb; the AVX2 and AVX-512 levels have it, SSE2 uses the portable loop.
 template <class Arch>
 void pq4_scan_block(const uint8_t* block, const uint8_t* lut, size_t m, uint16_t* out) {
-  if constexpr (std::is_base_of<xsimd::avx2, Arch>::value) {
+  if constexpr (has_avx2<Arch>) {
     const __m128i low_nibbles = _mm_set1_epi8(0x0f);
     __m256i acc_lo = _mm256_setzero_si256(), acc_hi = _mm256_setzero_si256();
     for (size_t j = 0; j < m; ++j) {
