@@ -14,6 +14,7 @@
 #include "vectorx/hnsw/memory_graph.h"
 #include "vectorx/kmeans.h"
 #include "vectorx/pq.h"
+#include "vectorx/pq_fastscan.h"
 #include "vectorx/vector_math.h"
 
 
@@ -60,8 +61,9 @@ struct ConstCentroids {
   size_t count, dim;
 };
 
-// Probes the nearest lists, ranks their codes by PQ distance to the query's residual, and
-// returns the best k (after exact re-scoring of the best k × rerank when rerank > 0).
+// Probes the nearest lists, ranks their codes by PQ distance to the query's residual (4-bit
+// codes by fast scan), and returns the best k (after exact re-scoring of the best k × rerank
+// when rerank > 0).
 std::vector<int32_t> ivfpq_search(const ConstCentroids& c, const ProductQuantizer& pq, const std::vector<float>& list_terms,
                                   const std::vector<std::vector<int32_t>>& ids, const std::vector<std::vector<uint8_t>>& codes,
                                   const Matrix<float>& base, const float* query, size_t probes, size_t k, size_t rerank) {
@@ -77,15 +79,23 @@ std::vector<int32_t> ivfpq_search(const ConstCentroids& c, const ProductQuantize
   for (size_t p = 0; p < probes; ++p) {
     const uint32_t l = lists[p].second;
     ProductQuantizer::residual_l2_table(list_terms.data() + size_t{l} * entries, query_ip.data(), entries, table.data());
-    for (size_t i = 0; i < ids[l].size(); ++i) {
-      const float d = lists[p].first + pq.table_sum(table.data(), codes[l].data() + i * pq.code_size());
+    auto consider = [&](float d, int32_t id) {
       if (best.size() < keep) {
-        best.push({d, ids[l][i]});
+        best.push({d, id});
       } else if (d < best.top().first) {
         best.pop();
-        best.push({d, ids[l][i]});
+        best.push({d, id});
       }
+    };
+    if (pq.nbits() == 4) {  // fast scan over the list's packed blocks
+      const QuantizedTable qt = quantize_table(table.data(), pq.m());
+      std::vector<uint16_t> sums(ids[l].size());
+      fastscan(codes[l].data(), ids[l].size(), pq.m(), qt, sums.data());
+      for (size_t i = 0; i < sums.size(); ++i) consider(lists[p].first + qt.dequantize(sums[i]), ids[l][i]);
+      continue;
     }
+    for (size_t i = 0; i < ids[l].size(); ++i)
+      consider(lists[p].first + pq.table_sum(table.data(), codes[l].data() + i * pq.code_size()), ids[l][i]);
   }
   std::vector<std::pair<float, int32_t>> found;
   for (; !best.empty(); best.pop()) found.push_back(best.top());
@@ -152,6 +162,8 @@ AnchorRun vectorx_ivfpq(const AnchorParams& p, const Matrix<float>& base, const 
     ids[coarse.assignment[i]].push_back(static_cast<int32_t>(i));
     codes[coarse.assignment[i]].insert(codes[coarse.assignment[i]].end(), code.begin(), code.end());
   }
+  if (pq.nbits() == 4)  // regroup each list's codes into fast-scan blocks
+    for (size_t l = 0; l < lists; ++l) codes[l] = pack_fastscan(codes[l].data(), ids[l].size(), pq.m());
   const size_t entries = pq.m() * pq.ksub();
   std::vector<float> list_terms(lists * entries);
   for (size_t l = 0; l < lists; ++l) pq.list_term_table(coarse.centroids.data() + l * dim, list_terms.data() + l * entries);
