@@ -1,61 +1,181 @@
-// In-memory HNSW graph (see memory_graph.h).
+// In-memory HNSW graph (see memory_graph.h for the locking rules).
 #include "vectorx/hnsw/memory_graph.h"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 
 #include "vectorx/kernels.h"
 
 namespace vectorx::hnsw {
 
+// The Graph interface of algorithm.h for one thread: its query and its visited marks.
+class MemoryGraph::View {
+ public:
+  using Id = MemoryGraph::Id;
+
+  View(MemoryGraph& g, const float* query) : g_(g), query_(query) {}
+
+  float distance(Id a, Id b) const { return g_.measure(g_.vector(a), g_.vector(b)); }
+  float query_distance(Id a) const { return g_.measure(query_, g_.vector(a)); }
+
+  template <class F>
+  void for_each_neighbor(Id n, int level, F f) const {
+    Id copy[kMaxList];
+    size_t count;
+    {
+      std::lock_guard<std::mutex> lock(g_.locks_[n]);
+      count = read_list(n, level, copy);
+    }
+    for (size_t i = 0; i < count; ++i) f(copy[i]);
+  }
+
+  void set_neighbors(Id n, int level, const std::vector<Id>& ids) {
+    std::lock_guard<std::mutex> lock(g_.locks_[n]);
+    write_list(n, level, ids);
+  }
+
+  template <class F>
+  void update_neighbors(Id n, int level, F f) {
+    std::lock_guard<std::mutex> lock(g_.locks_[n]);
+    Id copy[kMaxList];
+    const size_t count = read_list(n, level, copy);
+    write_list(n, level, f(std::vector<Id>(copy, copy + count)));
+  }
+
+  // Visited set by epoch: a mark equal to the current epoch means seen; clearing is O(1).
+  bool insert(Id id) {
+    if (id >= marks_.size()) marks_.resize(g_.size(), 0);  // the graph grew since the last search
+    if (marks_[id] == epoch_) return false;
+    marks_[id] = epoch_;
+    return true;
+  }
+  void clear() {
+    if (++epoch_ == 0) {  // wrapped: old marks could collide with the new epoch
+      std::fill(marks_.begin(), marks_.end(), 0);
+      epoch_ = 1;
+    }
+  }
+
+  void set_query(const float* query) { query_ = query; }
+
+ private:
+  static constexpr size_t kMaxList = 2 * 100;  // 2m with m's upper bound of 100
+
+  size_t read_list(Id n, int level, Id* out) const {
+    if (level == 0) {
+      const Id* slot = g_.level0_.data() + size_t{n} * g_.slot_;
+      std::copy(slot + 1, slot + 1 + slot[0], out);
+      return slot[0];
+    }
+    const auto& list = g_.upper_[n][static_cast<size_t>(level) - 1];
+    std::copy(list.begin(), list.end(), out);
+    return list.size();
+  }
+
+  void write_list(Id n, int level, const std::vector<Id>& ids) {
+    MemoryGraph& g = g_;
+    if (level == 0) {
+      Id* slot = g.level0_.data() + size_t{n} * g.slot_;
+      slot[0] = static_cast<Id>(std::min(ids.size(), g.slot_ - 1));
+      std::copy(ids.begin(), ids.begin() + slot[0], slot + 1);
+      return;
+    }
+    g.upper_[n][static_cast<size_t>(level) - 1] = ids;
+  }
+
+  MemoryGraph& g_;
+  const float* query_;
+  std::vector<uint32_t> marks_;
+  uint32_t epoch_ = 0;
+};
+
 MemoryGraph::MemoryGraph(size_t dim, Distance distance, const Params& params)
-    : dim_(dim), distance_(distance), params_(params), slot_(1 + static_cast<size_t>(max_neighbors(params, 0))) {}
+    : dim_(dim), distance_(distance), params_(params), slot_(1 + static_cast<size_t>(max_neighbors(params, 0))),
+      adder_(std::make_unique<View>(*this, nullptr)) {}
+
+MemoryGraph::~MemoryGraph() = default;
+
+MemoryGraph::Searcher::Searcher(MemoryGraph& graph) : graph_(graph), view_(std::make_unique<View>(graph, nullptr)) {}
+
+MemoryGraph::Searcher::~Searcher() = default;
+
+std::vector<Candidate<MemoryGraph::Id>> MemoryGraph::Searcher::search(const float* query, size_t ef, size_t k) {
+  view_->set_query(query);
+  view_->clear();
+  return hnsw::search(*view_, graph_.entry_point(), ef, k, *view_);
+}
 
 float MemoryGraph::measure(const float* a, const float* b) const {
   return distance_ == Distance::kL2Squared ? l2sq(a, b, dim_) : -dot(a, b, dim_);
 }
 
-bool MemoryGraph::Visited::insert(Id id) {
-  if (g_.marks_[id] == g_.epoch_) return false;
-  g_.marks_[id] = g_.epoch_;
-  return true;
+void MemoryGraph::reserve_node(int level) {
+  levels_.push_back(level);
+  level0_.resize(level0_.size() + slot_, 0);
+  upper_.emplace_back(static_cast<size_t>(level));
+  locks_.emplace_back();
 }
 
-void MemoryGraph::Visited::clear() {
-  if (++g_.epoch_ == 0) {  // wrapped: old marks could collide with the new epoch
-    std::fill(g_.marks_.begin(), g_.marks_.end(), 0);
-    g_.epoch_ = 1;
-  }
+EntryPoint<MemoryGraph::Id> MemoryGraph::entry_point() const {
+  std::lock_guard<std::mutex> lock(entry_lock_);
+  return entry_;
 }
 
-void MemoryGraph::set_neighbors(Id n, int level, const std::vector<Id>& ids) {
-  if (level == 0) {
-    Id* list = level0_.data() + size_t{n} * slot_;
-    list[0] = static_cast<Id>(std::min(ids.size(), slot_ - 1));
-    std::copy(ids.begin(), ids.begin() + list[0], list + 1);
-    return;
-  }
-  upper_[n][static_cast<size_t>(level) - 1] = ids;
+// Links stored node `id` into the graph, using `view` (whose query is the node's vector).
+void MemoryGraph::link(View& view, Id id) {
+  const int level = levels_[id];
+  std::unique_lock<std::mutex> lock(entry_lock_);
+  EntryPoint<Id> ep = entry_;
+  if (ep.level >= level && ep.level >= 0) lock.unlock();  // only a new top keeps the entry locked
+  view.clear();
+  insert(view, id, level, ep, params_, view);
+  if (!lock.owns_lock()) lock.lock();
+  if (level > entry_.level) entry_ = {id, level};
 }
 
 MemoryGraph::Id MemoryGraph::add(const float* vector, int level) {
   const Id id = static_cast<Id>(levels_.size());
   vectors_.insert(vectors_.end(), vector, vector + dim_);
-  levels_.push_back(level);
-  level0_.resize(level0_.size() + slot_, 0);
-  upper_.emplace_back(static_cast<size_t>(level));
-  marks_.push_back(0);
-  query_ = this->vector(id);
-  Visited visited(*this);
-  visited.clear();
-  insert(*this, id, level, entry_, params_, visited);
+  reserve_node(level);
+  adder_->set_query(this->vector(id));
+  link(*adder_, id);
   return id;
 }
 
+void MemoryGraph::build(const float* vectors, size_t n, const std::vector<int>& levels, unsigned threads) {
+  vectors_.assign(vectors, vectors + n * dim_);
+  levels_.clear();
+  level0_.clear();
+  upper_.clear();
+  locks_.clear();
+  entry_ = {};
+  for (size_t i = 0; i < n; ++i) reserve_node(levels[i]);
+  if (n == 0) return;
+  adder_->set_query(vector(0));
+  link(*adder_, 0);
+  std::atomic<size_t> next{1};
+  auto work = [&] {
+    View view(*this, nullptr);
+    for (size_t i; (i = next++) < n;) {
+      view.set_query(vector(static_cast<Id>(i)));
+      link(view, static_cast<Id>(i));
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < std::max(threads, 1u); ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+}
+
 std::vector<Candidate<MemoryGraph::Id>> MemoryGraph::search(const float* query, size_t ef, size_t k) {
-  query_ = query;
-  Visited visited(*this);
-  visited.clear();
-  return hnsw::search(*this, entry_, ef, k, visited);
+  return Searcher(*this).search(query, ef, k);
+}
+
+std::vector<MemoryGraph::Id> MemoryGraph::neighbors(Id n, int level) {
+  std::vector<Id> out;
+  View(*this, nullptr).for_each_neighbor(n, level, [&](Id x) { out.push_back(x); });
+  return out;
 }
 
 size_t MemoryGraph::memory_bytes() const {

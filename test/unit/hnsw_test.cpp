@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <thread>
 #include <random>
 #include <set>
 #include <vector>
@@ -39,12 +40,11 @@ std::vector<uint32_t> brute_force(const std::vector<float>& base, size_t dim, co
   return ids;
 }
 
-MemoryGraph build(const std::vector<float>& base, size_t dim, Distance d, const Params& p) {
-  MemoryGraph g(dim, d, p);
+// Inserts every row one at a time with add().
+void add_all(MemoryGraph& g, const std::vector<float>& base, size_t dim, int m) {
   std::mt19937_64 rng(7);
   std::uniform_real_distribution<double> u(0.0, 1.0);
-  for (size_t i = 0; i < base.size() / dim; ++i) g.add(base.data() + i * dim, random_level(1.0 - u(rng), p.m));
-  return g;
+  for (size_t i = 0; i < base.size() / dim; ++i) g.add(base.data() + i * dim, random_level(1.0 - u(rng), m));
 }
 
 double recall(MemoryGraph& g, const std::vector<float>& base, const std::vector<float>& queries, size_t dim, size_t ef,
@@ -66,32 +66,30 @@ TEST(Hnsw, RecallAgainstBruteForce) {
   const auto all = clustered(4100, dim, 1);
   const std::vector<float> base(all.begin(), all.begin() + 4000 * dim), queries(all.begin() + 4000 * dim, all.end());
   for (Distance d : {Distance::kL2Squared, Distance::kNegativeDot}) {
-    MemoryGraph g = build(base, dim, d, Params{16, 64});
+    MemoryGraph g(dim, d, Params{16, 64});
+    add_all(g, base, dim, 16);
     const double r10 = recall(g, base, queries, dim, 10, d), r100 = recall(g, base, queries, dim, 100, d);
     EXPECT_GE(r100, 0.97) << "ef=100";
     EXPECT_GE(r100, r10) << "a larger candidate list must not lose recall";
   }
 }
 
-TEST(Hnsw, GraphInvariants) {
-  const size_t dim = 16;
-  const Params p{8, 32};
-  const auto base = clustered(1500, dim, 3);
-  MemoryGraph g = build(base, dim, Distance::kL2Squared, p);
-  ASSERT_EQ(g.size(), 1500u);
+// No self loops or duplicates, neighbours exist at the level, lists within bounds, no isolated
+// node at level 0, and the entry point is a highest node.
+void check_invariants(MemoryGraph& g, const Params& p) {
   int top = 0;
   for (uint32_t n = 0; n < g.size(); ++n) {
     top = std::max(top, g.level(n));
     for (int l = 0; l <= g.level(n); ++l) {
-      size_t count = 0;
       std::set<uint32_t> seen;
-      g.for_each_neighbor(n, l, [&](uint32_t x) {
-        ++count;
+      const std::vector<uint32_t> list = g.neighbors(n, l);
+      const size_t count = list.size();
+      for (uint32_t x : list) {
         EXPECT_NE(x, n) << "self loop";
         EXPECT_LT(x, g.size());
         EXPECT_GE(g.level(x), l) << "a neighbour at level " << l << " must exist at that level";
         EXPECT_TRUE(seen.insert(x).second) << "duplicate link";
-      });
+      }
       EXPECT_LE(count, static_cast<size_t>(max_neighbors(p, l)));
       if (g.size() > 1 && l == 0) {
         EXPECT_GT(count, 0u) << "node " << n << " is isolated at level 0";
@@ -100,6 +98,35 @@ TEST(Hnsw, GraphInvariants) {
   }
   EXPECT_EQ(g.entry_point().level, top) << "the entry point is a highest node";
   EXPECT_EQ(g.level(g.entry_point().id), top);
+}
+
+TEST(Hnsw, GraphInvariants) {
+  const Params p{8, 32};
+  const auto base = clustered(1500, 16, 3);
+  MemoryGraph g(16, Distance::kL2Squared, p);
+  add_all(g, base, 16, p.m);
+  ASSERT_EQ(g.size(), 1500u);
+  check_invariants(g, p);
+}
+
+TEST(Hnsw, ParallelBuildKeepsInvariantsAndRecall) {
+  const size_t dim = 48;
+  const Params p{16, 64};
+  const auto all = clustered(4100, dim, 1);
+  const std::vector<float> base(all.begin(), all.begin() + 4000 * dim), queries(all.begin() + 4000 * dim, all.end());
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<int> levels(4000);
+  for (int& l : levels) l = random_level(1.0 - u(rng), p.m);
+  MemoryGraph serial(dim, Distance::kL2Squared, p), parallel(dim, Distance::kL2Squared, p);
+  serial.build(base.data(), 4000, levels, 1);
+  parallel.build(base.data(), 4000, levels, 4);
+  ASSERT_EQ(parallel.size(), 4000u);
+  check_invariants(parallel, p);
+  const double r_serial = recall(serial, base, queries, dim, 64, Distance::kL2Squared);
+  const double r_parallel = recall(parallel, base, queries, dim, 64, Distance::kL2Squared);
+  EXPECT_GE(r_parallel, 0.95);
+  EXPECT_NEAR(r_parallel, r_serial, 0.02) << "insertion order may differ, quality must not";
 }
 
 TEST(Hnsw, LevelsFollowTheExponentialLaw) {

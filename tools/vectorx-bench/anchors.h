@@ -14,6 +14,7 @@ namespace vectorx::bench {
 struct AnchorParams {
   int hnsw_m = 16;
   int hnsw_ef_construction = 64;
+  int build_threads = 1;  // vectorx-hnsw only (hnswlib and FAISS build on one thread)
   std::vector<int> hnsw_ef = {10, 20, 40, 80, 160};
   int ivf_lists = 100;
   std::vector<int> ivf_probes = {1, 2, 4, 8, 16};

@@ -36,7 +36,7 @@ PostgreSQL (libpq connection string or PG* environment):
   --insert-batches 1,100  rows per INSERT for those inserts   --insert-clients N (1)
 In-process anchors:
   --anchors a,b           any of: kernel-scan vectorx-hnsw vectorx-ivfpq hnswlib faiss-flat faiss-ivfflat faiss-ivfpq, or all
-  --hnsw-m 16 --hnsw-ef-construction 64 --hnsw-ef 10,20,40,80,160
+  --hnsw-m 16 --hnsw-ef-construction 64 --hnsw-ef 10,20,40,80,160 --build-threads N (vectorx-hnsw)
   --ivf-lists 100 --ivf-probes 1,2,4,8,16 --pq-m 16 --pq-nbits 8
 Output:
   --json FILE (appends JSON lines)   --plot FILE.png|.svg   --expect-recall X (exit 1 below X)
@@ -103,6 +103,7 @@ Options parse(int argc, char** argv) {
     else if (arg == "--hnsw-m") o.anchor.hnsw_m = std::stoi(v);
     else if (arg == "--hnsw-ef-construction") o.anchor.hnsw_ef_construction = std::stoi(v);
     else if (arg == "--hnsw-ef") o.anchor.hnsw_ef = int_list(v);
+    else if (arg == "--build-threads") o.anchor.build_threads = std::stoi(v);
     else if (arg == "--ivf-lists") o.anchor.ivf_lists = std::stoi(v);
     else if (arg == "--ivf-probes") o.anchor.ivf_probes = int_list(v);
     else if (arg == "--pq-m") o.anchor.pq_m = std::stoi(v);

@@ -5,7 +5,9 @@
 //   float distance(Id a, Id b);                      between two stored nodes
 //   float query_distance(Id a);                      to the query of the current search
 //   template <class F> void for_each_neighbor(Id n, int level, F f);
-//   void set_neighbors(Id n, int level, const std::vector<Id>& ids);
+//   void set_neighbors(Id n, int level, const std::vector<Id>& ids);     (a new node's own list)
+//   template <class F> void update_neighbors(Id n, int level, F f);
+//       replaces n's list with f(current list) atomically with respect to other updates of n
 // and a Visited set with `bool insert(Id)` (true when newly seen) and `void clear()`.
 // The in-memory build graph and the page-backed index graph both plug in here, so
 // construction, insertion and search are one piece of code.
@@ -128,22 +130,28 @@ void insert(Graph& g, typename Graph::Id id, int level, EntryPoint<typename Grap
   for (int l = std::min(level, ep.level); l >= 0; --l) {
     visited.clear();
     nearest = search_layer(g, nearest, static_cast<size_t>(p.ef_construction), l, visited);
+    // With concurrent inserts another thread may already have linked `id` at this level, so the
+    // search can find the node itself: it must not become its own neighbour.
+    std::vector<Candidate<Id>> others;
+    for (const auto& c : nearest)
+      if (c.id != id) others.push_back(c);
     const size_t max = static_cast<size_t>(max_neighbors(p, l));
     // m links for the new node at every level (as hnswlib); level-0 lists grow to 2m by back-links.
-    const std::vector<Id> links = select_neighbors(g, nearest, static_cast<size_t>(p.m));
+    const std::vector<Id> links = select_neighbors(g, others, static_cast<size_t>(p.m));
     g.set_neighbors(id, l, links);
-    for (Id n : links) {  // link back, pruning the neighbour's list when it overflows
-      std::vector<Candidate<Id>> theirs = {{g.distance(n, id), id}};
-      g.for_each_neighbor(n, l, [&](Id x) { theirs.push_back({g.distance(n, x), x}); });
-      if (theirs.size() <= max) {
-        std::vector<Id> ids;
-        for (const auto& c : theirs) ids.push_back(c.id);
-        g.set_neighbors(n, l, ids);
-        continue;
-      }
-      std::sort(theirs.begin(), theirs.end());
-      g.set_neighbors(n, l, select_neighbors(g, theirs, max));
-    }
+    for (Id n : links)  // link back, pruning the neighbour's list when it overflows
+      g.update_neighbors(n, l, [&](const std::vector<Id>& current) {
+        if (std::find(current.begin(), current.end(), id) != current.end()) return current;  // linked already
+        if (current.size() < max) {
+          std::vector<Id> grown = current;
+          grown.push_back(id);
+          return grown;
+        }
+        std::vector<Candidate<Id>> theirs = {{g.distance(n, id), id}};
+        for (Id x : current) theirs.push_back({g.distance(n, x), x});
+        std::sort(theirs.begin(), theirs.end());
+        return select_neighbors(g, theirs, max);
+      });
   }
   if (level > ep.level) ep = {id, level};
 }
