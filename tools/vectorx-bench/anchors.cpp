@@ -185,10 +185,54 @@ AnchorRun vectorx_ivfpq(const AnchorParams& p, const Matrix<float>& base, const 
   return run;
 }
 
+// vectorx's IVF-flat in process (k-means lists, vectors stored per list, exact kernel scans of
+// the probed lists): what the ivfflat index will compute, before pages. L2 only for now.
+AnchorRun vectorx_ivfflat(const AnchorParams& p, const Matrix<float>& base, const Matrix<float>& queries, size_t nq,
+                          size_t k, Metric metric) {
+  if (metric != Metric::kL2) throw std::invalid_argument("vectorx-ivfflat anchor: l2 only for now");
+  const size_t lists = static_cast<size_t>(p.ivf_lists), dim = base.dim;
+  AnchorRun run{"vectorx-ivfflat", "lists=" + std::to_string(lists), 0, 0, {}};
+  const auto start = Clock::now();
+  const KMeansResult coarse = kmeans(base.data.data(), base.rows, dim, {lists, 10, false, 42});
+  std::vector<std::vector<int32_t>> ids(lists);
+  std::vector<std::vector<float>> vectors(lists);
+  for (size_t i = 0; i < base.rows; ++i) {
+    ids[coarse.assignment[i]].push_back(static_cast<int32_t>(i));
+    vectors[coarse.assignment[i]].insert(vectors[coarse.assignment[i]].end(), base.row(i), base.row(i) + dim);
+  }
+  run.build_seconds = seconds_since(start);
+  run.size_bytes = static_cast<long long>(base.rows * (dim * 4 + 4) + coarse.centroids.size() * 4);
+  for (int probes : p.ivf_probes)
+    run.points.push_back(timed_queries("probes=" + std::to_string(probes), nq, [&](size_t q) {
+      const float* query = queries.row(q);
+      std::vector<std::pair<float, uint32_t>> order(lists);
+      for (uint32_t l = 0; l < lists; ++l) order[l] = {l2sq(query, coarse.centroids.data() + size_t{l} * dim, dim), l};
+      const size_t n_probe = std::min(lists, static_cast<size_t>(probes));
+      std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n_probe), order.end());
+      std::priority_queue<std::pair<float, int32_t>> best;
+      for (size_t pi = 0; pi < n_probe; ++pi) {
+        const uint32_t l = order[pi].second;
+        for (size_t i = 0; i < ids[l].size(); ++i) {
+          const float d = l2sq(query, vectors[l].data() + i * dim, dim);
+          if (best.size() < k) {
+            best.push({d, ids[l][i]});
+          } else if (d < best.top().first) {
+            best.pop();
+            best.push({d, ids[l][i]});
+          }
+        }
+      }
+      std::vector<int32_t> out(best.size());
+      for (size_t j = out.size(); j-- > 0; best.pop()) out[j] = best.top().second;
+      return out;
+    }));
+  return run;
+}
+
 }  // namespace
 
 std::vector<std::string> available_anchors() {
-  std::vector<std::string> names = {"kernel-scan", "vectorx-hnsw", "vectorx-ivfpq"};
+  std::vector<std::string> names = {"kernel-scan", "vectorx-hnsw", "vectorx-ivfflat", "vectorx-ivfpq"};
 #ifdef VECTORX_BENCH_HNSWLIB
   names.push_back("hnswlib");
 #endif
@@ -204,6 +248,7 @@ AnchorRun run_anchor(const std::string& name, const AnchorParams& params, const 
   if (name == "kernel-scan") return kernel_scan(base, queries, nq, k, metric);
   if (name == "vectorx-hnsw") return vectorx_hnsw(params, base, queries, nq, k, metric);
   if (name == "vectorx-ivfpq") return vectorx_ivfpq(params, base, queries, nq, k, metric);
+  if (name == "vectorx-ivfflat") return vectorx_ivfflat(params, base, queries, nq, k, metric);
 #ifdef VECTORX_BENCH_HNSWLIB
   if (name == "hnswlib") return external::hnswlib_run(params, base, queries, nq, k, metric);
 #endif

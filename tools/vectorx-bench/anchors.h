@@ -37,8 +37,8 @@ struct AnchorRun {
   std::vector<AnchorPoint> points;
 };
 
-// Anchor names this build can run: "kernel-scan", "vectorx-hnsw" and "vectorx-ivfpq" (the
-// project's own algorithms in process), then "hnswlib", "faiss-flat", "faiss-ivfflat", "faiss-ivfpq" where
+// Anchor names this build can run: "kernel-scan", "vectorx-hnsw", "vectorx-ivfflat" and
+// "vectorx-ivfpq" (the project's own algorithms in process), then "hnswlib", "faiss-flat", "faiss-ivfflat", "faiss-ivfpq" where
 // available.
 std::vector<std::string> available_anchors();
 

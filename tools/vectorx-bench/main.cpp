@@ -35,7 +35,7 @@ PostgreSQL (libpq connection string or PG* environment):
   --insert-fraction F     load 1-F of the base, then time inserting the rest (after --index)
   --insert-batches 1,100  rows per INSERT for those inserts   --insert-clients N (1)
 In-process anchors:
-  --anchors a,b           any of: kernel-scan vectorx-hnsw vectorx-ivfpq hnswlib faiss-flat faiss-ivfflat faiss-ivfpq, or all
+  --anchors a,b           any of: kernel-scan vectorx-hnsw vectorx-ivfflat vectorx-ivfpq hnswlib faiss-flat faiss-ivfflat faiss-ivfpq, or all
   --hnsw-m 16 --hnsw-ef-construction 64 --hnsw-ef 10,20,40,80,160 --build-threads N (vectorx-hnsw)
   --ivf-lists 100 --ivf-probes 1,2,4,8,16 --pq-m 16 --pq-nbits 8
 Output:

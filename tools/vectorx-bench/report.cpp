@@ -78,12 +78,12 @@ void Report::add_event(const std::string& type, std::vector<Field> fields, std::
 void Report::print_table(std::ostream& out) const {
   const size_t k = searches_.empty() ? 10 : searches_.front().k;
   out << "\n" << dataset_ << "\n"
-      << std::left << std::setw(15) << "system" << std::setw(34) << "index" << std::setw(22) << "setting"
+      << std::left << std::setw(17) << "system" << std::setw(34) << "index" << std::setw(22) << "setting"
       << std::right << std::setw(8) << "clients" << std::setw(11) << ("recall@" + std::to_string(k))
       << std::setw(11) << "QPS" << std::setw(9) << "p50 ms" << std::setw(9) << "p95 ms" << std::setw(9)
       << "p99 ms" << "  plan\n";
   for (const SearchResult& r : searches_)
-    out << std::left << std::setw(15) << r.system << std::setw(34) << r.index << std::setw(22)
+    out << std::left << std::setw(17) << r.system << std::setw(34) << r.index << std::setw(22)
         << (r.setting.empty() ? "-" : r.setting) << std::right << std::setw(8) << r.clients << std::fixed
         << std::setprecision(4) << std::setw(11) << r.recall << std::setprecision(1) << std::setw(11) << r.qps
         << std::setprecision(2) << std::setw(9) << r.p50_ms << std::setw(9) << r.p95_ms << std::setw(9)
