@@ -15,8 +15,9 @@ PROVE_TESTS = test/t/*.pl
 
 PG_CONFIG ?= pg_config
 PG_INCLUDE = $(shell $(PG_CONFIG) --includedir-server)
-# Postgres headers as system headers: our -Wall -Wextra -Werror applies to our code only.
-PG_CPPFLAGS = -Iinclude -isystem $(PG_INCLUDE) -isystem /usr/include/eigen3
+EIGEN_INCLUDE = $(patsubst -I%,%,$(shell pkg-config --cflags-only-I eigen3))
+# Postgres and Eigen headers as system headers: -Wall -Wextra -Werror applies to our code only.
+PG_CPPFLAGS = -Iinclude -isystem $(PG_INCLUDE) -isystem $(EIGEN_INCLUDE)
 PG_CXXFLAGS = -std=c++17 -Wextra -Werror -fno-math-errno
 SHLIB_LINK = -lstdc++
 
