@@ -1,5 +1,5 @@
-// In-process anchors (see anchors.h). Cosine runs as inner product on normalised copies, the
-// way both libraries expect it.
+// The project's own algorithms as in-process anchors (see anchors.h): kernel scan, HNSW,
+// IVF-flat and IVF-PQ. hnswlib and FAISS live in anchors_external.cpp.
 #include "anchors.h"
 #include "anchor_runs.h"
 
@@ -15,8 +15,8 @@
 #include "vectorx/kmeans.h"
 #include "vectorx/pq.h"
 #include "vectorx/pq_fastscan.h"
+#include "top_k.h"
 #include "vectorx/vector_math.h"
-
 
 namespace vectorx::bench {
 
@@ -55,11 +55,20 @@ using anchor::normalized;
 using anchor::seconds_since;
 using anchor::timed_queries;
 
-
 struct ConstCentroids {
   const float* data;
   size_t count, dim;
 };
+
+// The `probes` lists whose centres are nearest the query (L2), nearest first, with distances.
+std::vector<std::pair<float, uint32_t>> nearest_lists(const ConstCentroids& c, const float* query, size_t probes) {
+  std::vector<std::pair<float, uint32_t>> lists(c.count);
+  for (uint32_t l = 0; l < c.count; ++l) lists[l] = {l2sq(query, c.data + size_t{l} * c.dim, c.dim), l};
+  probes = std::min(probes, c.count);
+  std::partial_sort(lists.begin(), lists.begin() + static_cast<std::ptrdiff_t>(probes), lists.end());
+  lists.resize(probes);
+  return lists;
+}
 
 // Probes the nearest lists, ranks their codes by PQ distance to the query's residual (4-bit
 // codes by fast scan), and returns the best k (after exact re-scoring of the best k × rerank
@@ -67,38 +76,24 @@ struct ConstCentroids {
 std::vector<int32_t> ivfpq_search(const ConstCentroids& c, const ProductQuantizer& pq, const std::vector<float>& list_terms,
                                   const std::vector<std::vector<int32_t>>& ids, const std::vector<std::vector<uint8_t>>& codes,
                                   const Matrix<float>& base, const float* query, size_t probes, size_t k, size_t rerank) {
-  std::vector<std::pair<float, uint32_t>> lists(c.count);
-  for (uint32_t l = 0; l < c.count; ++l) lists[l] = {l2sq(query, c.data + size_t{l} * c.dim, c.dim), l};
-  probes = std::min(probes, c.count);
-  std::partial_sort(lists.begin(), lists.begin() + static_cast<std::ptrdiff_t>(probes), lists.end());
-  const size_t keep = rerank ? k * rerank : k;
-  std::priority_queue<std::pair<float, int32_t>> best;  // worst on top
+  const auto lists = nearest_lists(c, query, probes);
+  TopK<int32_t> best(rerank ? k * rerank : k);
   const size_t entries = pq.m() * pq.ksub();
   std::vector<float> query_ip(entries), table(entries);
   pq.ip_table(query, query_ip.data());
-  for (size_t p = 0; p < probes; ++p) {
-    const uint32_t l = lists[p].second;
+  for (const auto& [centre_distance, l] : lists) {
     ProductQuantizer::residual_l2_table(list_terms.data() + size_t{l} * entries, query_ip.data(), entries, table.data());
-    auto consider = [&](float d, int32_t id) {
-      if (best.size() < keep) {
-        best.push({d, id});
-      } else if (d < best.top().first) {
-        best.pop();
-        best.push({d, id});
-      }
-    };
     if (pq.nbits() == 4) {  // fast scan over the list's packed blocks
       const QuantizedTable qt = quantize_table(table.data(), pq.m());
       std::vector<uint16_t> sums(ids[l].size());
       fastscan(codes[l].data(), ids[l].size(), pq.m(), qt, sums.data());
-      for (size_t i = 0; i < sums.size(); ++i) consider(lists[p].first + qt.dequantize(sums[i]), ids[l][i]);
+      for (size_t i = 0; i < sums.size(); ++i) best.push(centre_distance + qt.dequantize(sums[i]), ids[l][i]);
       continue;
     }
     for (size_t i = 0; i < ids[l].size(); ++i)
-      consider(lists[p].first + pq.table_sum(table.data(), codes[l].data() + i * pq.code_size()), ids[l][i]);
+      best.push(centre_distance + pq.table_sum(table.data(), codes[l].data() + i * pq.code_size()), ids[l][i]);
   }
-  std::vector<std::pair<float, int32_t>> found;
-  for (; !best.empty(); best.pop()) found.push_back(best.top());
+  std::vector<std::pair<float, int32_t>> found = best.take_sorted();
   if (rerank)
     for (auto& f : found) f.first = l2sq(query, base.row(static_cast<size_t>(f.second)), base.dim);
   std::sort(found.begin(), found.end());
@@ -202,28 +197,15 @@ AnchorRun vectorx_ivfflat(const AnchorParams& p, const Matrix<float>& base, cons
   }
   run.build_seconds = seconds_since(start);
   run.size_bytes = static_cast<long long>(base.rows * (dim * 4 + 4) + coarse.centroids.size() * 4);
+  const ConstCentroids centroids{coarse.centroids.data(), lists, dim};
   for (int probes : p.ivf_probes)
     run.points.push_back(timed_queries("probes=" + std::to_string(probes), nq, [&](size_t q) {
       const float* query = queries.row(q);
-      std::vector<std::pair<float, uint32_t>> order(lists);
-      for (uint32_t l = 0; l < lists; ++l) order[l] = {l2sq(query, coarse.centroids.data() + size_t{l} * dim, dim), l};
-      const size_t n_probe = std::min(lists, static_cast<size_t>(probes));
-      std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n_probe), order.end());
-      std::priority_queue<std::pair<float, int32_t>> best;
-      for (size_t pi = 0; pi < n_probe; ++pi) {
-        const uint32_t l = order[pi].second;
-        for (size_t i = 0; i < ids[l].size(); ++i) {
-          const float d = l2sq(query, vectors[l].data() + i * dim, dim);
-          if (best.size() < k) {
-            best.push({d, ids[l][i]});
-          } else if (d < best.top().first) {
-            best.pop();
-            best.push({d, ids[l][i]});
-          }
-        }
-      }
-      std::vector<int32_t> out(best.size());
-      for (size_t j = out.size(); j-- > 0; best.pop()) out[j] = best.top().second;
+      TopK<int32_t> best(k);
+      for (const auto& [centre_distance, l] : nearest_lists(centroids, query, static_cast<size_t>(probes)))
+        for (size_t i = 0; i < ids[l].size(); ++i) best.push(l2sq(query, vectors[l].data() + i * dim, dim), ids[l][i]);
+      std::vector<int32_t> out;
+      for (const auto& e : best.take_sorted()) out.push_back(e.second);
       return out;
     }));
   return run;

@@ -1,10 +1,11 @@
 // Brute-force ground truth (see ground_truth.h).
 #include "ground_truth.h"
 
+#include "top_k.h"
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <queue>
 #include <thread>
 #include <unistd.h>
 
@@ -12,19 +13,10 @@ namespace vectorx::bench {
 namespace fs = std::filesystem;
 
 std::vector<int32_t> nearest(const Matrix<float>& base, const float* query, size_t k, Metric metric) {
-  using Entry = std::pair<float, int32_t>;  // max-heap on (distance, row): worst on top
-  std::priority_queue<Entry> best;
-  for (size_t i = 0; i < base.rows; ++i) {
-    const Entry e{distance(metric, base.row(i), query, base.dim), static_cast<int32_t>(i)};
-    if (best.size() < k) {
-      best.push(e);
-    } else if (e < best.top()) {
-      best.pop();
-      best.push(e);
-    }
-  }
-  std::vector<int32_t> ids(best.size());
-  for (size_t j = ids.size(); j-- > 0; best.pop()) ids[j] = best.top().second;
+  TopK<int32_t> best(k);
+  for (size_t i = 0; i < base.rows; ++i) best.push(distance(metric, base.row(i), query, base.dim), static_cast<int32_t>(i));
+  std::vector<int32_t> ids;
+  for (const auto& e : best.take_sorted()) ids.push_back(e.second);
   return ids;
 }
 
