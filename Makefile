@@ -4,7 +4,9 @@ EXTENSION = vectorx
 MODULE_big = vectorx
 DATA = sql/vectorx--0.1.0.sql
 
-CORE_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/core/*.cpp))
+# The core pieces the extension uses; the index algorithms (hnsw, k-means, PQ) join when their
+# access methods do, so the shipped library carries no unused code.
+CORE_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/core/kernels*.cpp)) src/core/text_codec.o src/core/vector_math.o
 PG_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/pg/*.cpp))
 OBJS = $(CORE_OBJS) $(PG_OBJS)
 
@@ -15,9 +17,8 @@ PROVE_TESTS = test/t/*.pl
 
 PG_CONFIG ?= pg_config
 PG_INCLUDE = $(shell $(PG_CONFIG) --includedir-server)
-EIGEN_INCLUDE = $(patsubst -I%,%,$(shell pkg-config --cflags-only-I eigen3))
-# Postgres and Eigen headers as system headers: -Wall -Wextra -Werror applies to our code only.
-PG_CPPFLAGS = -Iinclude -isystem $(PG_INCLUDE) -isystem $(EIGEN_INCLUDE)
+# Postgres headers as system headers: -Wall -Wextra -Werror applies to our code only.
+PG_CPPFLAGS = -Iinclude -isystem $(PG_INCLUDE)
 PG_CXXFLAGS = -std=c++17 -Wextra -Werror -fno-math-errno
 SHLIB_LINK = -lstdc++
 

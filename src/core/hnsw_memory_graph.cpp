@@ -74,14 +74,13 @@ class MemoryGraph::View {
   }
 
   void write_list(Id n, int level, const std::vector<Id>& ids) {
-    MemoryGraph& g = g_;
     if (level == 0) {
-      Id* slot = g.level0_.data() + size_t{n} * g.slot_;
-      slot[0] = static_cast<Id>(std::min(ids.size(), g.slot_ - 1));
+      Id* slot = g_.level0_.data() + size_t{n} * g_.slot_;
+      slot[0] = static_cast<Id>(std::min(ids.size(), g_.slot_ - 1));
       std::copy(ids.begin(), ids.begin() + slot[0], slot + 1);
       return;
     }
-    g.upper_[n][static_cast<size_t>(level) - 1] = ids;
+    g_.upper_[n][static_cast<size_t>(level) - 1] = ids;
   }
 
   MemoryGraph& g_;

@@ -10,7 +10,7 @@
 
 #include "anchors.h"
 #include "ground_truth.h"
-#include "postgres.h"
+#include "pg_client.h"
 #include "report.h"
 #include "stats.h"
 #include "vectorx/kernels.h"

@@ -1,9 +1,9 @@
-// PostgreSQL side of the benchmark (see postgres.h).
+// PostgreSQL side of the benchmark (see pg_client.h).
 //
 // Queries and inserts go through libpqxx with prepared statements, one connection per client
 // thread. Loading uses libpq directly because libpqxx 6 has no binary COPY. Vectors travel as
 // text ("[..]", shortest round-trip floats) in queries, and in pgvector's binary format in COPY.
-#include "postgres.h"
+#include "pg_client.h"
 
 #include <libpq-fe.h>
 
