@@ -6,7 +6,7 @@ DATA = sql/vectorx--0.1.0.sql
 
 # The core pieces the extension uses; the index algorithms (hnsw, k-means, PQ) join when their
 # access methods do, so the shipped library carries no unused code.
-CORE_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/core/kernels*.cpp)) src/core/text_codec.o src/core/vector_math.o
+CORE_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/core/kernels*.cpp)) src/core/text_codec.o src/core/vector_math.o src/core/metric.o
 PG_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/pg/*.cpp))
 OBJS = $(CORE_OBJS) $(PG_OBJS)
 

@@ -1,11 +1,14 @@
 // In-memory HNSW graph (see memory_graph.h for the locking rules).
 #include "vectorx/hnsw/memory_graph.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <atomic>
+#include <csignal>
+#include <cstring>
+#include <exception>
 #include <thread>
-
-#include "vectorx/kernels.h"
 
 namespace vectorx::hnsw {
 
@@ -14,10 +17,11 @@ class MemoryGraph::View {
  public:
   using Id = MemoryGraph::Id;
 
-  View(MemoryGraph& g, const float* query) : g_(g), query_(query) {}
+  View(MemoryGraph& g, const uint8_t* query) : g_(g), query_(query) {}
 
-  float distance(Id a, Id b) const { return g_.measure(g_.vector(a), g_.vector(b)); }
-  float query_distance(Id a) const { return g_.measure(query_, g_.vector(a)); }
+  double distance(Id a, Id b) const { return g_.space_.key(g_.payload(a), g_.payload(b)); }
+  double query_distance(Id a) const { return g_.space_.key(query_, g_.payload(a)); }
+  bool linkable(Id) const { return true; }
 
   template <class F>
   void for_each_neighbor(Id n, int level, F f) const {
@@ -57,7 +61,7 @@ class MemoryGraph::View {
     }
   }
 
-  void set_query(const float* query) { query_ = query; }
+  void set_query(const uint8_t* query) { query_ = query; }
 
  private:
   static constexpr size_t kMaxList = 2 * 100;  // 2m with m's upper bound of 100
@@ -84,13 +88,22 @@ class MemoryGraph::View {
   }
 
   MemoryGraph& g_;
-  const float* query_;
+  const uint8_t* query_;
   std::vector<uint32_t> marks_;
   uint32_t epoch_ = 0;
 };
 
-MemoryGraph::MemoryGraph(size_t dim, Distance distance, const Params& params)
-    : dim_(dim), distance_(distance), params_(params), slot_(1 + static_cast<size_t>(max_neighbors(params, 0))),
+Payloads Payloads::from_floats(const float* rows, size_t n, size_t dim) {
+  Payloads p;
+  const auto* bytes = reinterpret_cast<const uint8_t*>(rows);
+  p.bytes.assign(bytes, bytes + n * dim * sizeof(float));
+  p.offsets.resize(n + 1);
+  for (size_t i = 0; i <= n; ++i) p.offsets[i] = i * dim * sizeof(float);
+  return p;
+}
+
+MemoryGraph::MemoryGraph(const Space& space, const Params& params)
+    : space_(space), params_(params), slot_(1 + static_cast<size_t>(max_neighbors(params, 0))),
       adder_(std::make_unique<View>(*this, nullptr)) {}
 
 MemoryGraph::~MemoryGraph() = default;
@@ -99,14 +112,10 @@ MemoryGraph::Searcher::Searcher(MemoryGraph& graph) : graph_(graph), view_(std::
 
 MemoryGraph::Searcher::~Searcher() = default;
 
-std::vector<Candidate<MemoryGraph::Id>> MemoryGraph::Searcher::search(const float* query, size_t ef, size_t k) {
+std::vector<Candidate<MemoryGraph::Id>> MemoryGraph::Searcher::search(const uint8_t* query, size_t ef, size_t k) {
   view_->set_query(query);
   view_->clear();
   return hnsw::search(*view_, graph_.entry_point(), ef, k, *view_);
-}
-
-float MemoryGraph::measure(const float* a, const float* b) const {
-  return distance_ == Distance::kL2Squared ? l2sq(a, b, dim_) : -dot(a, b, dim_);
 }
 
 void MemoryGraph::reserve_node(int level) {
@@ -133,17 +142,39 @@ void MemoryGraph::link(View& view, Id id) {
   if (level > entry_.level) entry_ = {id, level};
 }
 
-MemoryGraph::Id MemoryGraph::add(const float* vector, int level) {
+MemoryGraph::Id MemoryGraph::add(const uint8_t* payload, size_t length, int level) {
   const Id id = static_cast<Id>(levels_.size());
-  vectors_.insert(vectors_.end(), vector, vector + dim_);
+  values_.append(payload, length);
   reserve_node(level);
-  adder_->set_query(this->vector(id));
+  adder_->set_query(this->payload(id));
   link(*adder_, id);
   return id;
 }
 
-void MemoryGraph::build(const float* vectors, size_t n, const std::vector<int>& levels, unsigned threads) {
-  vectors_.assign(vectors, vectors + n * dim_);
+namespace {
+
+// Starts threads with every signal blocked, so signal handlers keep running on the caller's
+// thread only (Postgres' handlers assume they interrupt the backend's own thread).
+// Threads that started before a failure stay in `pool` for the caller to join.
+template <class F>
+void spawn_quiet(unsigned count, F work, std::vector<std::thread>& pool) {
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  try {
+    for (unsigned t = 0; t < count; ++t) pool.emplace_back(work);
+  } catch (...) {
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    throw;
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
+
+}  // namespace
+
+void MemoryGraph::build(Payloads values, const std::vector<int>& levels, unsigned threads, const Progress& progress) {
+  const size_t n = values.size();
+  values_ = std::move(values);
   levels_.clear();
   level0_.clear();
   upper_.clear();
@@ -151,23 +182,41 @@ void MemoryGraph::build(const float* vectors, size_t n, const std::vector<int>& 
   entry_ = {};
   for (size_t i = 0; i < n; ++i) reserve_node(levels[i]);
   if (n == 0) return;
-  adder_->set_query(vector(0));
+  adder_->set_query(payload(0));
   link(*adder_, 0);
-  std::atomic<size_t> next{1};
+  std::atomic<size_t> next{1}, done{1};
+  std::atomic<bool> stop{false};
   auto work = [&] {
     View view(*this, nullptr);
-    for (size_t i; (i = next++) < n;) {
-      view.set_query(vector(static_cast<Id>(i)));
+    for (size_t i; !stop && (i = next++) < n; ++done) {
+      view.set_query(payload(static_cast<Id>(i)));
       link(view, static_cast<Id>(i));
     }
   };
   std::vector<std::thread> pool;
-  for (unsigned t = 1; t < std::max(threads, 1u); ++t) pool.emplace_back(work);
-  work();
+  std::exception_ptr failure;
+  try {
+    spawn_quiet(std::max(threads, 1u) - 1, work, pool);
+    View view(*this, nullptr);
+    size_t since_report = 0;
+    for (size_t i; !stop && (i = next++) < n; ++done) {
+      view.set_query(payload(static_cast<Id>(i)));
+      link(view, static_cast<Id>(i));
+      if (progress && ++since_report >= 256) {
+        since_report = 0;
+        progress(done);
+      }
+    }
+  } catch (...) {
+    failure = std::current_exception();
+    stop = true;
+  }
   for (auto& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
+  if (progress) progress(n);
 }
 
-std::vector<Candidate<MemoryGraph::Id>> MemoryGraph::search(const float* query, size_t ef, size_t k) {
+std::vector<Candidate<MemoryGraph::Id>> MemoryGraph::search(const uint8_t* query, size_t ef, size_t k) {
   return Searcher(*this).search(query, ef, k);
 }
 
@@ -177,8 +226,14 @@ std::vector<MemoryGraph::Id> MemoryGraph::neighbors(Id n, int level) {
   return out;
 }
 
+size_t MemoryGraph::node_overhead(const Params& params) {
+  // level-0 slot, level, lock, payload offset, and upper levels (1/m of nodes have one)
+  return (1 + static_cast<size_t>(max_neighbors(params, 0))) * sizeof(Id) + sizeof(int) + sizeof(std::mutex) +
+         sizeof(size_t) + sizeof(std::vector<std::vector<Id>>) + 2 * sizeof(Id) + sizeof(std::vector<Id>) / 4;
+}
+
 size_t MemoryGraph::memory_bytes() const {
-  size_t bytes = vectors_.size() * sizeof(float) + level0_.size() * sizeof(Id);
+  size_t bytes = values_.bytes.size() + values_.offsets.size() * sizeof(size_t) + level0_.size() * sizeof(Id);
   for (const auto& node : upper_)
     for (const auto& list : node) bytes += list.size() * sizeof(Id);
   return bytes;

@@ -23,10 +23,10 @@ using namespace vectorx::pg;
 
 VX_FUNCTION(hamming_distance) {
   const BitOperands o(fcinfo);
-  PG_RETURN_FLOAT8(static_cast<double>(kernels().hamming(VARBITS(o.a), VARBITS(o.b), o.nbytes())));
+  PG_RETURN_FLOAT8(bit_distance(Metric::kHamming, VARBITS(o.a), VARBITS(o.b), o.nbytes()));
 }
 
 VX_FUNCTION(jaccard_distance) {
   const BitOperands o(fcinfo);
-  PG_RETURN_FLOAT8(jaccard_distance(kernels().and_or_count(VARBITS(o.a), VARBITS(o.b), o.nbytes())));
+  PG_RETURN_FLOAT8(bit_distance(Metric::kJaccard, VARBITS(o.a), VARBITS(o.b), o.nbytes()));
 }

@@ -188,12 +188,12 @@ VX_DENSE_FUNCTION(typmod_cast, dense_typmod_cast)
     return operand_metric<HalfvecTraits>(fcinfo, [](auto a, auto b, size_t n) -> double { return expr; }); \
   }
 
-VX_DENSE_METRIC(l2_distance, std::sqrt(static_cast<double>(vectorx::l2sq(a, b, n))))
+VX_DENSE_METRIC(l2_distance, vectorx::dense_distance(vectorx::Metric::kL2, a, b, n))
 VX_DENSE_METRIC(l2_squared_distance, vectorx::l2sq(a, b, n))
 VX_DENSE_METRIC(inner_product, vectorx::dot(a, b, n))
-VX_DENSE_METRIC(negative_inner_product, -static_cast<double>(vectorx::dot(a, b, n)))
-VX_DENSE_METRIC(cosine_distance, vectorx::cosine_distance(vectorx::dot_norms(a, b, n)))
-VX_DENSE_METRIC(l1_distance, vectorx::l1(a, b, n))
+VX_DENSE_METRIC(negative_inner_product, vectorx::dense_distance(vectorx::Metric::kInnerProduct, a, b, n))
+VX_DENSE_METRIC(cosine_distance, vectorx::dense_distance(vectorx::Metric::kCosine, a, b, n))
+VX_DENSE_METRIC(l1_distance, vectorx::dense_distance(vectorx::Metric::kL1, a, b, n))
 VX_DENSE_FUNCTION(dims, dense_dims)
 VX_DENSE_FUNCTION(norm, dense_norm)
 VX_DENSE_FUNCTION(l2_normalize, dense_l2_normalize)

@@ -115,7 +115,7 @@ VX_FUNCTION(sparsevec_typmod_cast) {
 
 VX_FUNCTION(sparsevec_l2_distance) {
   const SparseOperands o(fcinfo);
-  PG_RETURN_FLOAT8(std::sqrt(static_cast<double>(sparse_l2sq(o.a->view(), o.b->view()))));
+  PG_RETURN_FLOAT8(sparse_distance(Metric::kL2, o.a->view(), o.b->view()));
 }
 
 VX_FUNCTION(sparsevec_l2_squared_distance) {
@@ -130,19 +130,17 @@ VX_FUNCTION(sparsevec_inner_product) {
 
 VX_FUNCTION(sparsevec_negative_inner_product) {
   const SparseOperands o(fcinfo);
-  PG_RETURN_FLOAT8(-static_cast<double>(sparse_dot(o.a->view(), o.b->view())));
+  PG_RETURN_FLOAT8(sparse_distance(Metric::kInnerProduct, o.a->view(), o.b->view()));
 }
 
 VX_FUNCTION(sparsevec_cosine_distance) {
   const SparseOperands o(fcinfo);
-  const DotNorms p{sparse_dot(o.a->view(), o.b->view()), sparse_norm_sq(o.a->view()),
-                   sparse_norm_sq(o.b->view())};
-  PG_RETURN_FLOAT8(cosine_distance(p));
+  PG_RETURN_FLOAT8(sparse_distance(Metric::kCosine, o.a->view(), o.b->view()));
 }
 
 VX_FUNCTION(sparsevec_l1_distance) {
   const SparseOperands o(fcinfo);
-  PG_RETURN_FLOAT8(static_cast<double>(sparse_l1(o.a->view(), o.b->view())));
+  PG_RETURN_FLOAT8(sparse_distance(Metric::kL1, o.a->view(), o.b->view()));
 }
 
 VX_FUNCTION(sparsevec_l2_norm) {

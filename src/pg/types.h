@@ -11,6 +11,7 @@
 #include "vectorx/float16.h"
 #include "vectorx/kernels.h"
 #include "vectorx/limits.h"
+#include "vectorx/metric.h"
 #include "vectorx/vector_math.h"
 #include "detoast_cache.h"
 #include "pg_headers.h"

@@ -10,6 +10,7 @@
 
 #include "vectorx/hnsw/memory_graph.h"
 #include "vectorx/kernels.h"
+#include "vectorx/metric.h"
 
 namespace vectorx::hnsw {
 namespace {
@@ -28,11 +29,15 @@ std::vector<float> clustered(size_t n, size_t dim, uint32_t seed) {
   return out;
 }
 
-std::vector<uint32_t> brute_force(const std::vector<float>& base, size_t dim, const float* q, size_t k, Distance d) {
-  std::vector<std::pair<float, uint32_t>> all;
+const uint8_t* bytes(const float* v) { return reinterpret_cast<const uint8_t*>(v); }
+
+Space float_space(Metric metric, size_t dim) { return Space(ElementKind::kFloat32, metric, static_cast<int64_t>(dim)); }
+
+std::vector<uint32_t> brute_force(const std::vector<float>& base, size_t dim, const float* q, size_t k, Metric d) {
+  std::vector<std::pair<double, uint32_t>> all;
   for (size_t i = 0; i < base.size() / dim; ++i) {
     const float* v = base.data() + i * dim;
-    all.emplace_back(d == Distance::kL2Squared ? l2sq(v, q, dim) : -dot(v, q, dim), static_cast<uint32_t>(i));
+    all.emplace_back(dense_distance(d, v, q, dim), static_cast<uint32_t>(i));
   }
   std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end());
   std::vector<uint32_t> ids;
@@ -44,18 +49,19 @@ std::vector<uint32_t> brute_force(const std::vector<float>& base, size_t dim, co
 void add_all(MemoryGraph& g, const std::vector<float>& base, size_t dim, int m) {
   std::mt19937_64 rng(7);
   std::uniform_real_distribution<double> u(0.0, 1.0);
-  for (size_t i = 0; i < base.size() / dim; ++i) g.add(base.data() + i * dim, random_level(1.0 - u(rng), m));
+  for (size_t i = 0; i < base.size() / dim; ++i)
+    g.add(bytes(base.data() + i * dim), dim * sizeof(float), random_level(1.0 - u(rng), m));
 }
 
 double recall(MemoryGraph& g, const std::vector<float>& base, const std::vector<float>& queries, size_t dim, size_t ef,
-              Distance d) {
+              Metric d) {
   const size_t k = 10, nq = queries.size() / dim;
   size_t found = 0;
   for (size_t q = 0; q < nq; ++q) {
     const float* query = queries.data() + q * dim;
     const auto truth = brute_force(base, dim, query, k, d);
     const std::set<uint32_t> expected(truth.begin(), truth.end());
-    for (const auto& c : g.search(query, ef, k)) found += expected.count(c.id);
+    for (const auto& c : g.search(bytes(query), ef, k)) found += expected.count(c.id);
   }
   return static_cast<double>(found) / static_cast<double>(nq * k);
 }
@@ -65,8 +71,8 @@ TEST(Hnsw, RecallAgainstBruteForce) {
   // Queries from the same distribution as the base (held-out points of the same clusters).
   const auto all = clustered(4100, dim, 1);
   const std::vector<float> base(all.begin(), all.begin() + 4000 * dim), queries(all.begin() + 4000 * dim, all.end());
-  for (Distance d : {Distance::kL2Squared, Distance::kNegativeDot}) {
-    MemoryGraph g(dim, d, Params{16, 64});
+  for (Metric d : {Metric::kL2, Metric::kInnerProduct}) {
+    MemoryGraph g(float_space(d, dim), Params{16, 64});
     add_all(g, base, dim, 16);
     const double r10 = recall(g, base, queries, dim, 10, d), r100 = recall(g, base, queries, dim, 100, d);
     EXPECT_GE(r100, 0.97) << "ef=100";
@@ -103,7 +109,7 @@ void check_invariants(MemoryGraph& g, const Params& p) {
 TEST(Hnsw, GraphInvariants) {
   const Params p{8, 32};
   const auto base = clustered(1500, 16, 3);
-  MemoryGraph g(16, Distance::kL2Squared, p);
+  MemoryGraph g(float_space(Metric::kL2, 16), p);
   add_all(g, base, 16, p.m);
   ASSERT_EQ(g.size(), 1500u);
   check_invariants(g, p);
@@ -118,13 +124,18 @@ TEST(Hnsw, ParallelBuildKeepsInvariantsAndRecall) {
   std::uniform_real_distribution<double> u(0.0, 1.0);
   std::vector<int> levels(4000);
   for (int& l : levels) l = random_level(1.0 - u(rng), p.m);
-  MemoryGraph serial(dim, Distance::kL2Squared, p), parallel(dim, Distance::kL2Squared, p);
-  serial.build(base.data(), 4000, levels, 1);
-  parallel.build(base.data(), 4000, levels, 4);
+  MemoryGraph serial(float_space(Metric::kL2, dim), p), parallel(float_space(Metric::kL2, dim), p);
+  serial.build(Payloads::from_floats(base.data(), 4000, dim), levels, 1);
+  size_t last_progress = 0;
+  parallel.build(Payloads::from_floats(base.data(), 4000, dim), levels, 4, [&](size_t done) {
+    EXPECT_GE(done, last_progress);
+    last_progress = done;
+  });
+  EXPECT_EQ(last_progress, 4000u) << "the final report counts every node";
   ASSERT_EQ(parallel.size(), 4000u);
   check_invariants(parallel, p);
-  const double r_serial = recall(serial, base, queries, dim, 64, Distance::kL2Squared);
-  const double r_parallel = recall(parallel, base, queries, dim, 64, Distance::kL2Squared);
+  const double r_serial = recall(serial, base, queries, dim, 64, Metric::kL2);
+  const double r_parallel = recall(parallel, base, queries, dim, 64, Metric::kL2);
   EXPECT_GE(r_parallel, 0.95);
   EXPECT_NEAR(r_parallel, r_serial, 0.02) << "insertion order may differ, quality must not";
 }
@@ -142,14 +153,27 @@ TEST(Hnsw, LevelsFollowTheExponentialLaw) {
 }
 
 TEST(Hnsw, EmptyAndSingleNode) {
-  MemoryGraph g(4, Distance::kL2Squared, Params{});
+  MemoryGraph g(float_space(Metric::kL2, 4), Params{});
   const float q[4] = {1, 2, 3, 4};
-  EXPECT_TRUE(g.search(q, 10, 5).empty());
-  g.add(q, 2);
-  const auto r = g.search(q, 10, 5);
+  EXPECT_TRUE(g.search(bytes(q), 10, 5).empty());
+  g.add(bytes(q), sizeof q, 2);
+  const auto r = g.search(bytes(q), 10, 5);
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].id, 0u);
-  EXPECT_EQ(r[0].distance, 0.0f);
+  EXPECT_EQ(r[0].distance, 0.0);
+}
+
+// A cancelled build (the progress callback throws) stops every thread and reports the error.
+TEST(Hnsw, BuildCancelsFromProgress) {
+  const size_t dim = 8;
+  const auto base = clustered(3000, dim, 5);
+  std::vector<int> levels(3000, 0);
+  MemoryGraph g(float_space(Metric::kL2, dim), Params{8, 32});
+  EXPECT_THROW(g.build(Payloads::from_floats(base.data(), 3000, dim), levels, 3,
+                       [](size_t done) {
+                         if (done > 500) throw std::runtime_error("cancelled");
+                       }),
+               std::runtime_error);
 }
 
 }  // namespace

@@ -117,8 +117,9 @@ AnchorRun vectorx_hnsw(const AnchorParams& p, const Matrix<float>& base_in, cons
   const Matrix<float> base = cosine ? normalized(base_in) : base_in;
   const Matrix<float> queries = cosine ? normalized(queries_in) : queries_in;
   const hnsw::Params params{p.hnsw_m, p.hnsw_ef_construction};
-  hnsw::MemoryGraph graph(base.dim, metric == Metric::kL2 ? hnsw::Distance::kL2Squared : hnsw::Distance::kNegativeDot,
-                          params);
+  const Space space(ElementKind::kFloat32, metric == Metric::kL2 ? vectorx::Metric::kL2 : vectorx::Metric::kInnerProduct,
+                    static_cast<int64_t>(base.dim));
+  hnsw::MemoryGraph graph(space, params);
   AnchorRun run{"vectorx-hnsw", "m=" + std::to_string(p.hnsw_m) + " ef_construction=" + std::to_string(p.hnsw_ef_construction), 0, 0, {}};
   std::mt19937_64 rng(42);
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
@@ -126,14 +127,15 @@ AnchorRun vectorx_hnsw(const AnchorParams& p, const Matrix<float>& base_in, cons
   for (int& l : levels) l = hnsw::random_level(1.0 - uniform(rng), p.hnsw_m);
   if (p.build_threads > 1) run.params += " threads=" + std::to_string(p.build_threads);
   const auto start = Clock::now();
-  graph.build(base.data.data(), base.rows, levels, static_cast<unsigned>(p.build_threads));
+  graph.build(hnsw::Payloads::from_floats(base.data.data(), base.rows, base.dim), levels,
+              static_cast<unsigned>(p.build_threads));
   run.build_seconds = seconds_since(start);
   run.size_bytes = static_cast<long long>(graph.memory_bytes());
   hnsw::MemoryGraph::Searcher searcher(graph);
   for (int ef : p.hnsw_ef)
     run.points.push_back(timed_queries("ef=" + std::to_string(ef), nq, [&](size_t q) {
       std::vector<int32_t> ids;
-      for (const auto& c : searcher.search(queries.row(q), static_cast<size_t>(ef), k)) ids.push_back(static_cast<int32_t>(c.id));
+      for (const auto& c : searcher.search(reinterpret_cast<const uint8_t*>(queries.row(q)), static_cast<size_t>(ef), k)) ids.push_back(static_cast<int32_t>(c.id));
       return ids;
     }));
   return run;

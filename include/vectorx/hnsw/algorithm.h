@@ -2,8 +2,9 @@
 //
 // Every function is a template over a Graph that provides:
 //   using Id = …;                                    node identity (index, or a packed TID)
-//   float distance(Id a, Id b);                      between two stored nodes
-//   float query_distance(Id a);                      to the query of the current search
+//   double distance(Id a, Id b);                     between two stored nodes
+//   double query_distance(Id a);                     to the query of the current search
+//   bool linkable(Id a);                             false for nodes being deleted
 //   template <class F> void for_each_neighbor(Id n, int level, F f);
 //   void set_neighbors(Id n, int level, const std::vector<Id>& ids);     (a new node's own list)
 //   template <class F> void update_neighbors(Id n, int level, F f);
@@ -37,7 +38,7 @@ inline int random_level(double u, int m) {
 
 template <class Id>
 struct Candidate {
-  float distance;
+  double distance;
   Id id;
   bool operator<(const Candidate& o) const { return distance < o.distance || (distance == o.distance && id < o.id); }
   bool operator>(const Candidate& o) const { return o < *this; }
@@ -63,7 +64,7 @@ std::vector<Candidate<typename Graph::Id>> search_layer(Graph& g, const std::vec
     frontier.pop();
     g.for_each_neighbor(current.id, level, [&](typename Graph::Id n) {
       if (!visited.insert(n)) return;
-      const float d = g.query_distance(n);
+      const double d = g.query_distance(n);
       if (best.size() < ef || d < best.top().distance) {
         frontier.push({d, n});
         best.push({d, n});
@@ -134,7 +135,7 @@ void insert(Graph& g, typename Graph::Id id, int level, EntryPoint<typename Grap
     // search can find the node itself: it must not become its own neighbour.
     std::vector<Candidate<Id>> others;
     for (const auto& c : nearest)
-      if (c.id != id) others.push_back(c);
+      if (c.id != id && g.linkable(c.id)) others.push_back(c);
     const size_t max = static_cast<size_t>(max_neighbors(p, l));
     // m links for the new node at every level (as hnswlib); level-0 lists grow to 2m by back-links.
     const std::vector<Id> links = select_neighbors(g, others, static_cast<size_t>(p.m));

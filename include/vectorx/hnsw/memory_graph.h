@@ -1,7 +1,7 @@
 // An HNSW graph held in memory: the form CREATE INDEX builds before writing pages, and the
 // in-process reference the benchmark compares with hnswlib.
 //
-// Layout: vectors in one contiguous array; level-0 neighbour lists in one flat array of
+// Layout: value payloads (metric.h) back to back in one array; level-0 neighbour lists in one flat array of
 // fixed-size slots (count + 2m ids), so the hot level is a single allocation; upper levels,
 // which few nodes have, in per-node vectors.
 //
@@ -15,16 +15,31 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
 
 #include "vectorx/hnsw/algorithm.h"
+#include "vectorx/metric.h"
 
 namespace vectorx::hnsw {
 
-// How two vectors compare; smaller is closer.
-enum class Distance { kL2Squared, kNegativeDot };
+// Payloads of n values back to back: value i is bytes [offsets[i], offsets[i + 1]).
+struct Payloads {
+  std::vector<uint8_t> bytes;
+  std::vector<size_t> offsets{0};
+
+  size_t size() const { return offsets.size() - 1; }
+  const uint8_t* at(size_t i) const { return bytes.data() + offsets[i]; }
+  size_t length(size_t i) const { return offsets[i + 1] - offsets[i]; }
+  void append(const uint8_t* p, size_t len) {
+    bytes.insert(bytes.end(), p, p + len);
+    offsets.push_back(bytes.size());
+  }
+  // Rows of a float matrix as float32 payloads.
+  static Payloads from_floats(const float* rows, size_t n, size_t dim);
+};
 
 class MemoryGraph {
  public:
@@ -36,44 +51,51 @@ class MemoryGraph {
    public:
     explicit Searcher(MemoryGraph& graph);
     ~Searcher();
-    std::vector<Candidate<Id>> search(const float* query, size_t ef, size_t k);
+    // Candidates carry Space keys (distance_from_key gives the operator's distance).
+    std::vector<Candidate<Id>> search(const uint8_t* query, size_t ef, size_t k);
 
    private:
     MemoryGraph& graph_;
     std::unique_ptr<View> view_;
   };
 
-  MemoryGraph(size_t dim, Distance distance, const Params& params);
+  MemoryGraph(const Space& space, const Params& params);
   ~MemoryGraph();
 
-  // Stores a vector at `level` and links it in (one thread); returns its id (0, 1, 2, …).
-  Id add(const float* vector, int level);
-  // Replaces the contents with rows [0, n) of `vectors` at the given levels, inserting them on
-  // `threads` threads. Row i becomes node i.
-  void build(const float* vectors, size_t n, const std::vector<int>& levels, unsigned threads);
-  // The k nearest stored vectors to `query`, nearest first (a one-off Searcher).
-  std::vector<Candidate<Id>> search(const float* query, size_t ef, size_t k);
+  // Stores a payload at `level` and links it in (one thread); returns its id (0, 1, 2, …).
+  Id add(const uint8_t* payload, size_t length, int level);
+  // Called on the building thread about every 256 insertions with the count done; may throw
+  // to cancel (the other threads stop and are joined before the exception propagates).
+  using Progress = std::function<void(size_t done)>;
+  // Replaces the contents with `values` at the given levels, inserting them on `threads`
+  // threads (which block all signals: a host process's handlers stay on its own thread).
+  // Value i becomes node i.
+  void build(Payloads values, const std::vector<int>& levels, unsigned threads, const Progress& progress = {});
+  // The k nearest stored values to `query`, nearest first (a one-off Searcher).
+  std::vector<Candidate<Id>> search(const uint8_t* query, size_t ef, size_t k);
 
   size_t size() const { return levels_.size(); }
-  size_t dim() const { return dim_; }
-  const float* vector(Id id) const { return vectors_.data() + size_t{id} * dim_; }
+  const Space& space() const { return space_; }
+  const Params& params() const { return params_; }
+  const uint8_t* payload(Id id) const { return values_.at(id); }
+  size_t payload_length(Id id) const { return values_.length(id); }
   int level(Id id) const { return levels_[id]; }
   EntryPoint<Id> entry_point() const;
   // The neighbour ids of node n at a level (a copy taken under the node's lock).
   std::vector<Id> neighbors(Id n, int level);
-  // Bytes of vectors and neighbour lists.
+  // Bytes of payloads and neighbour lists.
   size_t memory_bytes() const;
+  // Estimated bytes per node beyond its payload (lists, level, lock), for memory budgets.
+  static size_t node_overhead(const Params& params);
 
  private:
-  float measure(const float* a, const float* b) const;
   void reserve_node(int level);
   void link(View& view, Id id);
 
-  size_t dim_;
-  Distance distance_;
+  Space space_;
   Params params_;
   size_t slot_;  // 1 + 2m
-  std::vector<float> vectors_;
+  Payloads values_;
   std::vector<int> levels_;
   std::vector<Id> level0_;
   std::vector<std::vector<std::vector<Id>>> upper_;

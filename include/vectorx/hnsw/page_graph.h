@@ -1,0 +1,137 @@
+// The HNSW graph stored in pages (layout in page_format.h): bulk writing of a built graph,
+// inserts, iterative searches and the three vacuum steps, over any PageStore.
+//
+// Distances are Space keys internally (the squared distance for L2) and leave as the
+// operator's exact distance, so an index scan reports what the SQL operator computes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "vectorx/hnsw/algorithm.h"
+#include "vectorx/hnsw/memory_graph.h"
+#include "vectorx/hnsw/page_format.h"
+#include "vectorx/metric.h"
+#include "vectorx/page_store.h"
+
+namespace vectorx::hnsw {
+
+// A place for a new element: a free item it fits in, or fresh space on a page.
+struct Placement {
+  uint32_t block = kInvalidBlock;
+  int free_item = -1;                       // reuse this item, or -1 to add one
+  uint32_t reuse_overflow = kInvalidBlock;  // the free item's chain, when reused
+};
+
+struct Result {
+  double distance;  // the operator's value
+  HeapTid tid;
+};
+
+class PageGraph {
+ public:
+  class View;
+  class Scan;
+  class Vacuum;
+
+  // Writes the meta page of an empty index into an empty store.
+  static void create(PageStore& store, const Space& space, const Params& params);
+  // Writes a built graph into an empty store: meta page, element pages in node order, then
+  // overflow pages. tids[i] is node i's heap row.
+  static void write(PageStore& store, const MemoryGraph& graph, const std::vector<HeapTid>& tids);
+
+  // Opens an index; throws std::runtime_error when block 0 is not a meta page of this format.
+  explicit PageGraph(PageStore& store);
+
+  const Space& space() const { return space_; }
+  const Params& params() const { return params_; }
+  PageStore& store() { return store_; }
+  EntryPoint<Id> entry_point();  // read from the meta page now
+
+  // Inserts a value with its heap row at `level`. Raising the entry point needs the caller's
+  // exclusive index lock: without it (`may_raise_entry` false) an insert that would raise it
+  // returns false having written nothing, and the caller retries with the lock.
+  bool insert(const uint8_t* payload, size_t length, HeapTid tid, int level, bool may_raise_entry);
+
+ private:
+  friend class View;
+  friend class Vacuum;
+  Meta read_meta();
+  // Stores an element with empty lists where it fits (reusing a free item when one does);
+  // the first element of an empty graph also becomes the entry point in the same change.
+  Id store_element(const uint8_t* payload, size_t length, HeapTid tid, int level);
+  bool claim_free_item(const Placement& place);
+  // Writes a value into overflow pages (reusing `reuse`'s chain if given); returns the head.
+  uint32_t write_overflow(const uint8_t* payload, size_t length, uint32_t reuse);
+  void set_entry(EntryPoint<Id> ep);
+
+  PageStore& store_;
+  Space space_;
+  Params params_;
+};
+
+// A query's search in batches: the first batch is the classic HNSW answer (the ef nearest at
+// level 0); each later batch continues the same best-first search past what was returned
+// (pgvector's iterative scan), until the limits stop it.
+class PageGraph::Scan {
+ public:
+  struct Limits {
+    size_t ef = 40;
+    size_t max_visited = SIZE_MAX;       // distances computed
+    size_t max_memory_bytes = SIZE_MAX;  // candidate and visited sets
+  };
+  Scan(PageGraph& graph, const uint8_t* query, size_t length, const Limits& limits);
+  ~Scan();
+  // Appends the next batch, nearest first; false when the search has nothing more to give.
+  bool next_batch(std::vector<Result>& out);
+  size_t visited() const { return visited_; }
+  bool limit_reached() const { return limit_reached_; }
+
+ private:
+  void expand();
+  void emit(std::vector<Result>& out);
+  size_t memory_bytes() const;
+
+  PageGraph& graph_;
+  std::vector<uint8_t> query_;
+  Limits limits_;
+  std::unique_ptr<View> view_;
+  using C = Candidate<Id>;
+  std::vector<C> frontier_;   // min-heap: unexpanded
+  std::vector<C> best_;       // max-heap: at most ef, not yet returned
+  std::vector<C> discarded_;  // min-heap: evaluated, outside best_, not yet returned
+  size_t visited_ = 0;
+  bool started_ = false;
+  bool limit_reached_ = false;
+};
+
+// VACUUM in three steps; the caller holds its exclusive index lock around release() only.
+class PageGraph::Vacuum {
+ public:
+  explicit Vacuum(PageGraph& graph);
+  ~Vacuum();
+  // Marks elements whose heap row `is_dead` as dead; returns how many it marked.
+  size_t mark_dead(const std::function<bool(HeapTid)>& is_dead);
+  // Rewrites every list that points at a dead element from the dead element's own neighbours.
+  void repair();
+  // Moves the entry point off a dead element and marks dead elements free for reuse;
+  // returns how many it freed.
+  size_t release();
+  size_t live() const { return live_; }
+
+ private:
+  void repair_list(Id node, int level);
+
+  PageGraph& graph_;
+  std::unique_ptr<View> view_;
+  std::vector<Id> dead_;  // sorted
+  bool is_dead(Id id) const;
+  size_t live_ = 0;
+  EntryPoint<Id> best_live_;  // a highest live element, the entry point if the old one died
+};
+
+}  // namespace vectorx::hnsw

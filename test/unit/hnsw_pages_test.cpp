@@ -1,0 +1,364 @@
+// The HNSW graph over pages (MemoryPageStore): bulk write and search, inserts, iterative
+// scans, vacuum with space reuse, values larger than a page, every element kind, and
+// robustness against corrupt pages.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <set>
+#include <vector>
+
+#include "vectorx/hnsw/page_graph.h"
+
+namespace vectorx::hnsw {
+namespace {
+
+std::vector<float> clustered(size_t n, size_t dim, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> noise(0.0f, 0.3f);
+  std::uniform_real_distribution<float> centre(-3.0f, 3.0f);
+  std::vector<std::vector<float>> centres(16, std::vector<float>(dim));
+  for (auto& c : centres)
+    for (auto& x : c) x = centre(rng);
+  std::vector<float> out(n * dim);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < dim; ++j) out[i * dim + j] = centres[i % 16][j] + noise(rng);
+  return out;
+}
+
+const uint8_t* bytes(const float* v) { return reinterpret_cast<const uint8_t*>(v); }
+HeapTid tid_of(size_t row) { return {static_cast<uint32_t>(row / 100), static_cast<uint16_t>(row % 100 + 1)}; }
+size_t row_of(HeapTid t) { return size_t{t.block} * 100 + t.offset - 1; }
+
+std::vector<int> levels_for(size_t n, int m, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<int> levels(n);
+  for (int& l : levels) l = random_level(1.0 - u(rng), m);
+  return levels;
+}
+
+struct Fixture {
+  size_t dim;
+  Space space;
+  Params params{16, 64};
+  std::vector<float> data;
+  MemoryPageStore store;
+
+  Fixture(size_t n, size_t dim_, Metric metric = Metric::kL2)
+      : dim(dim_), space(ElementKind::kFloat32, metric, static_cast<int64_t>(dim_)), data(clustered(n, dim_, 1)) {}
+  const float* row(size_t i) const { return data.data() + i * dim; }
+
+  void bulk_build(size_t n) {
+    MemoryGraph g(space, params);
+    g.build(Payloads::from_floats(data.data(), n, dim), levels_for(n, params.m, 3), 2);
+    std::vector<HeapTid> tids(n);
+    for (size_t i = 0; i < n; ++i) tids[i] = tid_of(i);
+    PageGraph::write(store, g, tids);
+  }
+
+  std::vector<Result> search(PageGraph& g, const float* q, size_t ef) {
+    PageGraph::Scan scan(g, bytes(q), dim * sizeof(float), {ef, SIZE_MAX, SIZE_MAX});
+    std::vector<Result> out;
+    scan.next_batch(out);
+    return out;
+  }
+
+  // recall@10 over `queries` rows against the rows for which `alive` holds.
+  double recall(PageGraph& g, const std::vector<size_t>& queries, size_t ef, const std::vector<bool>& alive) {
+    size_t found = 0;
+    for (size_t q : queries) {
+      std::vector<std::pair<double, size_t>> all;
+      for (size_t i = 0; i < alive.size(); ++i)
+        if (alive[i]) all.push_back({space.distance(bytes(row(q)), bytes(row(i))), i});
+      std::partial_sort(all.begin(), all.begin() + 10, all.end());
+      std::set<size_t> truth;
+      for (size_t i = 0; i < 10; ++i) truth.insert(all[i].second);
+      auto got = search(g, row(q), ef);
+      if (got.size() > 10) got.resize(10);
+      for (const Result& r : got) found += truth.count(row_of(r.tid));
+    }
+    return static_cast<double>(found) / (10.0 * queries.size());
+  }
+};
+
+std::vector<size_t> sample_rows(size_t from, size_t to, size_t count) {
+  std::vector<size_t> rows;
+  for (size_t i = 0; i < count; ++i) rows.push_back(from + (i * 7919) % (to - from));
+  return rows;
+}
+
+TEST(HnswPages, BulkWrittenGraphSearchesLikeMemory) {
+  Fixture f(3000, 32);
+  f.bulk_build(3000);
+  PageGraph g(f.store);
+  EXPECT_EQ(g.params().m, 16);
+  const std::vector<bool> alive(3000, true);
+  EXPECT_GE(f.recall(g, sample_rows(0, 3000, 100), 64, alive), 0.97);
+  EXPECT_EQ(f.store.shared_locks_held(), 0u) << "every page lock released";
+}
+
+TEST(HnswPages, DistancesAreTheOperatorsAndSorted) {
+  for (Metric metric : {Metric::kL2, Metric::kInnerProduct, Metric::kCosine, Metric::kL1}) {
+    Fixture f(500, 8, metric);
+    f.bulk_build(500);
+    PageGraph g(f.store);
+    const auto r = f.search(g, f.row(3), 40);
+    ASSERT_EQ(r.size(), 40u);
+    for (size_t i = 0; i < r.size(); ++i) {
+      EXPECT_EQ(r[i].distance, dense_distance(metric, f.row(3), f.row(row_of(r[i].tid)), 8)) << "bit for bit";
+      if (i) {
+        EXPECT_LE(r[i - 1].distance, r[i].distance);
+      }
+    }
+  }
+}
+
+TEST(HnswPages, InsertsOneByOneReachRecall) {
+  Fixture f(2000, 24);
+  PageGraph::create(f.store, f.space, f.params);
+  PageGraph g(f.store);
+  const auto levels = levels_for(2000, 16, 5);
+  for (size_t i = 0; i < 2000; ++i) {
+    bool ok = g.insert(bytes(f.row(i)), 24 * sizeof(float), tid_of(i), levels[i], false);
+    if (!ok) ok = g.insert(bytes(f.row(i)), 24 * sizeof(float), tid_of(i), levels[i], true);
+    ASSERT_TRUE(ok);
+  }
+  EXPECT_EQ(g.entry_point().level, *std::max_element(levels.begin(), levels.end()));
+  EXPECT_GE(f.recall(g, sample_rows(0, 2000, 100), 64, std::vector<bool>(2000, true)), 0.97);
+  EXPECT_EQ(f.store.shared_locks_held(), 0u);
+}
+
+TEST(HnswPages, EntryRaiseNeedsTheExclusiveLock) {
+  Fixture f(3, 4);
+  PageGraph::create(f.store, f.space, f.params);
+  PageGraph g(f.store);
+  const uint32_t blocks = f.store.block_count();
+  EXPECT_FALSE(g.insert(bytes(f.row(0)), 16, tid_of(0), 0, false)) << "first element raises the entry point";
+  EXPECT_EQ(f.store.block_count(), blocks) << "nothing written";
+  EXPECT_TRUE(g.insert(bytes(f.row(0)), 16, tid_of(0), 0, true));
+  EXPECT_TRUE(g.insert(bytes(f.row(1)), 16, tid_of(1), 0, false));
+  EXPECT_FALSE(g.insert(bytes(f.row(2)), 16, tid_of(2), 3, false));
+}
+
+TEST(HnswPages, IterativeScanReturnsEveryRowOnce) {
+  Fixture f(1000, 16);
+  f.bulk_build(1000);
+  PageGraph g(f.store);
+  PageGraph::Scan scan(g, bytes(f.row(0)), 16 * sizeof(float), {10, SIZE_MAX, SIZE_MAX});
+  std::vector<Result> all;
+  int batches = 0;
+  while (scan.next_batch(all)) ++batches;
+  EXPECT_GT(batches, 10);
+  std::set<size_t> rows;
+  for (const Result& r : all) EXPECT_TRUE(rows.insert(row_of(r.tid)).second) << "returned twice";
+  // Every element reachable from the entry point (heuristic pruning can leave a few without
+  // in-links, in any HNSW) is returned before the scan ends.
+  std::set<Id> reachable;
+  std::vector<Id> todo = {g.entry_point().id};
+  while (!todo.empty()) {
+    const Id n = todo.back();
+    todo.pop_back();
+    if (!reachable.insert(n).second) continue;
+    ReadPage page(f.store, id_block(n));
+    ElementRef e;
+    ASSERT_TRUE(e.parse(page.data(), f.store.page_size(), id_item(n), 16));
+    for (int l = 0; l <= e.level(); ++l) todo.insert(todo.end(), e.ids(l), e.ids(l) + e.count(l));
+  }
+  EXPECT_GE(reachable.size(), 990u);
+  EXPECT_EQ(rows.size(), reachable.size());
+}
+
+TEST(HnswPages, IterativeScanStopsAtItsLimits) {
+  Fixture f(1000, 16);
+  f.bulk_build(1000);
+  PageGraph g(f.store);
+  PageGraph::Scan scan(g, bytes(f.row(0)), 16 * sizeof(float), {10, 200, SIZE_MAX});
+  std::vector<Result> all;
+  while (scan.next_batch(all)) {
+  }
+  EXPECT_TRUE(scan.limit_reached());
+  EXPECT_LT(scan.visited(), 200u + 2 * 16 + 2);
+  EXPECT_LT(all.size(), 1000u);
+}
+
+TEST(HnswPages, VacuumRepairsAndReusesSpace) {
+  const size_t n = 3000, dim = 32;
+  Fixture f(2 * n, dim);
+  f.bulk_build(n);
+  PageGraph g(f.store);
+  const uint32_t pages_before = f.store.block_count();
+  // Delete every other row, vacuum, then insert as many new rows.
+  std::vector<bool> alive(2 * n, false);
+  for (size_t i = 0; i < n; ++i) alive[i] = i % 2 == 1;
+  PageGraph::Vacuum vacuum(g);
+  EXPECT_EQ(vacuum.mark_dead([&](HeapTid t) { return !alive[row_of(t)]; }), n / 2);
+  EXPECT_EQ(vacuum.live(), n / 2);
+  vacuum.repair();
+  EXPECT_EQ(vacuum.release(), n / 2);
+  EXPECT_GE(f.recall(g, sample_rows(1, n, 100), 64, alive), 0.95) << "after deleting half";
+  const auto levels = levels_for(2 * n, 16, 9);
+  for (size_t i = n; i < n + n / 2; ++i) {
+    ASSERT_TRUE(g.insert(bytes(f.row(i)), dim * sizeof(float), tid_of(i), levels[i], true));
+    alive[i] = true;
+  }
+  // A fresh build of the same rows, for comparison.
+  Fixture fresh(2 * n, dim);
+  MemoryGraph mg(fresh.space, fresh.params);
+  Payloads live_rows;
+  std::vector<HeapTid> tids;
+  for (size_t i = 0; i < 2 * n; ++i)
+    if (alive[i]) {
+      live_rows.append(bytes(f.row(i)), dim * sizeof(float));
+      tids.push_back(tid_of(i));
+    }
+  mg.build(std::move(live_rows), levels_for(tids.size(), 16, 3), 1);
+  PageGraph::write(fresh.store, mg, tids);
+  PageGraph fg(fresh.store);
+  const auto queries = sample_rows(0, n + n / 2, 150);
+  const double reused = f.recall(g, queries, 64, alive), rebuilt = fresh.recall(fg, queries, 64, alive);
+  EXPECT_GE(reused, rebuilt - 0.02);
+  // Level-0 elements reuse freed items; only higher levels (~1/m of rows) need new space.
+  EXPECT_LE(f.store.block_count(), pages_before + pages_before / 8) << "pages before " << pages_before;
+  EXPECT_EQ(f.store.shared_locks_held(), 0u);
+}
+
+TEST(HnswPages, VacuumMovesADeadEntryPoint) {
+  Fixture f(500, 8);
+  f.bulk_build(500);
+  PageGraph g(f.store);
+  const EntryPoint<Id> ep = g.entry_point();
+  HeapTid ep_tid;
+  {
+    ReadPage page(f.store, id_block(ep.id));
+    ElementRef e;
+    ASSERT_TRUE(e.parse(page.data(), f.store.page_size(), id_item(ep.id), 16));
+    ep_tid = e.heap_tid();
+  }
+  PageGraph::Vacuum vacuum(g);
+  EXPECT_EQ(vacuum.mark_dead([&](HeapTid t) { return t == ep_tid; }), 1u);
+  vacuum.repair();
+  vacuum.release();
+  EXPECT_NE(g.entry_point().id, ep.id);
+  const auto r = f.search(g, f.row(row_of(ep_tid)), 40);
+  ASSERT_FALSE(r.empty());
+  for (const Result& x : r) EXPECT_FALSE(x.tid == ep_tid) << "a dead row is never returned";
+}
+
+TEST(HnswPages, VacuumOfEverythingLeavesAnEmptyGraph) {
+  Fixture f(300, 8);
+  f.bulk_build(300);
+  PageGraph g(f.store);
+  PageGraph::Vacuum vacuum(g);
+  EXPECT_EQ(vacuum.mark_dead([](HeapTid) { return true; }), 300u);
+  vacuum.repair();
+  EXPECT_EQ(vacuum.release(), 300u);
+  EXPECT_EQ(g.entry_point().level, -1);
+  EXPECT_TRUE(f.search(g, f.row(0), 40).empty());
+  ASSERT_TRUE(g.insert(bytes(f.row(1)), 32, tid_of(1), 0, true));
+  const auto r = f.search(g, f.row(1), 40);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(row_of(r[0].tid), 1u);
+}
+
+TEST(HnswPages, ValuesLargerThanAPage) {
+  for (size_t dim : {3072, 16000}) {
+    Fixture f(120, dim);
+    f.bulk_build(100);
+    PageGraph g(f.store);
+    for (size_t i = 100; i < 120; ++i) ASSERT_TRUE(g.insert(bytes(f.row(i)), dim * 4, tid_of(i), 0, true));
+    std::vector<bool> alive(120, true);
+    EXPECT_GE(f.recall(g, sample_rows(0, 120, 20), 40, alive), 0.97) << dim;
+    const auto r = f.search(g, f.row(110), 10);
+    ASSERT_FALSE(r.empty());
+    EXPECT_EQ(row_of(r[0].tid), 110u);
+    EXPECT_EQ(r[0].distance, 0.0);
+  }
+}
+
+TEST(HnswPages, SparseHalfAndBitValues) {
+  std::mt19937 rng(4);
+  // sparse: nnz varies, so items differ in size
+  {
+    const Space space(ElementKind::kSparse, Metric::kL2, 1000);
+    MemoryPageStore store;
+    PageGraph::create(store, space, Params{8, 32});
+    PageGraph g(store);
+    std::vector<std::vector<uint8_t>> values;
+    for (size_t i = 0; i < 300; ++i) {
+      // clustered: vector i draws its indices from cluster i % 10's hundred dimensions
+      const int32_t nnz = 5 + static_cast<int32_t>(rng() % 40);
+      std::set<int32_t> idx;
+      while (idx.size() < static_cast<size_t>(nnz)) idx.insert(static_cast<int32_t>(i % 10 * 100 + rng() % 100));
+      std::vector<uint8_t> p(8 + 8 * static_cast<size_t>(nnz));
+      std::memcpy(p.data(), &nnz, 4);
+      size_t k = 0;
+      for (int32_t x : idx) {
+        const float v = static_cast<float>(rng() % 100) / 10.0f + 0.1f;
+        std::memcpy(p.data() + 8 + 4 * k, &x, 4);
+        std::memcpy(p.data() + 8 + 4 * static_cast<size_t>(nnz) + 4 * k, &v, 4);
+        ++k;
+      }
+      ASSERT_TRUE(g.insert(p.data(), p.size(), tid_of(i), 0, true));
+      values.push_back(std::move(p));
+    }
+    PageGraph::Scan scan(g, values[17].data(), values[17].size(), {40, SIZE_MAX, SIZE_MAX});
+    std::vector<Result> r;
+    scan.next_batch(r);
+    ASSERT_FALSE(r.empty());
+    EXPECT_EQ(row_of(r[0].tid), 17u);
+    EXPECT_EQ(r[1].distance, space.distance(values[17].data(), values[row_of(r[1].tid)].data()));
+  }
+  // bits under Jaccard
+  {
+    const Space space(ElementKind::kBit, Metric::kJaccard, 256);
+    MemoryPageStore store;
+    PageGraph::create(store, space, Params{8, 32});
+    PageGraph g(store);
+    std::vector<std::vector<uint8_t>> values(200, std::vector<uint8_t>(32));
+    for (size_t i = 0; i < values.size(); ++i) {
+      for (auto& b : values[i]) b = static_cast<uint8_t>(rng());
+      ASSERT_TRUE(g.insert(values[i].data(), 32, tid_of(i), 0, true));
+    }
+    PageGraph::Scan scan(g, values[5].data(), 32, {40, SIZE_MAX, SIZE_MAX});
+    std::vector<Result> r;
+    scan.next_batch(r);
+    ASSERT_FALSE(r.empty());
+    EXPECT_EQ(row_of(r[0].tid), 5u);
+    EXPECT_EQ(r[0].distance, 0.0);
+  }
+}
+
+TEST(HnswPages, CorruptPagesAreSkippedNotTrusted) {
+  Fixture f(800, 16);
+  f.bulk_build(800);
+  PageGraph g(f.store);
+  std::mt19937 rng(2);
+  for (uint32_t block = 1; block < f.store.block_count(); block += 3)
+    for (int k = 0; k < 200; ++k) f.store.raw(block)[rng() % f.store.page_size()] = static_cast<uint8_t>(rng());
+  for (size_t q = 0; q < 50; ++q) {
+    PageGraph::Scan scan(g, bytes(f.row(q)), 16 * sizeof(float), {20, 5000, SIZE_MAX});
+    std::vector<Result> r;
+    while (scan.next_batch(r)) {
+    }
+  }
+  PageGraph::Vacuum vacuum(g);
+  vacuum.mark_dead([](HeapTid t) { return t.offset % 2 == 0; });
+  vacuum.repair();
+  vacuum.release();
+  EXPECT_EQ(f.store.shared_locks_held(), 0u);
+}
+
+TEST(HnswPages, RejectsAForeignMetaPage) {
+  MemoryPageStore store;
+  {
+    Change c(store);
+    init_page(c.new_page().data, store.page_size(), PageKind::kElements);
+    c.commit();
+  }
+  EXPECT_THROW(PageGraph g(store), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace vectorx::hnsw
