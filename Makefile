@@ -4,9 +4,10 @@ EXTENSION = vectorx
 MODULE_big = vectorx
 DATA = sql/vectorx--0.1.0.sql
 
-# The core pieces the extension uses; the index algorithms (hnsw, k-means, PQ) join when their
-# access methods do, so the shipped library carries no unused code.
-CORE_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/core/kernels*.cpp)) src/core/text_codec.o src/core/vector_math.o src/core/metric.o
+# The core pieces the extension uses; k-means and PQ join when the IVF access methods do, so
+# the shipped library carries no unused code.
+CORE_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/core/kernels*.cpp)) src/core/text_codec.o src/core/vector_math.o \
+	src/core/metric.o src/core/hnsw_memory_graph.o src/core/hnsw_page_format.o src/core/hnsw_page_graph.o
 PG_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/pg/*.cpp))
 OBJS = $(CORE_OBJS) $(PG_OBJS)
 
@@ -37,4 +38,4 @@ KERNEL_FLAGS_avx512 := $(call kernel_flags,AVX512)
 src/core/kernels_%.o: src/core/kernels_%.cpp
 	$(CXX) $(CXXFLAGS) $(KERNEL_FLAGS_$*) $(CPPFLAGS) -c -o $@ $<
 
-$(OBJS): $(wildcard include/vectorx/*.h src/core/*.hpp src/pg/*.h)
+$(OBJS): $(wildcard include/vectorx/*.h include/vectorx/hnsw/*.h src/core/*.hpp src/pg/*.h)

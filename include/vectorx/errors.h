@@ -26,4 +26,16 @@ class InputError : public std::runtime_error {
   std::string detail_;
 };
 
+// An index whose pages do not hold what its format promises (SQLSTATE index_corrupted).
+class CorruptIndex : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// An index that would grow past what its format can address (program_limit_exceeded).
+class IndexFull : public std::length_error {
+ public:
+  using std::length_error::length_error;
+};
+
 }  // namespace vectorx

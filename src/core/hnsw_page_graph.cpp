@@ -6,6 +6,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "vectorx/errors.h"
+
 namespace vectorx::hnsw {
 namespace {
 
@@ -365,7 +367,7 @@ void PageGraph::write(PageStore& store, const MemoryGraph& graph, const std::vec
     ids[i] = make_id(block, add_item(scratch.data(), item_size[i]));
   }
   const uint32_t element_pages = n ? block : 0;
-  if (element_pages + 1 + overflow_total > kMaxBlock) throw std::length_error("hnsw index would exceed 2^24 pages");
+  if (element_pages + 1 + overflow_total > kMaxBlock) throw IndexFull("hnsw index would exceed 2^24 pages");
   if (n) {
     const auto ep = const_cast<MemoryGraph&>(graph).entry_point();
     meta.entry = ids[ep.id];
@@ -421,20 +423,20 @@ void PageGraph::write(PageStore& store, const MemoryGraph& graph, const std::vec
 PageGraph::PageGraph(PageStore& store) : store_(store), space_(ElementKind::kFloat32, Metric::kL2, 1) {
   const Meta meta = read_meta();
   if (meta.magic != kMagic || meta.version != kFormatVersion)
-    throw std::runtime_error("not an hnsw index of this vectorx version (bad meta page)");
+    throw CorruptIndex("not an hnsw index of this vectorx version (bad meta page)");
   const auto kind = static_cast<ElementKind>(meta.element_kind);
   const auto metric = static_cast<Metric>(meta.metric);
   if (!Space::valid(kind, metric) || meta.m < 2 || meta.m > 100 || meta.dim < 1)
-    throw std::runtime_error("corrupt hnsw meta page");
+    throw CorruptIndex("corrupt hnsw meta page");
   space_ = Space(kind, metric, meta.dim);
   params_ = Params{meta.m, meta.ef_construction};
 }
 
 Meta PageGraph::read_meta() {
-  if (store_.block_count() == 0) throw std::runtime_error("hnsw index has no meta page");
+  if (store_.block_count() == 0) throw CorruptIndex("hnsw index has no meta page");
   ReadPage page(store_, kMetaBlock);
   if (page_header(page.data())->kind != static_cast<uint16_t>(PageKind::kMeta))
-    throw std::runtime_error("block 0 of the hnsw index is not a meta page");
+    throw CorruptIndex("block 0 of the hnsw index is not a meta page");
   return *meta_of(page.data());
 }
 
@@ -473,7 +475,7 @@ uint32_t PageGraph::write_overflow(const uint8_t* payload, size_t length, uint32
   for (size_t p = pages; p-- > 0;) {
     Change change(store_);
     PageRef page = change.new_page();
-    if (page.block > kMaxBlock) throw std::length_error("hnsw index exceeds 2^24 pages");
+    if (page.block > kMaxBlock) throw IndexFull("hnsw index exceeds 2^24 pages");
     init_page(page.data, page_size, PageKind::kOverflow);
     page_header(page.data)->next = next;
     std::memcpy(page.data + sizeof(PageHeader), payload + p * cap, std::min(cap, length - p * cap));
@@ -537,7 +539,7 @@ Id PageGraph::store_element(const uint8_t* payload, size_t length, HeapTid tid, 
   int item = place.free_item;
   if (place.block == kInvalidBlock) {
     PageRef fresh = change.new_page();
-    if (fresh.block > kMaxBlock) throw std::length_error("hnsw index exceeds 2^24 pages");
+    if (fresh.block > kMaxBlock) throw IndexFull("hnsw index exceeds 2^24 pages");
     init_page(fresh.data, page_size, PageKind::kElements);
     place.block = fresh.block;
     page = fresh.data;

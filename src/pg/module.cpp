@@ -1,7 +1,7 @@
 // Module entry: the magic block, and the vectorx.simd setting that picks the kernel level
 // (auto = best the CPU has; a lower level is useful for testing and comparison).
 #include "vectorx/kernels.h"
-#include "pg_headers.h"
+#include "hnsw_am.h"
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -43,6 +43,7 @@ void _PG_init(void) {
                            "auto picks the best this CPU supports.", &simd_setting, -1,
                            kSimdOptions, PGC_USERSET, 0, check_simd, assign_simd, nullptr);
   MarkGUCPrefixReserved("vectorx");
+  vectorx::pg::hnsw::init_module();
 }
 
 VX_FUNCTION(vectorx_simd_level) {

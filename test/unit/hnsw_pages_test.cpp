@@ -9,6 +9,7 @@
 #include <set>
 #include <vector>
 
+#include "vectorx/errors.h"
 #include "vectorx/hnsw/page_graph.h"
 
 namespace vectorx::hnsw {
@@ -357,7 +358,7 @@ TEST(HnswPages, RejectsAForeignMetaPage) {
     init_page(c.new_page().data, store.page_size(), PageKind::kElements);
     c.commit();
   }
-  EXPECT_THROW(PageGraph g(store), std::runtime_error);
+  EXPECT_THROW(PageGraph g(store), CorruptIndex);
 }
 
 }  // namespace

@@ -44,7 +44,7 @@ class PageGraph {
   // overflow pages. tids[i] is node i's heap row.
   static void write(PageStore& store, const MemoryGraph& graph, const std::vector<HeapTid>& tids);
 
-  // Opens an index; throws std::runtime_error when block 0 is not a meta page of this format.
+  // Opens an index; throws CorruptIndex (errors.h) when block 0 is not a meta page of this format.
   explicit PageGraph(PageStore& store);
 
   const Space& space() const { return space_; }

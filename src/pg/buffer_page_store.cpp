@@ -1,0 +1,117 @@
+// Shared-buffer PageStore (buffer_page_store.h).
+#include "buffer_page_store.h"
+
+#include "guard.h"
+
+namespace vectorx::pg {
+namespace {
+
+uint8_t* contents(Page page) { return reinterpret_cast<uint8_t*>(PageGetContents(page)); }
+
+// A fresh page whose whole area after the header counts as used.
+void init_raw_page(Page page) {
+  PageInit(page, BLCKSZ, 0);
+  reinterpret_cast<PageHeader>(page)->pd_lower = BLCKSZ;
+}
+
+}  // namespace
+
+BufferPageStore::~BufferPageStore() {
+  if (in_change_) change_abort();
+}
+
+uint32_t BufferPageStore::block_count() {
+  BlockNumber n = 0;
+  pg_call([&] { n = RelationGetNumberOfBlocksInFork(index_, fork_); });
+  return n;
+}
+
+PageRef BufferPageStore::lock_shared(uint32_t block) {
+  Buffer buffer = InvalidBuffer;
+  pg_call([&] {
+    buffer = ReadBufferExtended(index_, fork_, block, RBM_NORMAL, nullptr);
+    LockBuffer(buffer, BUFFER_LOCK_SHARE);
+  });
+  return {block, contents(BufferGetPage(buffer)), static_cast<uintptr_t>(buffer)};
+}
+
+void BufferPageStore::unlock_shared(PageRef& page) noexcept {
+  UnlockReleaseBuffer(static_cast<Buffer>(page.token));
+}
+
+void BufferPageStore::change_begin() {
+  if (in_change_) throw std::logic_error("nested page change");
+  in_change_ = true;
+  count_ = 0;
+  if (mode_ != Mode::kBulk) pg_call([&] { xlog_ = GenericXLogStart(index_); });
+}
+
+PageRef BufferPageStore::add_to_change(Buffer buffer, bool fresh) {
+  buffers_[count_++] = buffer;
+  Page page = BufferGetPage(buffer);
+  if (mode_ != Mode::kBulk)
+    pg_call([&] { page = GenericXLogRegisterBuffer(xlog_, buffer, fresh ? GENERIC_XLOG_FULL_IMAGE : 0); });
+  if (fresh) init_raw_page(page);
+  return {BufferGetBlockNumber(buffer), contents(page), static_cast<uintptr_t>(buffer)};
+}
+
+PageRef BufferPageStore::change_page(uint32_t block) {
+  for (int i = 0; i < count_; ++i)
+    if (BufferGetBlockNumber(buffers_[i]) == block) throw std::logic_error("page added twice to one change");
+  if (count_ >= kMaxChangePages) throw std::logic_error("too many pages in one change");
+  Buffer buffer = InvalidBuffer;
+  pg_call([&] {
+    buffer = ReadBufferExtended(index_, fork_, block, RBM_NORMAL, nullptr);
+    LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
+  });
+  return add_to_change(buffer, false);
+}
+
+PageRef BufferPageStore::change_new_page() {
+  if (count_ >= kMaxChangePages) throw std::logic_error("too many pages in one change");
+  Buffer buffer = InvalidBuffer;
+  pg_call([&] {
+    // The extension lock orders concurrent extensions; the page is locked before others can
+    // find it (readers of a not-yet-initialised page see an all-zero page and skip it).
+    LockRelationForExtension(index_, ExclusiveLock);
+    buffer = ReadBufferExtended(index_, fork_, P_NEW, RBM_NORMAL, nullptr);
+    LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
+    UnlockRelationForExtension(index_, ExclusiveLock);
+  });
+  return add_to_change(buffer, true);
+}
+
+void BufferPageStore::change_commit() {
+  if (mode_ == Mode::kBulk) {
+    for (int i = 0; i < count_; ++i) MarkBufferDirty(buffers_[i]);
+  } else {
+    pg_call([&] { GenericXLogFinish(xlog_); });
+    xlog_ = nullptr;
+  }
+  release_change_buffers();
+}
+
+void BufferPageStore::change_abort() noexcept {
+  if (xlog_) GenericXLogAbort(xlog_);
+  xlog_ = nullptr;
+  release_change_buffers();
+}
+
+void BufferPageStore::release_change_buffers() noexcept {
+  for (int i = 0; i < count_; ++i) UnlockReleaseBuffer(buffers_[i]);
+  count_ = 0;
+  in_change_ = false;
+}
+
+void BufferPageStore::check_interrupts() {
+  pg_call([&] {
+    if (mode_ == Mode::kVacuum) vacuum_delay_point();
+    CHECK_FOR_INTERRUPTS();
+  });
+}
+
+void BufferPageStore::log_all_pages() {
+  pg_call([&] { log_newpage_range(index_, fork_, 0, RelationGetNumberOfBlocksInFork(index_, fork_), true); });
+}
+
+}  // namespace vectorx::pg

@@ -1,0 +1,52 @@
+// PageStore (vectorx/page_store.h) on shared buffers: one index fork, pages locked through
+// the buffer manager, each Change one generic WAL record.
+//
+// Pages are ordinary Postgres pages without line pointers or special space; the core owns
+// everything after the page header, and pd_lower is set to the page end so generic WAL and
+// full-page images cover the whole area (there is no hole to skip).
+//
+// Bulk mode (index builds) writes pages without WAL; the build logs every page once at the end
+// (log_newpage_range), as btree and pgvector do. Every Postgres call goes through pg_call, so
+// a Postgres ERROR unwinds the C++ frames above as PgError (guard.h).
+#pragma once
+
+#include "vectorx/page_store.h"
+#include "am_headers.h"
+
+namespace vectorx::pg {
+
+class BufferPageStore final : public PageStore {
+ public:
+  enum class Mode { kWal, kBulk, kVacuum };  // kVacuum: WAL, and vacuum_delay_point at yields
+
+  BufferPageStore(Relation index, ForkNumber fork, Mode mode) : index_(index), fork_(fork), mode_(mode) {}
+  ~BufferPageStore() override;
+
+  size_t page_size() const override { return BLCKSZ - MAXALIGN(SizeOfPageHeaderData); }
+  uint32_t block_count() override;
+  PageRef lock_shared(uint32_t block) override;
+  void unlock_shared(PageRef& page) noexcept override;
+  void change_begin() override;
+  PageRef change_page(uint32_t block) override;
+  PageRef change_new_page() override;
+  void change_commit() override;
+  void change_abort() noexcept override;
+  void check_interrupts() override;
+
+  // WAL-logs every page of the fork (after a bulk build).
+  void log_all_pages();
+
+ private:
+  PageRef add_to_change(Buffer buffer, bool fresh);
+  void release_change_buffers() noexcept;
+
+  Relation index_;
+  ForkNumber fork_;
+  Mode mode_;
+  GenericXLogState* xlog_ = nullptr;
+  Buffer buffers_[kMaxChangePages];
+  int count_ = 0;
+  bool in_change_ = false;
+};
+
+}  // namespace vectorx::pg

@@ -1,0 +1,155 @@
+// hnsw index build.
+//
+// 1. loading tuples: the heap scan collects payloads, heap TIDs and levels in memory.
+// 2. building graph: MemoryGraph links them on 1 + N threads, N from plan_create_index_workers
+//    (max_parallel_maintenance_workers, table size, parallel_workers); threads run only core
+//    C++ and block signals, and the backend's thread reports progress and checks interrupts.
+// 3. writing pages: PageGraph::write lays the graph out without WAL; every page is WAL-logged
+//    once at the end.
+// When the collected tuples would exceed maintenance_work_mem, a NOTICE says so, the graph so
+// far is built and written, and the remaining tuples are inserted one by one on disk.
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "vectorx/hnsw/page_graph.h"
+#include "buffer_page_store.h"
+#include "guard.h"
+#include "hnsw_am.h"
+#include "index_values.h"
+
+namespace vectorx::pg::hnsw {
+namespace {
+
+using vectorx::hnsw::HeapTid;
+using vectorx::hnsw::MemoryGraph;
+using vectorx::hnsw::PageGraph;
+using vectorx::hnsw::Payloads;
+
+struct BuildState {
+  Relation index;
+  Space space;
+  vectorx::hnsw::Params params;
+  BufferPageStore* store;
+  unsigned threads;
+  size_t budget_bytes;
+  Payloads values;
+  std::vector<HeapTid> tids;
+  std::vector<int> levels;
+  size_t used_bytes = 0;
+  std::mt19937_64 rng{0x5eed};  // levels are reproducible build to build
+  std::unique_ptr<PageGraph> on_disk;
+  double indexed = 0;
+  MemoryContext tuple_context;
+};
+
+HeapTid heap_tid(ItemPointer tid) {
+  return {ItemPointerGetBlockNumberNoCheck(tid), ItemPointerGetOffsetNumberNoCheck(tid)};
+}
+
+// Links the collected tuples on threads and writes them as pages.
+void build_and_write(BuildState& st) {
+  pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, kPhaseGraph);
+  pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, static_cast<int64>(st.tids.size()));
+  MemoryGraph graph(st.space, st.params);
+  graph.build(std::move(st.values), st.levels, st.threads, [&](size_t done) {
+    st.store->check_interrupts();
+    pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, static_cast<int64>(done));
+  });
+  pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, kPhaseWrite);
+  PageGraph::write(*st.store, graph, st.tids);
+  st.values = Payloads();
+  st.tids = {};
+  st.levels = {};
+  st.used_bytes = 0;
+}
+
+void switch_to_disk(BuildState& st) {
+  const size_t collected = st.tids.size();
+  pg_call([&] {
+    ereport(NOTICE, (errmsg("hnsw graph no longer fits into maintenance_work_mem after %zu tuples", collected),
+                     errdetail("The remaining tuples are inserted into the index on disk, which is much slower."),
+                     errhint("Increase maintenance_work_mem to build faster.")));
+  });
+  build_and_write(st);
+  st.on_disk = std::make_unique<PageGraph>(*st.store);
+  pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, kPhaseLoad);
+}
+
+void add_tuple(BuildState& st, const IndexValue& v, HeapTid tid) {
+  check_index_dims(v, st.space);
+  if (!st.space.indexable(v.payload)) return;
+  const double u = std::uniform_real_distribution<double>(0.0, 1.0)(st.rng);
+  const int level = vectorx::hnsw::random_level(1.0 - u, st.params.m);
+  st.indexed += 1;
+  if (!st.on_disk) {
+    const size_t need = v.length + MemoryGraph::node_overhead(st.params) + sizeof(HeapTid) + sizeof(int) +
+                        st.threads * sizeof(uint32_t);  // each thread's visited marks
+    if (st.used_bytes + need <= st.budget_bytes) {
+      st.values.append(v.payload, v.length);
+      st.tids.push_back(tid);
+      st.levels.push_back(level);
+      st.used_bytes += need;
+      return;
+    }
+    switch_to_disk(st);
+  }
+  st.on_disk->insert(v.payload, v.length, tid, level, true);
+}
+
+void build_callback(Relation, ItemPointer tid, Datum* values, bool* isnull, bool, void* state) {
+  auto* st = static_cast<BuildState*>(state);
+  if (isnull[0]) return;
+  const MemoryContext old = MemoryContextSwitchTo(st->tuple_context);
+  const IndexValue v = index_value(values[0], st->space.kind());
+  guarded([&] { add_tuple(*st, v, heap_tid(tid)); });
+  MemoryContextSwitchTo(old);
+  MemoryContextReset(st->tuple_context);
+}
+
+}  // namespace
+}  // namespace vectorx::pg::hnsw
+
+using namespace vectorx::pg;
+using namespace vectorx::pg::hnsw;
+
+IndexBuildResult* hnsw_build(Relation heap, Relation index, IndexInfo* info) {
+  if (RelationGetNumberOfBlocks(index) != 0)
+    elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
+  const vectorx::Space space = space_for_new_index(index);
+  const vectorx::hnsw::Params params = index_params(index);
+  const int workers = plan_create_index_workers(RelationGetRelid(heap), RelationGetRelid(index));
+  const MemoryContext tuple_context = AllocSetContextCreate(CurrentMemoryContext, "hnsw build tuple", ALLOCSET_DEFAULT_SIZES);
+  double heap_tuples = 0, indexed = 0;
+  guarded([&] {
+    BufferPageStore store(index, MAIN_FORKNUM, BufferPageStore::Mode::kBulk);
+    BuildState st{index, space, params, &store, 1u + static_cast<unsigned>(std::max(workers, 0)),
+                  static_cast<size_t>(maintenance_work_mem) * 1024, {}, {}, {}, 0, std::mt19937_64(0x5eed), nullptr, 0,
+                  tuple_context};
+    pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, kPhaseLoad);
+    pg_call([&] { heap_tuples = table_index_build_scan(heap, index, info, true, true, build_callback, &st, nullptr); });
+    if (!st.on_disk) {
+      if (st.tids.empty())
+        vectorx::hnsw::PageGraph::create(store, space, params);
+      else
+        build_and_write(st);
+    }
+    if (RelationNeedsWAL(index)) store.log_all_pages();
+    indexed = st.indexed;
+  });
+  MemoryContextDelete(tuple_context);
+  auto* result = static_cast<IndexBuildResult*>(palloc(sizeof(IndexBuildResult)));
+  result->heap_tuples = heap_tuples;
+  result->index_tuples = indexed;
+  return result;
+}
+
+void hnsw_build_empty(Relation index) {
+  const vectorx::Space space = space_for_new_index(index);
+  const vectorx::hnsw::Params params = index_params(index);
+  guarded([&] {
+    BufferPageStore store(index, INIT_FORKNUM, BufferPageStore::Mode::kBulk);
+    vectorx::hnsw::PageGraph::create(store, space, params);
+    store.log_all_pages();  // init forks are always WAL-logged
+  });
+}

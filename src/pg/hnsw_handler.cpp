@@ -1,0 +1,189 @@
+// hnsw access method: handler, reloptions, GUCs, cost estimate and opclass validation.
+#include <algorithm>
+#include <climits>
+
+#include "hnsw_am.h"
+#include "index_values.h"
+
+namespace vectorx::pg::hnsw {
+
+int ef_search = 40;
+int iterative_scan = static_cast<int>(IterativeScan::kOff);
+int max_scan_tuples = 20000;
+double scan_mem_multiplier = 1;
+
+namespace {
+
+relopt_kind relopt_kind_hnsw;
+
+const struct config_enum_entry kIterativeScanOptions[] = {
+    {"off", static_cast<int>(IterativeScan::kOff), false},
+    {"relaxed_order", static_cast<int>(IterativeScan::kRelaxed), false},
+    {"strict_order", static_cast<int>(IterativeScan::kStrict), false},
+    {nullptr, 0, false}};
+
+bytea* hnsw_options(Datum reloptions, bool validate) {
+  static const relopt_parse_elt table[] = {
+      {"m", RELOPT_TYPE_INT, offsetof(Options, m)},
+      {"ef_construction", RELOPT_TYPE_INT, offsetof(Options, ef_construction)},
+  };
+  return reinterpret_cast<bytea*>(
+      build_reloptions(reloptions, validate, relopt_kind_hnsw, sizeof(Options), table, lengthof(table)));
+}
+
+// Elements a search evaluates, roughly: ef candidates expanded, each with up to 2m neighbours.
+double visited_estimate(double tuples, int m) { return std::min(tuples, 2.0 * m * std::max(ef_search, 1)); }
+
+void hnsw_cost_estimate(PlannerInfo* root, IndexPath* path, double loop_count, Cost* startup, Cost* total,
+                        Selectivity* selectivity, double* correlation, double* pages) {
+  if (path->indexorderbys == NIL) {  // the index answers nothing but ORDER BY distance
+    *startup = *total = get_float8_infinity();
+    *selectivity = 0;
+    *correlation = 0;
+    *pages = 0;
+    return;
+  }
+  Relation index = index_open(path->indexinfo->indexoid, NoLock);
+  const int m = index_params(index).m;
+  index_close(index, NoLock);
+  GenericCosts costs{};
+  costs.numIndexTuples = std::max(1.0, visited_estimate(path->indexinfo->tuples, m));
+  genericcostestimate(root, path, loop_count, &costs);
+  // Each visit computes a distance (the distance functions cost 25 operators), and all the
+  // work happens before the first row comes back, so startup is the whole cost.
+  const Cost distances = costs.numIndexTuples * 25 * cpu_operator_cost;
+  *startup = *total = costs.indexTotalCost + distances;
+  *selectivity = costs.indexSelectivity;
+  *correlation = 0;
+  *pages = costs.numIndexPages;
+}
+
+// Every member of an hnsw operator class: support function 1 is a vectorx distance function,
+// and operators are ORDER BY operators of strategy 1.
+bool hnsw_validate(Oid opclass) {
+  HeapTuple tuple = SearchSysCache1(CLAOID, ObjectIdGetDatum(opclass));
+  if (!HeapTupleIsValid(tuple)) return false;
+  const Oid family = reinterpret_cast<Form_pg_opclass>(GETSTRUCT(tuple))->opcfamily;
+  ReleaseSysCache(tuple);
+  bool valid = true;
+  CatCList* procs = SearchSysCacheList1(AMPROCNUM, ObjectIdGetDatum(family));
+  for (int i = 0; i < procs->n_members; ++i) {
+    const auto* proc = reinterpret_cast<Form_pg_amproc>(GETSTRUCT(&procs->members[i]->tuple));
+    ElementKind kind;
+    Metric metric;
+    if (proc->amprocnum != 1 || !metric_of_function(proc->amproc, &kind, &metric)) {
+      ereport(INFO, (errmsg("hnsw operator family %u has an unsupported support function %d", family, proc->amprocnum)));
+      valid = false;
+    }
+  }
+  ReleaseSysCacheList(procs);
+  CatCList* ops = SearchSysCacheList1(AMOPSTRATEGY, ObjectIdGetDatum(family));
+  for (int i = 0; i < ops->n_members; ++i) {
+    const auto* op = reinterpret_cast<Form_pg_amop>(GETSTRUCT(&ops->members[i]->tuple));
+    if (op->amopstrategy != 1 || op->amoppurpose != AMOP_ORDER) {
+      ereport(INFO, (errmsg("hnsw operator family %u has an operator that is not ORDER BY strategy 1", family)));
+      valid = false;
+    }
+  }
+  ReleaseSysCacheList(ops);
+  return valid;
+}
+
+char* hnsw_phase_name(int64 phase) {
+  switch (phase) {
+    case PROGRESS_CREATEIDX_SUBPHASE_INITIALIZE:
+      return const_cast<char*>("initializing");
+    case kPhaseLoad:
+      return const_cast<char*>("loading tuples");
+    case kPhaseGraph:
+      return const_cast<char*>("building graph");
+    case kPhaseWrite:
+      return const_cast<char*>("writing pages");
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
+void init_module() {
+  relopt_kind_hnsw = add_reloption_kind();
+  add_int_reloption(relopt_kind_hnsw, "m", "Maximum number of neighbours per element above level 0 (2m at level 0)",
+                    16, 2, 100, AccessExclusiveLock);
+  add_int_reloption(relopt_kind_hnsw, "ef_construction", "Size of the candidate list while building", 64, 4, 1000,
+                    AccessExclusiveLock);
+  DefineCustomIntVariable("hnsw.ef_search", "Size of the candidate list of an hnsw search.",
+                          "Larger finds more of the true nearest rows, more slowly.", &ef_search, 40, 1, 1000,
+                          PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomEnumVariable("hnsw.iterative_scan", "Whether hnsw scans continue past ef_search.",
+                           "relaxed_order may return rows slightly out of order; strict_order never does.",
+                           &iterative_scan, static_cast<int>(IterativeScan::kOff), kIterativeScanOptions, PGC_USERSET,
+                           0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("hnsw.max_scan_tuples", "Most elements an iterative hnsw scan visits.", nullptr,
+                          &max_scan_tuples, 20000, 1, INT_MAX, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomRealVariable("hnsw.scan_mem_multiplier", "Memory an iterative hnsw scan may use, as a multiple of work_mem.",
+                           nullptr, &scan_mem_multiplier, 1, 1, 1000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  MarkGUCPrefixReserved("hnsw");
+}
+
+vectorx::hnsw::Params index_params(Relation index) {
+  const auto* options = reinterpret_cast<const Options*>(index->rd_options);
+  vectorx::hnsw::Params p;
+  if (options) p = {options->m, options->ef_construction};
+  if (p.ef_construction < 2 * p.m)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("ef_construction must be greater than or equal to 2 * m")));
+  return p;
+}
+
+int random_level(int m) { return vectorx::hnsw::random_level(1.0 - pg_prng_double(&pg_global_prng_state), m); }
+
+}  // namespace vectorx::pg::hnsw
+
+using namespace vectorx::pg::hnsw;
+
+VX_FUNCTION(hnswhandler) {
+  IndexAmRoutine* am = makeNode(IndexAmRoutine);
+  am->amstrategies = 1;
+  am->amsupport = 1;
+  am->amoptsprocnum = 0;
+  am->amcanorder = false;
+  am->amcanorderbyop = true;
+  am->amcanbackward = false;
+  am->amcanunique = false;
+  am->amcanmulticol = false;
+  am->amoptionalkey = true;
+  am->amsearcharray = false;
+  am->amsearchnulls = false;
+  am->amstorage = false;
+  am->amclusterable = false;
+  am->ampredlocks = false;
+  am->amcanparallel = false;
+  am->amcaninclude = false;
+  am->amusemaintenanceworkmem = false;
+  am->amparallelvacuumoptions = VACUUM_OPTION_PARALLEL_BULKDEL;
+  am->amkeytype = InvalidOid;
+  am->ambuild = hnsw_build;
+  am->ambuildempty = hnsw_build_empty;
+  am->aminsert = hnsw_insert;
+  am->ambulkdelete = hnsw_bulk_delete;
+  am->amvacuumcleanup = hnsw_vacuum_cleanup;
+  am->amcanreturn = nullptr;
+  am->amcostestimate = hnsw_cost_estimate;
+  am->amoptions = hnsw_options;
+  am->amproperty = nullptr;
+  am->ambuildphasename = hnsw_phase_name;
+  am->amvalidate = hnsw_validate;
+  am->amadjustmembers = nullptr;
+  am->ambeginscan = hnsw_begin_scan;
+  am->amrescan = hnsw_rescan;
+  am->amgettuple = hnsw_get_tuple;
+  am->amgetbitmap = nullptr;
+  am->amendscan = hnsw_end_scan;
+  am->ammarkpos = nullptr;
+  am->amrestrpos = nullptr;
+  am->amestimateparallelscan = nullptr;
+  am->aminitparallelscan = nullptr;
+  am->amparallelrescan = nullptr;
+  PG_RETURN_POINTER(am);
+}

@@ -1,0 +1,107 @@
+// Column values as index payloads, and operator classes as Spaces (index_values.h).
+#include "index_values.h"
+
+#include <cstring>
+#include <string>
+
+#include "vectorx/errors.h"
+#include "vectorx/limits.h"
+
+namespace vectorx::pg {
+namespace {
+
+struct DistanceFunction {
+  const char* symbol;  // the C function behind the SQL distance function
+  ElementKind kind;
+  Metric metric;
+};
+
+constexpr DistanceFunction kDistanceFunctions[] = {
+    {"vector_l2_distance", ElementKind::kFloat32, Metric::kL2},
+    {"vector_negative_inner_product", ElementKind::kFloat32, Metric::kInnerProduct},
+    {"vector_cosine_distance", ElementKind::kFloat32, Metric::kCosine},
+    {"vector_l1_distance", ElementKind::kFloat32, Metric::kL1},
+    {"halfvec_l2_distance", ElementKind::kFloat16, Metric::kL2},
+    {"halfvec_negative_inner_product", ElementKind::kFloat16, Metric::kInnerProduct},
+    {"halfvec_cosine_distance", ElementKind::kFloat16, Metric::kCosine},
+    {"halfvec_l1_distance", ElementKind::kFloat16, Metric::kL1},
+    {"sparsevec_l2_distance", ElementKind::kSparse, Metric::kL2},
+    {"sparsevec_negative_inner_product", ElementKind::kSparse, Metric::kInnerProduct},
+    {"sparsevec_cosine_distance", ElementKind::kSparse, Metric::kCosine},
+    {"sparsevec_l1_distance", ElementKind::kSparse, Metric::kL1},
+    {"hamming_distance", ElementKind::kBit, Metric::kHamming},
+    {"jaccard_distance", ElementKind::kBit, Metric::kJaccard},
+};
+
+// Largest dimension count an index accepts per kind (the type's own limit; bit strings as pgvector).
+int64_t max_index_dim(ElementKind kind) {
+  switch (kind) {
+    case ElementKind::kBit:
+      return 64000;
+    case ElementKind::kSparse:
+      return kSparseMaxDim;
+    default:
+      return kMaxDim;
+  }
+}
+
+}  // namespace
+
+IndexValue index_value(Datum value, ElementKind kind) {
+  auto* v = reinterpret_cast<uint8_t*>(PG_DETOAST_DATUM(value));
+  IndexValue out{v + 8, VARSIZE_ANY(v) - 8, 0};
+  if (kind == ElementKind::kFloat32 || kind == ElementKind::kFloat16) {
+    int16 dim;
+    std::memcpy(&dim, v + 4, sizeof dim);
+    out.dim = dim;
+  } else {
+    int32 dim;  // sparsevec dim, or the bit string's length
+    std::memcpy(&dim, v + 4, sizeof dim);
+    out.dim = dim;
+  }
+  return out;
+}
+
+void check_index_dims(const IndexValue& v, const Space& space) {
+  if (v.dim != space.dim())
+    throw InputError(ErrorKind::kDataException,
+                     "expected " + std::to_string(space.dim()) + " dimensions, not " + std::to_string(v.dim));
+}
+
+bool metric_of_function(Oid function, ElementKind* kind, Metric* metric) {
+  HeapTuple tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(function));
+  if (!HeapTupleIsValid(tuple)) return false;
+  bool is_null;
+  const Datum src = SysCacheGetAttr(PROCOID, tuple, Anum_pg_proc_prosrc, &is_null);
+  const auto* form = reinterpret_cast<Form_pg_proc>(GETSTRUCT(tuple));
+  bool found = false;
+  if (!is_null && form->prolang == ClanguageId) {
+    char* symbol = TextDatumGetCString(src);
+    for (const auto& f : kDistanceFunctions)
+      if (std::strcmp(symbol, f.symbol) == 0) {
+        *kind = f.kind;
+        *metric = f.metric;
+        found = true;
+      }
+    pfree(symbol);
+  }
+  ReleaseSysCache(tuple);
+  return found;
+}
+
+Space space_for_new_index(Relation index) {
+  ElementKind kind;
+  Metric metric;
+  if (!metric_of_function(index_getprocid(index, 1, 1), &kind, &metric))
+    ereport(ERROR, (errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+                    errmsg("operator class of index \"%s\" has no vectorx distance function",
+                           RelationGetRelationName(index))));
+  const int32 typmod = TupleDescAttr(RelationGetDescr(index), 0)->atttypmod;
+  if (typmod < 0) ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("column does not have dimensions")));
+  if (typmod > max_index_dim(kind))
+    ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                    errmsg("column cannot have more than %ld dimensions for this index", static_cast<long>(max_index_dim(kind)))));
+  return Space(kind, metric, typmod);
+}
+
+}  // namespace vectorx::pg
