@@ -642,8 +642,19 @@ void PageGraph::Scan::expand() {
 }
 
 void PageGraph::Scan::emit(std::vector<Result>& out) {
+  double bound = std::numeric_limits<double>::infinity();
+  if (limits_.strict && !limit_reached_) {
+    if (!frontier_.empty()) bound = frontier_.front().distance;
+    if (!discarded_.empty()) bound = std::min(bound, discarded_.front().distance);
+  }
   std::vector<C> batch;
-  while (!best_.empty()) batch.push_back(heap_pop_max(best_));
+  while (!best_.empty()) {
+    const C c = heap_pop_max(best_);
+    if (c.distance > bound)
+      heap_push_min(discarded_, c);  // a later batch may still find something nearer
+    else
+      batch.push_back(c);
+  }
   for (size_t i = batch.size(); i-- > 0;) {
     const auto* s = view_->visited().find(batch[i].id);
     if (!s || (s->flags & (kDead | kFree | VisitedTable::kUnusable))) continue;

@@ -61,6 +61,7 @@ void start(IndexScanDesc scan, ScanOpaque* so) {
   if (so->mode != IterativeScan::kOff) {
     limits.max_visited = static_cast<size_t>(max_scan_tuples);
     limits.max_memory_bytes = static_cast<size_t>(static_cast<double>(work_mem) * 1024.0 * scan_mem_multiplier);
+    limits.strict = so->mode == IterativeScan::kStrict;
   }
   SearchState* state = so->state;
   so->exhausted = guarded([&] {

@@ -363,3 +363,43 @@ TEST(HnswPages, RejectsAForeignMetaPage) {
 
 }  // namespace
 }  // namespace vectorx::hnsw
+
+namespace vectorx::hnsw {
+namespace {
+
+// 300 bit strings with only 32 distinct values. Lists keep one copy per value, so copies cannot
+// fill each other's lists and form an island: every search reaches most of the graph (before
+// that rule, searches starting among 33 copies of one value returned only those 33). Copies
+// whose back-links were all pruned stay unreachable; merging copies into one element, as
+// pgvector does, would close that gap.
+TEST(HnswPages, DuplicatesStayReachable) {
+  const Space space(ElementKind::kBit, Metric::kHamming, 16);
+  Payloads values;
+  for (int i = 1; i <= 300; ++i) {
+    uint8_t bits[2] = {0, 0};
+    for (int k = 1; k <= 16; ++k)
+      if (std::sin(i * 7.0 + k * 3.0) > 0) bits[(k - 1) / 8] |= static_cast<uint8_t>(0x80 >> ((k - 1) % 8));
+    values.append(bits, 2);
+  }
+  const Payloads copy = values;
+  std::mt19937_64 rng(0x5eed);
+  std::vector<int> levels(300);
+  for (int& l : levels) l = random_level(1.0 - std::uniform_real_distribution<double>(0.0, 1.0)(rng), 16);
+  MemoryGraph mg(space, Params{16, 64});
+  mg.build(std::move(values), levels, 1);
+  std::vector<HeapTid> tids;
+  for (size_t i = 0; i < 300; ++i) tids.push_back(tid_of(i));
+  for (uint32_t q = 0; q < 300; q += 37) EXPECT_GE(mg.search(copy.at(q), 400, 400).size(), 250u) << "in memory, query " << q;
+  MemoryPageStore store;
+  PageGraph::write(store, mg, tids);
+  PageGraph g(store);
+  for (size_t q = 0; q < 300; q += 37) {
+    PageGraph::Scan scan(g, copy.at(q), 2, {400, SIZE_MAX, SIZE_MAX});
+    std::vector<Result> r;
+    scan.next_batch(r);
+    EXPECT_EQ(r.size(), mg.search(copy.at(q), 400, 400).size()) << "pages search like memory, query " << q;
+  }
+}
+
+}  // namespace
+}  // namespace vectorx::hnsw

@@ -178,3 +178,27 @@ TEST(Hnsw, BuildCancelsFromProgress) {
 
 }  // namespace
 }  // namespace vectorx::hnsw
+
+namespace vectorx::hnsw {
+namespace {
+
+// Many exact duplicates (bit strings, repeated embeddings): every node stays reachable.
+TEST(Hnsw, DuplicatesStayReachable) {
+  const Space space(ElementKind::kBit, Metric::kHamming, 16);
+  Payloads values;
+  for (uint32_t i = 0; i < 300; ++i) {
+    const uint16_t pattern = static_cast<uint16_t>((i % 32) * 2654435761u >> 7);
+    values.append(reinterpret_cast<const uint8_t*>(&pattern), 2);
+  }
+  std::vector<int> levels(300);
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (int& l : levels) l = random_level(1.0 - u(rng), 16);
+  const Payloads copy = values;
+  MemoryGraph g(space, Params{16, 64});
+  g.build(std::move(values), levels, 1);
+  for (uint32_t q = 0; q < 32; ++q) EXPECT_EQ(g.search(copy.at(q), 400, 400).size(), 300u) << "query " << q;
+}
+
+}  // namespace
+}  // namespace vectorx::hnsw

@@ -79,23 +79,30 @@ std::vector<Candidate<typename Graph::Id>> search_layer(Graph& g, const std::vec
 
 // Keeps at most `max` of `candidates` (sorted nearest first): a candidate stays only if it is
 // closer to the base node than to every neighbour already kept, so links spread in different
-// directions (Algorithm 4 without extending or refilling; refilling pruned slots measured
-// 1.5x slower builds on siftsmall for no recall gain at equal QPS).
+// directions (Algorithm 4 without extending or refilling; refilling pruned slots measured 1.5x
+// slower builds on siftsmall for no recall gain at equal QPS). Exact duplicates (bit strings,
+// repeated embeddings) are the exception: a list keeps one copy per value first, or copies fill
+// each other's lists and form an island the search cannot leave; then, with `keep_copies`,
+// left-over slots take the other copies so back-links still reach them.
 template <class Graph>
 std::vector<typename Graph::Id> select_neighbors(Graph& g, const std::vector<Candidate<typename Graph::Id>>& candidates,
-                                                 size_t max) {
+                                                 size_t max, bool keep_copies = false) {
   using Id = typename Graph::Id;
-  std::vector<Id> kept;
+  std::vector<Id> kept, copies;
   for (const auto& c : candidates) {
     if (kept.size() >= max) break;
     bool diverse = true;
-    for (Id k : kept)
-      if (g.distance(c.id, k) < c.distance) {
+    for (Id k : kept) {
+      const double to_kept = g.distance(c.id, k);
+      if (to_kept == 0) copies.push_back(c.id);
+      if (to_kept < c.distance || to_kept == 0) {
         diverse = false;
         break;
       }
+    }
     if (diverse) kept.push_back(c.id);
   }
+  for (size_t i = 0; keep_copies && i < copies.size() && kept.size() < max; ++i) kept.push_back(copies[i]);
   return kept;
 }
 
@@ -151,7 +158,7 @@ void insert(Graph& g, typename Graph::Id id, int level, EntryPoint<typename Grap
         std::vector<Candidate<Id>> theirs = {{g.distance(n, id), id}};
         for (Id x : current) theirs.push_back({g.distance(n, x), x});
         std::sort(theirs.begin(), theirs.end());
-        return select_neighbors(g, theirs, max);
+        return select_neighbors(g, theirs, max, true);
       });
   }
   if (level > ep.level) ep = {id, level};

@@ -83,6 +83,9 @@ class PageGraph::Scan {
     size_t ef = 40;
     size_t max_visited = SIZE_MAX;       // distances computed
     size_t max_memory_bytes = SIZE_MAX;  // candidate and visited sets
+    // Hold back a candidate until nothing unexplored is nearer, so batches come in distance
+    // order (as far as the graph search can tell).
+    bool strict = false;
   };
   Scan(PageGraph& graph, const uint8_t* query, size_t length, const Limits& limits);
   ~Scan();
