@@ -1,4 +1,4 @@
--- Exact nearest-neighbour search: every function is immutable and parallel safe and distances
+-- Exact nearest-neighbour search: every function (but the index AM handler) is immutable and parallel safe and distances
 -- carry a realistic cost, so a top-k over a large table runs as a parallel sequential scan with
 -- the default planner settings.
 SELECT p.proname, p.provolatile, p.proparallel
