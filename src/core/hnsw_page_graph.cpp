@@ -758,8 +758,11 @@ size_t PageGraph::Vacuum::mark_dead(const std::function<bool(HeapTid)>& is_dead_
   return marked;
 }
 
-// New list for `node` at `level`: its live neighbours plus the live neighbours of its dead
-// ones, pruned by the same diversity rule as inserts.
+// New list for `node` at `level`, chosen as an insert would choose it: a search from the node
+// itself (through its old lists; dead elements still lead somewhere) for the ef_construction
+// nearest live elements, merged with its live neighbours and its dead neighbours' neighbours,
+// pruned by the same rule. (Either source alone measured 0.02-0.06 lower recall than a rebuild
+// after deleting a third of a 4,000-row index; together, 0.005.)
 void PageGraph::Vacuum::repair_list(Id node, int level) {
   View& v = *view_;
   std::vector<uint8_t> value;
@@ -769,21 +772,26 @@ void PageGraph::Vacuum::repair_list(Id node, int level) {
     return;
   v.set_query(value.data());
   v.clear();
+  const std::vector<Candidate<Id>> found =
+      search_layer(v, {{0.0, node}}, static_cast<size_t>(graph_.params_.ef_construction), level, v);
+  std::vector<Candidate<Id>> usable;
+  for (const auto& c : found)
+    if (c.id != node && !is_dead(c.id) && v.linkable(c.id)) usable.push_back(c);
   const size_t max = static_cast<size_t>(max_neighbors(graph_.params_, level));
   v.update_neighbors(node, level, [&](const std::vector<Id>& current) {
-    std::vector<Candidate<Id>> pool;
+    std::vector<Candidate<Id>> pool = usable;
     auto consider = [&](Id x) {
-      if (x == node || is_dead(x) || !v.insert(x)) return;
+      if (x == node || is_dead(x) || std::any_of(pool.begin(), pool.end(), [&](const auto& c) { return c.id == x; }))
+        return;
+      v.insert(x);  // records its flags for linkable()
       const double d = v.query_distance(x);
       if (!std::isinf(d) && v.linkable(x)) pool.push_back({d, x});
     };
-    v.clear();
     for (Id x : current) {
-      if (!is_dead(x)) {
+      if (is_dead(x))
+        v.for_each_neighbor(x, level, consider);  // the dead neighbour's own neighbours
+      else
         consider(x);
-        continue;
-      }
-      v.for_each_neighbor(x, level, consider);
     }
     std::sort(pool.begin(), pool.end());
     return select_neighbors(v, pool, max);

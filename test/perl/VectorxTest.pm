@@ -1,0 +1,61 @@
+# Shared pieces of vectorx's TAP tests: clustered test data and a recall measurement, both in
+# SQL so every test measures the same way.
+package VectorxTest;
+use strict;
+use warnings;
+use Exporter 'import';
+our @EXPORT = qw(setup_helpers recall);
+
+# Creates, in database postgres of $node:
+#   clustered(n, dim, seed) -> SETOF real[]  points around 20 centres (like real embeddings)
+#   recall(tbl, col, op, queries, k, filter) -> float8
+#     the share of the exact top-k (sequential scan) that the index scan returns, averaged
+#     over the rows of table `queries` (columns id, q text)
+sub setup_helpers {
+	my ($node) = @_;
+	$node->safe_psql('postgres', q{
+CREATE EXTENSION IF NOT EXISTS vectorx;
+CREATE FUNCTION clustered(n int, dim int, seed float8) RETURNS SETOF real[] LANGUAGE plpgsql AS $$
+DECLARE centres real[][];
+BEGIN
+  PERFORM setseed(seed);
+  centres := ARRAY(SELECT ARRAY(SELECT (random() * 4 - 2)::real FROM generate_series(1, dim)) FROM generate_series(1, 20));
+  RETURN QUERY SELECT ARRAY(SELECT (centres[1 + i % 20][j] + (random() - 0.5) * 0.6)::real FROM generate_series(1, dim) j)
+    FROM generate_series(1, n) i;
+END $$;
+CREATE FUNCTION recall(tbl text, col text, op text, queries text, k int, filter text DEFAULT 'true') RETURNS float8
+LANGUAGE plpgsql AS $$
+DECLARE
+  q record;
+  found bigint := 0;
+  wanted bigint := 0;
+  by_index bigint[];
+  exact bigint[];
+BEGIN
+  FOR q IN EXECUTE format('SELECT q FROM %s ORDER BY id', queries) LOOP
+    SET LOCAL enable_seqscan = off;
+    EXECUTE format('SELECT array_agg(id) FROM (SELECT id FROM %s WHERE %s ORDER BY %I %s %L LIMIT %s) s', tbl, filter, col, op, q.q, k) INTO by_index;
+    SET LOCAL enable_seqscan = on;
+    SET LOCAL enable_indexscan = off;
+    SET LOCAL enable_bitmapscan = off;
+    EXECUTE format('SELECT array_agg(id) FROM (SELECT id FROM %s WHERE %s ORDER BY %I %s %L LIMIT %s) s', tbl, filter, col, op, q.q, k) INTO exact;
+    SET LOCAL enable_indexscan = on;
+    SET LOCAL enable_bitmapscan = on;
+    found := found + (SELECT count(*) FROM unnest(exact) e WHERE e = ANY(coalesce(by_index, '{}')));
+    wanted := wanted + cardinality(exact);
+  END LOOP;
+  RETURN found::float8 / greatest(wanted, 1);
+END $$;
+});
+}
+
+# recall($node, ...) with the arguments of the SQL function; returns a number.
+sub recall {
+	my ($node, $tbl, $col, $op, $queries, $k, $filter, $settings) = @_;
+	$filter //= 'true';
+	$settings //= '';
+	return $node->safe_psql('postgres',
+		"$settings SELECT recall('$tbl', '$col', '$op', '$queries', $k, \$f\$$filter\$f\$)");
+}
+
+1;
