@@ -17,3 +17,12 @@ run fashion-mnist --dataset fashion-mnist --queries-limit 500 --storage plain --
 run fashion-mnist-query-table --dataset fashion-mnist --queries-limit 500 --clients 1 --query-from-table
 # the type's default storage: vectors over ~2 KB live in TOAST
 run fashion-mnist-external --dataset fashion-mnist --queries-limit 500 --clients 1 --reload
+# hnsw index vs hnswlib (1 thread); the build runs on 1 + max_parallel_maintenance_workers threads
+hnsw_index='CREATE INDEX ON {table} USING hnsw (embedding vector_l2_ops)'
+ef=10,20,40,80,160,320
+PGOPTIONS="-c maintenance_work_mem=2GB -c max_parallel_maintenance_workers=1" \
+  run siftsmall-hnsw --dataset siftsmall --data-dir "$data" --storage plain --index "$hnsw_index" \
+  --sweep hnsw.ef_search=$ef --anchors hnswlib --hnsw-ef $ef --insert-fraction 0.2 --insert-batches 1,100 --clients 1,2
+PGOPTIONS="-c maintenance_work_mem=2GB -c max_parallel_maintenance_workers=1" \
+  run fashion-mnist-hnsw --dataset fashion-mnist --queries-limit 500 --storage plain --index "$hnsw_index" \
+  --sweep hnsw.ef_search=$ef --anchors hnswlib --hnsw-ef $ef --clients 1,2
