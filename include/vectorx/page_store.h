@@ -100,7 +100,6 @@ class MemoryPageStore : public PageStore {
   void change_abort() noexcept override;
 
   size_t shared_locks_held() const { return shared_held_; }
-  size_t commits() const { return commits_; }
   // Raw access for tests that corrupt or inspect pages.
   uint8_t* raw(uint32_t block) { return pages_.at(block).data(); }
 
@@ -114,7 +113,6 @@ class MemoryPageStore : public PageStore {
   std::vector<Pending> pending_;
   bool in_change_ = false;
   size_t shared_held_ = 0;
-  size_t commits_ = 0;
 };
 
 }  // namespace vectorx

@@ -67,14 +67,9 @@ class MemoryGraph::View {
   static constexpr size_t kMaxList = 2 * 100;  // 2m with m's upper bound of 100
 
   size_t read_list(Id n, int level, Id* out) const {
-    if (level == 0) {
-      const Id* slot = g_.level0_.data() + size_t{n} * g_.slot_;
-      std::copy(slot + 1, slot + 1 + slot[0], out);
-      return slot[0];
-    }
-    const auto& list = g_.upper_[n][static_cast<size_t>(level) - 1];
-    std::copy(list.begin(), list.end(), out);
-    return list.size();
+    const auto [ids, count] = g_.list(n, level);
+    std::copy(ids, ids + count, out);
+    return count;
   }
 
   void write_list(Id n, int level, const std::vector<Id>& ids) {
@@ -220,10 +215,19 @@ std::vector<Candidate<MemoryGraph::Id>> MemoryGraph::search(const uint8_t* query
   return Searcher(*this).search(query, ef, k);
 }
 
-std::vector<MemoryGraph::Id> MemoryGraph::neighbors(Id n, int level) {
-  std::vector<Id> out;
-  View(*this, nullptr).for_each_neighbor(n, level, [&](Id x) { out.push_back(x); });
-  return out;
+std::pair<const MemoryGraph::Id*, size_t> MemoryGraph::list(Id n, int level) const {
+  if (level == 0) {
+    const Id* slot = level0_.data() + size_t{n} * slot_;
+    return {slot + 1, slot[0]};
+  }
+  const auto& upper = upper_[n][static_cast<size_t>(level) - 1];
+  return {upper.data(), upper.size()};
+}
+
+std::vector<MemoryGraph::Id> MemoryGraph::neighbors(Id n, int level) const {
+  std::lock_guard<std::mutex> lock(locks_[n]);
+  const auto [ids, count] = list(n, level);
+  return std::vector<Id>(ids, ids + count);
 }
 
 size_t MemoryGraph::node_overhead(const Params& params) {

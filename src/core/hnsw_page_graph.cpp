@@ -369,7 +369,7 @@ void PageGraph::write(PageStore& store, const MemoryGraph& graph, const std::vec
   const uint32_t element_pages = n ? block : 0;
   if (element_pages + 1 + overflow_total > kMaxBlock) throw IndexFull("hnsw index would exceed 2^24 pages");
   if (n) {
-    const auto ep = const_cast<MemoryGraph&>(graph).entry_point();
+    const auto ep = graph.entry_point();
     meta.entry = ids[ep.id];
     meta.entry_level = ep.level;
     meta.insert_hint = element_pages;
@@ -396,7 +396,7 @@ void PageGraph::write(PageStore& store, const MemoryGraph& graph, const std::vec
       ElementRef e = init_element(page.data, page_size, item, m, tids[i], graph.level(node), len, overflow_head[i],
                                   inline_value ? graph.payload(node) : nullptr);
       for (int l = 0; l <= graph.level(node); ++l) {
-        std::vector<Id> list = const_cast<MemoryGraph&>(graph).neighbors(node, l);
+        std::vector<Id> list = graph.neighbors(node, l);
         for (Id& x : list) x = ids[x];
         e.set_list(l, list.data(), list.size());
       }
@@ -511,18 +511,18 @@ Placement find_room(const uint8_t* page, size_t page_size, int m, size_t size, s
 
 }  // namespace
 
-Id PageGraph::store_element(const uint8_t* payload, size_t length, HeapTid tid, int level) {
+Id PageGraph::store_element(const uint8_t* payload, size_t length, HeapTid tid, int level, uint32_t insert_hint,
+                            bool* became_entry) {
   const size_t page_size = store_.page_size();
   const int m = params_.m;
   const bool inline_value = fits_inline(page_size, m, level, length);
   const size_t size = element_size(m, level, inline_value ? length : 0);
   const size_t overflow_need = inline_value ? 0 : overflow_pages(page_size, length);
   const size_t smallest = element_size(m, 0, 0);
-  const Meta meta = read_meta();
   uint32_t first_useful = kInvalidBlock;
   Placement place;
   const uint32_t blocks = store_.block_count();
-  for (uint32_t block = std::max<uint32_t>(meta.insert_hint, 1); block < blocks && place.block == kInvalidBlock; ++block) {
+  for (uint32_t block = std::max<uint32_t>(insert_hint, 1); block < blocks && place.block == kInvalidBlock; ++block) {
     ReadPage page(store_, block);
     size_t free_items = 0;
     Placement p = find_room(page.data(), page_size, m, size, overflow_need, &free_items);
@@ -532,7 +532,7 @@ Id PageGraph::store_element(const uint8_t* payload, size_t length, HeapTid tid, 
       place = p;
     }
   }
-  if (place.free_item >= 0 && !claim_free_item(place)) return store_element(payload, length, tid, level);
+  if (place.free_item >= 0 && !claim_free_item(place)) return store_element(payload, length, tid, level, insert_hint, became_entry);
   const uint32_t overflow = inline_value ? kInvalidBlock : write_overflow(payload, length, place.reuse_overflow);
   Change change(store_);
   uint8_t* page;
@@ -555,13 +555,14 @@ Id PageGraph::store_element(const uint8_t* payload, size_t length, HeapTid tid, 
       item = add_item(page, size);
     } else {
       change.commit();  // the room went to a concurrent insert: look again
-      return store_element(payload, length, tid, level);
+      return store_element(payload, length, tid, level, insert_hint, became_entry);
     }
   }
   init_element(page, page_size, item, m, tid, level, length, overflow, inline_value ? payload : nullptr);
   const Id id = make_id(place.block, item);
   Meta* meta_page = meta_of(change.page(kMetaBlock));
-  if (meta_page->entry_level < 0) {
+  *became_entry = meta_page->entry_level < 0;
+  if (*became_entry) {
     meta_page->entry = id;
     meta_page->entry_level = level;
   }
@@ -584,13 +585,12 @@ bool PageGraph::claim_free_item(const Placement& place) {
 }
 
 bool PageGraph::insert(const uint8_t* payload, size_t length, HeapTid tid, int level, bool may_raise_entry) {
-  EntryPoint<Id> ep = entry_point();
+  const Meta meta = read_meta();
+  EntryPoint<Id> ep{meta.entry, meta.entry_level};
   if (level > ep.level && !may_raise_entry) return false;
-  const Id id = store_element(payload, length, tid, level);
-  if (ep.level < 0) {
-    ep = entry_point();
-    if (ep.id == id) return true;  // the first element: stored as the entry point
-  }
+  bool became_entry = false;
+  const Id id = store_element(payload, length, tid, level, meta.insert_hint, &became_entry);
+  if (became_entry) return true;  // the first element of an empty graph
   View view(*this);
   view.set_query(payload);
   const EntryPoint<Id> before = ep;

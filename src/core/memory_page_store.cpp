@@ -43,7 +43,6 @@ void MemoryPageStore::change_commit() {
   for (auto& p : pending_) pages_[p.block] = std::move(p.copy);
   pending_.clear();
   in_change_ = false;
-  ++commits_;
 }
 
 void MemoryPageStore::change_abort() noexcept {

@@ -10,25 +10,14 @@
 #include <vector>
 
 #include "vectorx/errors.h"
+#include "test_data.h"
 #include "vectorx/hnsw/page_graph.h"
 
 namespace vectorx::hnsw {
 namespace {
 
-std::vector<float> clustered(size_t n, size_t dim, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> noise(0.0f, 0.3f);
-  std::uniform_real_distribution<float> centre(-3.0f, 3.0f);
-  std::vector<std::vector<float>> centres(16, std::vector<float>(dim));
-  for (auto& c : centres)
-    for (auto& x : c) x = centre(rng);
-  std::vector<float> out(n * dim);
-  for (size_t i = 0; i < n; ++i)
-    for (size_t j = 0; j < dim; ++j) out[i * dim + j] = centres[i % 16][j] + noise(rng);
-  return out;
-}
-
-const uint8_t* bytes(const float* v) { return reinterpret_cast<const uint8_t*>(v); }
+using test::bytes;
+using test::clustered;
 HeapTid tid_of(size_t row) { return {static_cast<uint32_t>(row / 100), static_cast<uint16_t>(row % 100 + 1)}; }
 size_t row_of(HeapTid t) { return size_t{t.block} * 100 + t.offset - 1; }
 

@@ -8,6 +8,7 @@
 #include <set>
 #include <vector>
 
+#include "test_data.h"
 #include "vectorx/hnsw/memory_graph.h"
 #include "vectorx/kernels.h"
 #include "vectorx/metric.h"
@@ -15,21 +16,8 @@
 namespace vectorx::hnsw {
 namespace {
 
-// Points around a few random centres, like real embeddings (not uniform noise).
-std::vector<float> clustered(size_t n, size_t dim, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> noise(0.0f, 0.3f);
-  std::uniform_real_distribution<float> centre(-3.0f, 3.0f);
-  std::vector<std::vector<float>> centres(16, std::vector<float>(dim));
-  for (auto& c : centres)
-    for (auto& x : c) x = centre(rng);
-  std::vector<float> out(n * dim);
-  for (size_t i = 0; i < n; ++i)
-    for (size_t j = 0; j < dim; ++j) out[i * dim + j] = centres[i % 16][j] + noise(rng);
-  return out;
-}
-
-const uint8_t* bytes(const float* v) { return reinterpret_cast<const uint8_t*>(v); }
+using test::bytes;
+using test::clustered;
 
 Space float_space(Metric metric, size_t dim) { return Space(ElementKind::kFloat32, metric, static_cast<int64_t>(dim)); }
 

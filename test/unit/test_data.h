@@ -32,4 +32,21 @@ inline std::vector<uint8_t> random_bytes(size_t n, uint32_t seed) {
   return v;
 }
 
+// Points around 16 random centres, like real embeddings (not uniform noise).
+inline std::vector<float> clustered(size_t n, size_t dim, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> noise(0.0f, 0.3f);
+  std::uniform_real_distribution<float> centre(-3.0f, 3.0f);
+  std::vector<std::vector<float>> centres(16, std::vector<float>(dim));
+  for (auto& c : centres)
+    for (auto& x : c) x = centre(rng);
+  std::vector<float> out(n * dim);
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < dim; ++j) out[i * dim + j] = centres[i % 16][j] + noise(rng);
+  return out;
+}
+
+// A float vector as a payload (metric.h).
+inline const uint8_t* bytes(const float* v) { return reinterpret_cast<const uint8_t*>(v); }
+
 }  // namespace vectorx::test

@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "vectorx/hnsw/algorithm.h"
@@ -82,13 +83,15 @@ class MemoryGraph {
   int level(Id id) const { return levels_[id]; }
   EntryPoint<Id> entry_point() const;
   // The neighbour ids of node n at a level (a copy taken under the node's lock).
-  std::vector<Id> neighbors(Id n, int level);
+  std::vector<Id> neighbors(Id n, int level) const;
   // Bytes of payloads and neighbour lists.
   size_t memory_bytes() const;
   // Estimated bytes per node beyond its payload (lists, level, lock), for memory budgets.
   static size_t node_overhead(const Params& params);
 
  private:
+  // n's list at a level, in place (the caller holds n's lock).
+  std::pair<const Id*, size_t> list(Id n, int level) const;
   void reserve_node(int level);
   void link(View& view, Id id);
 
@@ -99,7 +102,7 @@ class MemoryGraph {
   std::vector<int> levels_;
   std::vector<Id> level0_;
   std::vector<std::vector<std::vector<Id>>> upper_;
-  std::deque<std::mutex> locks_;  // one per node; a deque never moves its elements
+  mutable std::deque<std::mutex> locks_;  // one per node; a deque never moves its elements
   mutable std::mutex entry_lock_;
   EntryPoint<Id> entry_;
   std::unique_ptr<View> adder_;  // add()'s view, reused so its visited set grows with the graph

@@ -61,9 +61,11 @@ class PageGraph {
   friend class View;
   friend class Vacuum;
   Meta read_meta();
-  // Stores an element with empty lists where it fits (reusing a free item when one does);
-  // the first element of an empty graph also becomes the entry point in the same change.
-  Id store_element(const uint8_t* payload, size_t length, HeapTid tid, int level);
+  // Stores an element with empty lists where it fits, looking from block `insert_hint` (reusing
+  // a free item when one does); the first element of an empty graph also becomes the entry
+  // point in the same change (`became_entry`).
+  Id store_element(const uint8_t* payload, size_t length, HeapTid tid, int level, uint32_t insert_hint,
+                   bool* became_entry);
   bool claim_free_item(const Placement& place);
   // Writes a value into overflow pages (reusing `reuse`'s chain if given); returns the head.
   uint32_t write_overflow(const uint8_t* payload, size_t length, uint32_t reuse);
@@ -131,8 +133,9 @@ class PageGraph::Vacuum {
 
   PageGraph& graph_;
   std::unique_ptr<View> view_;
-  std::vector<Id> dead_;  // sorted
   bool is_dead(Id id) const;
+
+  std::vector<Id> dead_;  // sorted
   size_t live_ = 0;
   EntryPoint<Id> best_live_;  // a highest live element, the entry point if the old one died
 };
