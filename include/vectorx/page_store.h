@@ -34,6 +34,9 @@ class PageStore {
 
   virtual PageRef lock_shared(uint32_t block) = 0;
   virtual void unlock_shared(PageRef& page) noexcept = 0;
+  // Where `block` probably sits in memory right now, for prefetching only: without a lock the
+  // bytes may change or belong to another block by the time they are read (nullptr: unknown).
+  virtual const uint8_t* peek(uint32_t block) noexcept = 0;
 
   // A change: pages locked exclusively, edited in place through PageRef::data, then written
   // (and WAL-logged) together by commit, or discarded by abort.
@@ -93,6 +96,7 @@ class MemoryPageStore : public PageStore {
   uint32_t block_count() override { return static_cast<uint32_t>(pages_.size()); }
   PageRef lock_shared(uint32_t block) override;
   void unlock_shared(PageRef& page) noexcept override;
+  const uint8_t* peek(uint32_t block) noexcept override;
   void change_begin() override;
   PageRef change_page(uint32_t block) override;
   PageRef change_new_page() override;

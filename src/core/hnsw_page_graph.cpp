@@ -14,6 +14,9 @@ namespace {
 constexpr size_t kMaxList = 2 * 100;  // 2m with m's upper bound
 constexpr int kBackLinkRetries = 8;
 constexpr double kUnreachable = std::numeric_limits<double>::infinity();
+// Prefetching while a neighbour list is evaluated: how many elements ahead of their turn
+// (1 to 3 measured alike on fashion-mnist; 4 is slower).
+constexpr size_t kPrefetchAhead = 2;
 
 // Visited ids with what the search learnt about them, in an open-addressing table cleared in
 // O(1) by bumping an epoch.
@@ -227,11 +230,42 @@ class PageGraph::View {
     return count;
   }
 
+  // Calls f for each of n's neighbours. Those not visited yet are about to be read, so their
+  // memory is prefetched (as hnswlib does): every directory line first, then each element a
+  // few neighbours ahead of its turn, once its directory entry has had time to arrive.
   template <class F>
   void for_each_neighbor(Id n, int level, F f) {
-    Id copy[kMaxList];
+    Id copy[kMaxList], fresh[kMaxList];
     const size_t count = copy_list(n, level, copy);
-    for (size_t i = 0; i < count; ++i) f(copy[i]);
+    size_t fresh_count = 0;
+    for (size_t i = 0; i < count; ++i)
+      if (!visited_.find(copy[i])) {
+        fresh[fresh_count++] = copy[i];
+        prefetch_directory(copy[i]);
+      }
+    for (size_t j = 0; j < kPrefetchAhead && j < fresh_count; ++j) prefetch_element(fresh[j]);
+    size_t next_fresh = 0;
+    for (size_t i = 0; i < count; ++i) {
+      if (next_fresh < fresh_count && fresh[next_fresh] == copy[i] && ++next_fresh + kPrefetchAhead <= fresh_count)
+        prefetch_element(fresh[next_fresh + kPrefetchAhead - 1]);
+      f(copy[i]);
+    }
+  }
+
+  void prefetch_directory(Id id) {
+    if (const uint8_t* page = store_.peek(id_block(id)))
+      __builtin_prefetch(page + sizeof(PageHeader) + sizeof(ItemEntry) * (id_item(id) % kMaxItemsPerPage));
+  }
+
+  // The whole item (value included: prefetching only its first 512 bytes measured 20% slower
+  // on 784 dims). Reads the directory entry without a lock: it only chooses what to prefetch.
+  void prefetch_element(Id id) {
+    const uint8_t* page = store_.peek(id_block(id));
+    if (!page) return;
+    ItemEntry entry;
+    std::memcpy(&entry, page + sizeof(PageHeader) + sizeof(ItemEntry) * (id_item(id) % kMaxItemsPerPage), sizeof entry);
+    const size_t end = std::min<size_t>(size_t{entry.offset} + entry.length, page_size_);
+    for (size_t at = entry.offset; at < end; at += 64) __builtin_prefetch(page + at);
   }
 
   // Writes n's list at `level` if it still equals `expected` (nullptr: unconditionally);

@@ -13,6 +13,10 @@ PageRef MemoryPageStore::lock_shared(uint32_t block) {
 
 void MemoryPageStore::unlock_shared(PageRef&) noexcept { --shared_held_; }
 
+const uint8_t* MemoryPageStore::peek(uint32_t block) noexcept {
+  return block < pages_.size() ? pages_[block].data() : nullptr;
+}
+
 void MemoryPageStore::change_begin() {
   if (in_change_) throw std::logic_error("nested change");
   in_change_ = true;

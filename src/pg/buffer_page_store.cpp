@@ -3,6 +3,10 @@
 
 #include "guard.h"
 
+extern "C" {
+#include "storage/buf_internals.h"
+}
+
 namespace vectorx::pg {
 namespace {
 
@@ -26,10 +30,19 @@ uint32_t BufferPageStore::block_count() {
   return n;
 }
 
+Buffer BufferPageStore::pin(uint32_t block) {
+  if (!hints_) return ReadBufferExtended(index_, fork_, block, RBM_NORMAL, nullptr);
+  const Buffer hint = hints_->get(block);
+  if (hint != InvalidBuffer && ReadRecentBuffer(index_->rd_node, fork_, block, hint)) return hint;
+  const Buffer buffer = ReadBufferExtended(index_, fork_, block, RBM_NORMAL, nullptr);
+  hints_->set(block, buffer);
+  return buffer;
+}
+
 PageRef BufferPageStore::lock_shared(uint32_t block) {
   Buffer buffer = InvalidBuffer;
   pg_call([&] {
-    buffer = ReadBufferExtended(index_, fork_, block, RBM_NORMAL, nullptr);
+    buffer = pin(block);
     LockBuffer(buffer, BUFFER_LOCK_SHARE);
   });
   return {block, contents(BufferGetPage(buffer)), static_cast<uintptr_t>(buffer)};
@@ -37,6 +50,14 @@ PageRef BufferPageStore::lock_shared(uint32_t block) {
 
 void BufferPageStore::unlock_shared(PageRef& page) noexcept {
   UnlockReleaseBuffer(static_cast<Buffer>(page.token));
+}
+
+const uint8_t* BufferPageStore::peek(uint32_t block) noexcept {
+  const Buffer hint = hints_ ? hints_->get(block) : InvalidBuffer;
+  if (hint == InvalidBuffer) return nullptr;
+  // The descriptor is what ReadRecentBuffer touches first; the page is what the caller reads.
+  __builtin_prefetch(GetBufferDescriptor(hint - 1));
+  return contents(static_cast<Page>(BufferGetBlock(hint)));
 }
 
 void BufferPageStore::change_begin() {
@@ -61,7 +82,7 @@ PageRef BufferPageStore::change_page(uint32_t block) {
   if (count_ >= kMaxChangePages) throw std::logic_error("too many pages in one change");
   Buffer buffer = InvalidBuffer;
   pg_call([&] {
-    buffer = ReadBufferExtended(index_, fork_, block, RBM_NORMAL, nullptr);
+    buffer = pin(block);
     LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
   });
   return add_to_change(buffer, false);

@@ -12,6 +12,7 @@
 
 #include "vectorx/page_store.h"
 #include "am_headers.h"
+#include "buffer_hints.h"
 
 namespace vectorx::pg {
 
@@ -19,13 +20,15 @@ class BufferPageStore final : public PageStore {
  public:
   enum class Mode { kWal, kBulk, kVacuum };  // kVacuum: WAL, and vacuum_delay_point at yields
 
-  BufferPageStore(Relation index, ForkNumber fork, Mode mode) : index_(index), fork_(fork), mode_(mode) {}
+  BufferPageStore(Relation index, ForkNumber fork, Mode mode)
+      : index_(index), fork_(fork), mode_(mode), hints_(BufferHints::of(index, fork)) {}
   ~BufferPageStore() override;
 
   size_t page_size() const override { return BLCKSZ - MAXALIGN(SizeOfPageHeaderData); }
   uint32_t block_count() override;
   PageRef lock_shared(uint32_t block) override;
   void unlock_shared(PageRef& page) noexcept override;
+  const uint8_t* peek(uint32_t block) noexcept override;
   void change_begin() override;
   PageRef change_page(uint32_t block) override;
   PageRef change_new_page() override;
@@ -37,12 +40,15 @@ class BufferPageStore final : public PageStore {
   void log_all_pages();
 
  private:
+  // Pins `block` (inside pg_call), through its hinted buffer when the hint still holds.
+  Buffer pin(uint32_t block);
   PageRef add_to_change(Buffer buffer, bool fresh);
   void release_change_buffers() noexcept;
 
   Relation index_;
   ForkNumber fork_;
   Mode mode_;
+  BufferHints* hints_;
   GenericXLogState* xlog_ = nullptr;
   Buffer buffers_[kMaxChangePages];
   int count_ = 0;

@@ -89,6 +89,20 @@ TEST(DenseText, AcceptsWhitespaceAndFloatSyntax) {
   EXPECT_EQ(parse_dense(" [ 1 , 2.5,3e2 ] "), (std::vector<float>{1, 2.5, 300}));
   EXPECT_EQ(parse_dense("[-0.5,+4]"), (std::vector<float>{-0.5, 4}));
   EXPECT_EQ(print_dense({1, 2, 3}), "[1,2,3]");
+  EXPECT_EQ(parse_dense("[0x1p3,1e-40,.5,5.]"), (std::vector<float>{8, 1e-40f, 0.5f, 5}));
+}
+
+// Plain decimals take a faster parser than strtof; both must round every input alike.
+TEST(DenseText, ParsesDecimalsExactlyAsStrtof) {
+  std::mt19937 rng(11);
+  for (int i = 0; i < 20000; ++i) {
+    std::string digits = std::to_string(rng()) + "." + std::to_string(rng()) + std::to_string(rng());
+    if (i % 2) digits += "e" + std::to_string(static_cast<int>(rng() % 80) - 50);
+    if (i % 3 == 0) digits = "-" + digits;
+    const float expected = std::strtof(digits.c_str(), nullptr);
+    if (!std::isfinite(expected) || expected == 0) continue;
+    EXPECT_EQ(parse_dense("[" + digits + "]"), std::vector<float>{expected}) << digits;
+  }
 }
 
 TEST(DenseText, RejectsMalformedInput) {
