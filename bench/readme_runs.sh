@@ -22,7 +22,7 @@ hnsw_index='CREATE INDEX ON {table} USING hnsw (embedding vector_l2_ops)'
 ef=10,20,40,80,160,320
 PGOPTIONS="-c maintenance_work_mem=2GB -c max_parallel_maintenance_workers=1" \
   run siftsmall-hnsw --dataset siftsmall --data-dir "$data" --storage plain --index "$hnsw_index" \
-  --sweep hnsw.ef_search=$ef --anchors hnswlib --hnsw-ef $ef --insert-fraction 0.2 --insert-batches 1,100 --clients 1,2
+  --sweep hnsw.ef_search=$ef --anchors hnswlib --hnsw-ef $ef --insert-fraction 0.2 --insert-batches 1,100 --insert-clients 1,2 --clients 1,2 --repeat 5
 PGOPTIONS="-c maintenance_work_mem=2GB -c max_parallel_maintenance_workers=1" \
   run fashion-mnist-hnsw --dataset fashion-mnist --queries-limit 500 --storage plain --index "$hnsw_index" \
   --sweep hnsw.ef_search=$ef --anchors hnswlib --hnsw-ef $ef --clients 1,2

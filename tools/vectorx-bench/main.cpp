@@ -33,7 +33,8 @@ PostgreSQL (libpq connection string or PG* environment):
   --clients 1,2           concurrent connections   --repeat N (passes over the queries, 1)
   --query-from-table      load the queries into <table>_queries and pick each by id in a subquery
   --insert-fraction F     load 1-F of the base, then time inserting the rest (after --index)
-  --insert-batches 1,100  rows per INSERT for those inserts   --insert-clients N (1)
+  --insert-batches 1,100  rows per INSERT for those inserts   --insert-clients 1,2 (1)
+                          (the rows are split evenly over every batches × clients run)
 In-process anchors:
   --anchors a,b           any of: kernel-scan vectorx-hnsw vectorx-ivfflat vectorx-ivfpq hnswlib faiss-flat faiss-ivfflat faiss-ivfpq, or all
   --hnsw-m 16 --hnsw-ef-construction 64 --hnsw-ef 10,20,40,80,160 --build-threads N (vectorx-hnsw)
@@ -47,8 +48,8 @@ struct Options {
   std::string cache_dir, conninfo, table, storage, index_sql, sweep, json, plot;
   std::string metric = "l2";
   size_t k = 10, queries_limit = 1000, batch_size = 10000;
-  std::vector<int> clients = {1}, insert_batches = {1, 100};
-  int repeat = 1, insert_clients = 1;
+  std::vector<int> clients = {1}, insert_batches = {1, 100}, insert_clients = {1};
+  int repeat = 1;
   double insert_fraction = 0, expect_recall = -1;
   bool reload = false;
   bool query_from_table = false;
@@ -97,7 +98,7 @@ Options parse(int argc, char** argv) {
     else if (arg == "--repeat") o.repeat = std::stoi(v);
     else if (arg == "--insert-fraction") o.insert_fraction = std::stod(v);
     else if (arg == "--insert-batches") o.insert_batches = int_list(v);
-    else if (arg == "--insert-clients") o.insert_clients = std::stoi(v);
+    else if (arg == "--insert-clients") o.insert_clients = int_list(v);
     else if (arg == "--expect-recall") o.expect_recall = std::stod(v);
     else if (arg == "--anchors") o.anchors = v == "all" ? available_anchors() : string_list(v);
     else if (arg == "--hnsw-m") o.anchor.hnsw_m = std::stoi(v);
@@ -209,13 +210,15 @@ void run_sql(const Options& o, const Matrix<float>& base, const Matrix<float>& q
                                {"vector_bytes", json_number(static_cast<double>(base.data.size() * sizeof(float)))}}, std::cout);
   }
   if (initial < base.rows) {
-    const size_t per_batch_size = (base.rows - initial) / o.insert_batches.size();
+    const size_t runs = o.insert_batches.size() * o.insert_clients.size();
+    const size_t rows_per_run = (base.rows - initial) / runs;
     size_t from = initial;
-    for (size_t i = 0; i < o.insert_batches.size(); ++i) {
-      const size_t to = i + 1 == o.insert_batches.size() ? base.rows : from + per_batch_size;
-      const double rate = insert_rows(target, base, from, to, static_cast<size_t>(o.insert_batches[i]), o.insert_clients);
-      report.add_event("insert", {{"rows", json_number(static_cast<double>(to - from))}, {"rows_per_insert", json_number(o.insert_batches[i])},
-                                  {"clients", json_number(o.insert_clients)}, {"rows_per_s", json_number(rate)}}, std::cout);
+    for (size_t i = 0; i < runs; ++i) {
+      const int batch = o.insert_batches[i / o.insert_clients.size()], clients = o.insert_clients[i % o.insert_clients.size()];
+      const size_t to = i + 1 == runs ? base.rows : from + rows_per_run;
+      const double rate = insert_rows(target, base, from, to, static_cast<size_t>(batch), clients);
+      report.add_event("insert", {{"rows", json_number(static_cast<double>(to - from))}, {"rows_per_insert", json_number(batch)},
+                                  {"clients", json_number(clients)}, {"rows_per_s", json_number(rate)}}, std::cout);
       from = to;
     }
   }
