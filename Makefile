@@ -7,7 +7,7 @@ DATA = sql/vectorx--0.1.0.sql
 # The core pieces the extension uses; k-means and PQ join when the IVF access methods do, so
 # the shipped library carries no unused code.
 CORE_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/core/kernels*.cpp)) src/core/text_codec.o src/core/vector_math.o \
-	src/core/metric.o src/core/hnsw_memory_graph.o src/core/hnsw_page_format.o src/core/hnsw_page_graph.o
+	src/core/metric.o src/core/slotted_page.o src/core/hnsw_memory_graph.o src/core/hnsw_page_format.o src/core/hnsw_page_graph.o
 PG_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/pg/*.cpp))
 OBJS = $(CORE_OBJS) $(PG_OBJS)
 

@@ -21,7 +21,7 @@
 namespace vectorx::pg::hnsw {
 namespace {
 
-using vectorx::hnsw::HeapTid;
+using vectorx::HeapTid;
 using vectorx::hnsw::MemoryGraph;
 using vectorx::hnsw::PageGraph;
 using vectorx::hnsw::Payloads;

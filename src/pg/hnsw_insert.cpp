@@ -14,7 +14,7 @@ bool hnsw_insert(Relation index, Datum* values, bool* isnull, ItemPointer heap_t
   const MemoryContext context = AllocSetContextCreate(CurrentMemoryContext, "hnsw insert", ALLOCSET_SMALL_SIZES);
   const MemoryContext old = MemoryContextSwitchTo(context);
   const Datum value = values[0];
-  const vectorx::hnsw::HeapTid tid{ItemPointerGetBlockNumber(heap_tid), ItemPointerGetOffsetNumber(heap_tid)};
+  const vectorx::HeapTid tid{ItemPointerGetBlockNumber(heap_tid), ItemPointerGetOffsetNumber(heap_tid)};
   guarded([&] {
     BufferPageStore store(index, MAIN_FORKNUM, BufferPageStore::Mode::kWal);
     vectorx::hnsw::PageGraph graph(store);

@@ -17,7 +17,7 @@ IndexBulkDeleteResult* hnsw_bulk_delete(IndexVacuumInfo* info, IndexBulkDeleteRe
     BufferPageStore store(index, MAIN_FORKNUM, BufferPageStore::Mode::kVacuum);
     vectorx::hnsw::PageGraph graph(store);
     vectorx::hnsw::PageGraph::Vacuum vacuum(graph);
-    const size_t removed = vacuum.mark_dead([&](vectorx::hnsw::HeapTid t) {
+    const size_t removed = vacuum.mark_dead([&](vectorx::HeapTid t) {
       ItemPointerData tid;
       ItemPointerSet(&tid, t.block, t.offset);
       return callback(&tid, callback_state);

@@ -36,13 +36,13 @@
 #include <cstring>
 
 #include "vectorx/page_store.h"
+#include "vectorx/slotted_page.h"
 
 namespace vectorx::hnsw {
 
 constexpr uint32_t kMagic = 0x4E535856;  // "VXSN"
 constexpr uint32_t kFormatVersion = 1;
 constexpr uint32_t kMetaBlock = 0;
-constexpr int kMaxItemsPerPage = 255;
 constexpr uint32_t kMaxBlock = (1u << 24) - 1;
 constexpr int kMaxLevel = 16;
 
@@ -54,20 +54,6 @@ inline uint32_t id_block(Id id) { return id >> 8; }
 inline int id_item(Id id) { return static_cast<int>(id & 0xFF); }
 
 enum class PageKind : uint16_t { kMeta = 0x5601, kElements = 0x5602, kOverflow = 0x5603 };
-
-struct PageHeader {
-  uint16_t kind;
-  uint16_t item_count;  // element pages: directory entries
-  uint16_t lower;       // element pages: end of the directory
-  uint16_t upper;       // element pages: start of item data
-  uint32_t next;        // overflow pages: next block of the chain
-  uint32_t reserved;
-};
-
-struct ItemEntry {
-  uint16_t offset;
-  uint16_t length;
-};
 
 struct Meta {
   uint32_t magic;
@@ -86,12 +72,6 @@ struct Meta {
 
 enum ElementFlags : uint8_t { kDead = 1, kFree = 2 };
 
-struct HeapTid {
-  uint32_t block = 0;
-  uint16_t offset = 0;
-  bool operator==(const HeapTid& o) const { return block == o.block && offset == o.offset; }
-};
-
 struct ElementHeader {
   uint32_t heap_block;
   uint16_t heap_offset;
@@ -108,16 +88,11 @@ size_t element_size(int m, int level, size_t inline_value_len);
 // Payload bytes one overflow page holds.
 inline size_t overflow_capacity(size_t page_size) { return page_size - sizeof(PageHeader); }
 
-inline PageHeader* page_header(uint8_t* page) { return reinterpret_cast<PageHeader*>(page); }
-inline const PageHeader* page_header(const uint8_t* page) { return reinterpret_cast<const PageHeader*>(page); }
 inline Meta* meta_of(uint8_t* page) { return reinterpret_cast<Meta*>(page + sizeof(PageHeader)); }
 inline const Meta* meta_of(const uint8_t* page) { return reinterpret_cast<const Meta*>(page + sizeof(PageHeader)); }
-
-void init_page(uint8_t* page, size_t page_size, PageKind kind);
-// Room for one more item of `length` bytes in fresh space.
-bool has_room(const uint8_t* page, size_t length);
-// Appends an item of `length` bytes (has_room must hold); returns its number.
-int add_item(uint8_t* page, size_t length);
+inline void init_page(uint8_t* page, size_t page_size, PageKind kind) {
+  vectorx::init_page(page, page_size, static_cast<uint16_t>(kind));
+}
 
 // An element read from (or written into) a page, bounds-checked against the page.
 class ElementRef {

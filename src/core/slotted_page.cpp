@@ -1,0 +1,56 @@
+// Slotted pages (slotted_page.h).
+#include "vectorx/slotted_page.h"
+
+#include <cstring>
+
+#include "vectorx/page_store.h"
+
+namespace vectorx {
+namespace {
+
+size_t align4(size_t n) { return (n + 3) & ~size_t{3}; }
+
+}  // namespace
+
+void init_page(uint8_t* page, size_t page_size, uint16_t kind) {
+  std::memset(page, 0, page_size);
+  PageHeader* h = page_header(page);
+  h->kind = kind;
+  h->lower = sizeof(PageHeader);
+  h->upper = static_cast<uint16_t>(page_size & ~size_t{3});
+  h->next = kInvalidBlock;
+}
+
+bool has_room(const uint8_t* page, size_t length) {
+  const PageHeader* h = page_header(page);
+  return h->item_count < kMaxItemsPerPage && h->upper >= h->lower &&
+         size_t{h->upper} - h->lower >= align4(length) + sizeof(ItemEntry);
+}
+
+int add_item(uint8_t* page, size_t length) {
+  PageHeader* h = page_header(page);
+  const int item = h->item_count;
+  h->upper = static_cast<uint16_t>(h->upper - align4(length));
+  auto* entry = reinterpret_cast<ItemEntry*>(page + h->lower);
+  entry->offset = h->upper;
+  entry->length = static_cast<uint16_t>(align4(length));
+  h->lower = static_cast<uint16_t>(h->lower + sizeof(ItemEntry));
+  h->item_count = static_cast<uint16_t>(item + 1);
+  std::memset(page + h->upper, 0, align4(length));
+  return item;
+}
+
+const uint8_t* find_item(const uint8_t* page, size_t page_size, int item, size_t* length) {
+  const PageHeader* h = page_header(page);
+  if (item < 0 || item >= h->item_count) return nullptr;
+  if (sizeof(PageHeader) + sizeof(ItemEntry) * h->item_count > page_size) return nullptr;
+  ItemEntry e;
+  std::memcpy(&e, page + sizeof(PageHeader) + sizeof(ItemEntry) * static_cast<size_t>(item), sizeof e);
+  if (e.offset % 4 != 0 || size_t{e.offset} + e.length > page_size) return nullptr;
+  *length = e.length;
+  return page + e.offset;
+}
+
+size_t max_item_size(size_t page_size) { return (page_size - sizeof(PageHeader) - sizeof(ItemEntry)) & ~size_t{3}; }
+
+}  // namespace vectorx
