@@ -1,0 +1,90 @@
+// An inverted-file index over pages (layout and locking: page_format.h): entries are grouped in
+// lists, one per centre; a search measures the query against every centre and reads the
+// entries of the nearest lists ("probes"). Used by the ivfflat access method, whose entries
+// carry whole values.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "vectorx/ivf/page_format.h"
+#include "vectorx/metric.h"
+
+namespace vectorx::ivf {
+
+struct Result {
+  double distance;  // the operator's distance
+  HeapTid tid;
+};
+
+// Element kinds and metrics the IVF indexes support (dense vectors under L2, inner product
+// and cosine; bit strings under Hamming).
+bool supported(ElementKind kind, Metric metric);
+// Payload bytes of one value (and so of one centre) of a space of fixed size.
+size_t value_bytes(const Space& space);
+// Largest value payload an entry on a page of `page_size` bytes can carry.
+size_t max_value_bytes(size_t page_size);
+
+class IvfIndex {
+ public:
+  // Writes the meta page and the directory: one list per centre (payloads of `space`,
+  // value_bytes(space) each, concatenated), all lists empty.
+  static void create(PageStore& store, const Space& space, const std::vector<uint8_t>& centres);
+
+  // Opens an index; CorruptIndex when the meta page is not one of ours.
+  explicit IvfIndex(PageStore& store);
+
+  const Space& space() const { return space_; }
+  size_t lists() const { return meta_.lists; }
+
+  // The list whose centre is nearest to a value.
+  uint32_t nearest_list(const uint8_t* payload);
+  // Lists ordered by their centre's distance to a value, nearest first.
+  std::vector<uint32_t> lists_by_distance(const uint8_t* payload);
+  // Appends an entry (payload of value_bytes(space()) bytes) to a list.
+  void insert(uint32_t list, const uint8_t* payload, HeapTid tid);
+
+  // Reads the nearest lists to a query, `probes` lists a batch, at most `max_probes` in all.
+  class Scan {
+   public:
+    Scan(IvfIndex& index, const uint8_t* query, size_t probes, size_t max_probes);
+    // Appends the live entries of the next batch of lists, nearest first within the batch;
+    // false when no list is left to probe.
+    bool next_batch(std::vector<Result>& out);
+
+   private:
+    IvfIndex& index_;
+    std::vector<uint8_t> query_;
+    std::vector<uint32_t> order_;
+    size_t probes_, next_ = 0;
+  };
+
+  struct VacuumStats {
+    size_t removed = 0, kept = 0, pages = 0;
+  };
+  // Removes the entries whose rows are dead and lets inserts reuse the space.
+  VacuumStats remove_dead(const std::function<bool(HeapTid)>& is_dead);
+
+ private:
+  struct Place {
+    uint32_t block;
+    size_t offset;  // of the slot within the directory page
+  };
+  Place slot_place(uint32_t list) const;
+  ListSlot read_slot(uint32_t list);
+  const std::vector<uint8_t>& centres();
+  // Reads a list's chain, calling f(page data) under a shared lock for each page.
+  void for_each_page(uint32_t list, const std::function<void(const uint8_t*)>& f);
+  bool append_to_new_page(uint32_t list, uint32_t full_block, const uint8_t* entry, size_t entry_size);
+  void move_insert_page(uint32_t list, uint32_t from, uint32_t to);
+
+  PageStore& store_;
+  Meta meta_{};
+  Space space_;
+  size_t entry_size_;
+  std::vector<uint8_t> centres_;  // loaded on first use; centres never change after a build
+};
+
+}  // namespace vectorx::ivf

@@ -1,0 +1,34 @@
+// List centres for the IVF indexes, trained by k-means (kmeans.h) on a sample of values.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "vectorx/metric.h"
+
+namespace vectorx::ivf {
+
+// Keeps a uniform random sample of up to `capacity` values from a stream of any length
+// (reservoir sampling, algorithm R), so a build reads the table once for training.
+class Reservoir {
+ public:
+  Reservoir(size_t capacity, size_t value_bytes, uint64_t seed);
+  void offer(const uint8_t* payload);
+  size_t size() const { return size_; }
+  size_t seen() const { return seen_; }
+  const std::vector<uint8_t>& values() const { return values_; }
+
+ private:
+  size_t capacity_, value_bytes_, size_ = 0, seen_ = 0;
+  uint64_t state_;
+  std::vector<uint8_t> values_;
+};
+
+// Centres (payloads of `space`, concatenated) for up to `lists` lists from n sample payloads:
+// k-means on the values as floats (spherical for inner product and cosine), converted back to
+// the element kind (bit centres: each bit set when most of the cluster has it). Fewer than
+// `lists` centres when the sample has fewer values; one centre (all zeros) when it is empty.
+std::vector<uint8_t> train_centres(const Space& space, const uint8_t* samples, size_t n, size_t lists, uint64_t seed);
+
+}  // namespace vectorx::ivf

@@ -1,0 +1,88 @@
+// IVF training (training.h).
+#include "vectorx/ivf/training.h"
+
+#include <cstring>
+
+#include "vectorx/ivf/ivf_index.h"
+#include "vectorx/kmeans.h"
+
+namespace vectorx::ivf {
+namespace {
+
+// splitmix64: a small, seedable generator whose sequence is the same on every platform.
+uint64_t next_random(uint64_t& state) {
+  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+void to_floats(const Space& space, const uint8_t* payload, float* out) {
+  const auto dim = static_cast<size_t>(space.dim());
+  switch (space.kind()) {
+    case ElementKind::kFloat32:
+      std::memcpy(out, payload, dim * sizeof(float));
+      return;
+    case ElementKind::kFloat16: {
+      const auto* h = reinterpret_cast<const half_bits*>(payload);
+      for (size_t i = 0; i < dim; ++i) out[i] = half_to_float(h[i]);
+      return;
+    }
+    default:  // bit strings, most significant bit first
+      for (size_t i = 0; i < dim; ++i) out[i] = static_cast<float>((payload[i / 8] >> (7 - i % 8)) & 1);
+  }
+}
+
+void from_floats(const Space& space, const float* in, uint8_t* payload) {
+  const auto dim = static_cast<size_t>(space.dim());
+  switch (space.kind()) {
+    case ElementKind::kFloat32:
+      std::memcpy(payload, in, dim * sizeof(float));
+      return;
+    case ElementKind::kFloat16: {
+      auto* h = reinterpret_cast<half_bits*>(payload);
+      for (size_t i = 0; i < dim; ++i) float_to_half(in[i], &h[i]);  // centres lie inside the data's range
+      return;
+    }
+    default:
+      std::memset(payload, 0, value_bytes(space));
+      for (size_t i = 0; i < dim; ++i)
+        if (in[i] > 0.5f) payload[i / 8] |= static_cast<uint8_t>(1u << (7 - i % 8));
+  }
+}
+
+}  // namespace
+
+Reservoir::Reservoir(size_t capacity, size_t value_bytes, uint64_t seed)
+    : capacity_(capacity), value_bytes_(value_bytes), state_(seed) {
+  values_.reserve(capacity * value_bytes);
+}
+
+void Reservoir::offer(const uint8_t* payload) {
+  ++seen_;
+  if (size_ < capacity_) {
+    values_.insert(values_.end(), payload, payload + value_bytes_);
+    ++size_;
+    return;
+  }
+  const uint64_t slot = next_random(state_) % seen_;
+  if (slot < capacity_) std::memcpy(values_.data() + slot * value_bytes_, payload, value_bytes_);
+}
+
+std::vector<uint8_t> train_centres(const Space& space, const uint8_t* samples, size_t n, size_t lists, uint64_t seed) {
+  const size_t bytes = value_bytes(space), dim = static_cast<size_t>(space.dim());
+  if (n == 0) return std::vector<uint8_t>(bytes, 0);
+  std::vector<float> data(n * dim);
+  for (size_t i = 0; i < n; ++i) to_floats(space, samples + i * bytes, data.data() + i * dim);
+  KMeansOptions options;
+  options.k = lists;
+  options.spherical = space.metric() == Metric::kInnerProduct || space.metric() == Metric::kCosine;
+  options.seed = seed;
+  const KMeansResult km = kmeans(data.data(), n, dim, options);
+  const size_t k = km.centroids.size() / dim;
+  std::vector<uint8_t> centres(k * bytes);
+  for (size_t c = 0; c < k; ++c) from_floats(space, km.centroids.data() + c * dim, centres.data() + c * bytes);
+  return centres;
+}
+
+}  // namespace vectorx::ivf
