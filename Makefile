@@ -4,10 +4,11 @@ EXTENSION = vectorx
 MODULE_big = vectorx
 DATA = sql/vectorx--0.1.0.sql
 
-# The core pieces the extension uses; k-means and PQ join when the IVF access methods do, so
-# the shipped library carries no unused code.
+# The core pieces the extension uses (PQ joins with ivfpq), so the shipped library carries no
+# unused code.
 CORE_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/core/kernels*.cpp)) src/core/text_codec.o src/core/vector_math.o \
-	src/core/metric.o src/core/slotted_page.o src/core/hnsw_memory_graph.o src/core/hnsw_page_format.o src/core/hnsw_page_graph.o
+	src/core/metric.o src/core/slotted_page.o src/core/hnsw_memory_graph.o src/core/hnsw_page_format.o src/core/hnsw_page_graph.o \
+	src/core/kmeans.o src/core/ivf_index.o src/core/ivf_training.o
 PG_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/pg/*.cpp))
 OBJS = $(CORE_OBJS) $(PG_OBJS)
 
@@ -19,7 +20,7 @@ PROVE_TESTS = test/t/*.pl
 PG_CONFIG ?= pg_config
 PG_INCLUDE = $(shell $(PG_CONFIG) --includedir-server)
 # Postgres headers as system headers: -Wall -Wextra -Werror applies to our code only.
-PG_CPPFLAGS = -Iinclude -isystem $(PG_INCLUDE)
+PG_CPPFLAGS = -Iinclude -isystem $(PG_INCLUDE) -isystem /usr/include/eigen3
 PG_CXXFLAGS = -std=c++17 -Wextra -Werror -fno-math-errno
 SHLIB_LINK = -lstdc++
 
@@ -38,4 +39,4 @@ KERNEL_FLAGS_avx512 := $(call kernel_flags,AVX512)
 src/core/kernels_%.o: src/core/kernels_%.cpp
 	$(CXX) $(CXXFLAGS) $(KERNEL_FLAGS_$*) $(CPPFLAGS) -c -o $@ $<
 
-$(OBJS): $(wildcard include/vectorx/*.h include/vectorx/hnsw/*.h src/core/*.hpp src/pg/*.h)
+$(OBJS): $(wildcard include/vectorx/*.h include/vectorx/hnsw/*.h include/vectorx/ivf/*.h src/core/*.hpp src/pg/*.h)

@@ -66,36 +66,7 @@ void hnsw_cost_estimate(PlannerInfo* root, IndexPath* path, double loop_count, C
   *pages = costs.numIndexPages;
 }
 
-// Every member of an hnsw operator class: support function 1 is a vectorx distance function,
-// and operators are ORDER BY operators of strategy 1.
-bool hnsw_validate(Oid opclass) {
-  HeapTuple tuple = SearchSysCache1(CLAOID, ObjectIdGetDatum(opclass));
-  if (!HeapTupleIsValid(tuple)) return false;
-  const Oid family = reinterpret_cast<Form_pg_opclass>(GETSTRUCT(tuple))->opcfamily;
-  ReleaseSysCache(tuple);
-  bool valid = true;
-  CatCList* procs = SearchSysCacheList1(AMPROCNUM, ObjectIdGetDatum(family));
-  for (int i = 0; i < procs->n_members; ++i) {
-    const auto* proc = reinterpret_cast<Form_pg_amproc>(GETSTRUCT(&procs->members[i]->tuple));
-    ElementKind kind;
-    Metric metric;
-    if (proc->amprocnum != 1 || !metric_of_function(proc->amproc, &kind, &metric)) {
-      ereport(INFO, (errmsg("hnsw operator family %u has an unsupported support function %d", family, proc->amprocnum)));
-      valid = false;
-    }
-  }
-  ReleaseSysCacheList(procs);
-  CatCList* ops = SearchSysCacheList1(AMOPSTRATEGY, ObjectIdGetDatum(family));
-  for (int i = 0; i < ops->n_members; ++i) {
-    const auto* op = reinterpret_cast<Form_pg_amop>(GETSTRUCT(&ops->members[i]->tuple));
-    if (op->amopstrategy != 1 || op->amoppurpose != AMOP_ORDER) {
-      ereport(INFO, (errmsg("hnsw operator family %u has an operator that is not ORDER BY strategy 1", family)));
-      valid = false;
-    }
-  }
-  ReleaseSysCacheList(ops);
-  return valid;
-}
+bool hnsw_validate(Oid opclass) { return validate_distance_opclass(opclass, "hnsw"); }
 
 char* hnsw_phase_name(int64 phase) {
   switch (phase) {

@@ -104,4 +104,34 @@ Space space_for_new_index(Relation index) {
   return Space(kind, metric, typmod);
 }
 
+bool validate_distance_opclass(Oid opclass, const char* am_name) {
+  HeapTuple tuple = SearchSysCache1(CLAOID, ObjectIdGetDatum(opclass));
+  if (!HeapTupleIsValid(tuple)) return false;
+  const Oid family = reinterpret_cast<Form_pg_opclass>(GETSTRUCT(tuple))->opcfamily;
+  ReleaseSysCache(tuple);
+  bool valid = true;
+  CatCList* procs = SearchSysCacheList1(AMPROCNUM, ObjectIdGetDatum(family));
+  for (int i = 0; i < procs->n_members; ++i) {
+    const auto* proc = reinterpret_cast<Form_pg_amproc>(GETSTRUCT(&procs->members[i]->tuple));
+    ElementKind kind;
+    Metric metric;
+    if (proc->amprocnum != 1 || !metric_of_function(proc->amproc, &kind, &metric)) {
+      ereport(INFO, (errmsg("%s operator family %u has an unsupported support function %d", am_name, family,
+                            proc->amprocnum)));
+      valid = false;
+    }
+  }
+  ReleaseSysCacheList(procs);
+  CatCList* ops = SearchSysCacheList1(AMOPSTRATEGY, ObjectIdGetDatum(family));
+  for (int i = 0; i < ops->n_members; ++i) {
+    const auto* op = reinterpret_cast<Form_pg_amop>(GETSTRUCT(&ops->members[i]->tuple));
+    if (op->amopstrategy != 1 || op->amoppurpose != AMOP_ORDER) {
+      ereport(INFO, (errmsg("%s operator family %u has an operator that is not ORDER BY strategy 1", am_name, family)));
+      valid = false;
+    }
+  }
+  ReleaseSysCacheList(ops);
+  return valid;
+}
+
 }  // namespace vectorx::pg

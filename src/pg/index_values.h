@@ -25,5 +25,8 @@ void check_index_dims(const IndexValue& v, const Space& space);
 Space space_for_new_index(Relation index);
 // Element kind and metric of a distance function; false when it is not one of vectorx's.
 bool metric_of_function(Oid function, ElementKind* kind, Metric* metric);
+// amvalidate of the vectorx access methods: support function 1 is a vectorx distance function
+// and every operator is an ORDER BY operator of strategy 1 (INFO lines name what is not).
+bool validate_distance_opclass(Oid opclass, const char* am_name);
 
 }  // namespace vectorx::pg

@@ -2,6 +2,7 @@
 // (auto = best the CPU has; a lower level is useful for testing and comparison).
 #include "vectorx/kernels.h"
 #include "hnsw_am.h"
+#include "ivf_am.h"
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -44,6 +45,7 @@ void _PG_init(void) {
                            kSimdOptions, PGC_USERSET, 0, check_simd, assign_simd, nullptr);
   MarkGUCPrefixReserved("vectorx");
   vectorx::pg::hnsw::init_module();
+  vectorx::pg::ivf::init_module();
 }
 
 VX_FUNCTION(vectorx_simd_level) {

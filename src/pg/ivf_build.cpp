@@ -1,0 +1,124 @@
+// ivfflat index build.
+//
+// 1. sampling tuples: one heap scan keeps a uniform sample (reservoir) of at most
+//    max(50 × lists, 10,000) values, bounded by maintenance_work_mem.
+// 2. performing k-means: centres from the sample (vectorx/ivf/training.h).
+// 3. loading tuples: a second heap scan appends every value to its nearest list, without WAL;
+//    every page is WAL-logged once at the end.
+// A table with fewer rows than lists gets as many lists as rows (at least one), with a NOTICE.
+#include <algorithm>
+#include <memory>
+
+#include "vectorx/ivf/training.h"
+#include "buffer_page_store.h"
+#include "guard.h"
+#include "index_values.h"
+#include "ivf_am.h"
+
+namespace vectorx::pg::ivf {
+namespace {
+
+using vectorx::HeapTid;
+using vectorx::ivf::IvfIndex;
+using vectorx::ivf::Reservoir;
+
+constexpr uint64_t kSampleSeed = 0x1f5eed;
+
+struct BuildState {
+  Space space;
+  MemoryContext tuple_context;
+  Reservoir* sample = nullptr;
+  IvfIndex* index = nullptr;
+  double indexed = 0;
+};
+
+// Calls f(value) for a non-null, indexable value of the right dimensions (ERROR otherwise).
+template <class F>
+void with_value(BuildState& st, Datum* values, bool* isnull, F f) {
+  if (isnull[0]) return;
+  const MemoryContext old = MemoryContextSwitchTo(st.tuple_context);
+  const IndexValue v = index_value(values[0], st.space.kind());
+  guarded([&] {
+    check_index_dims(v, st.space);
+    if (st.space.indexable(v.payload)) f(v);
+  });
+  MemoryContextSwitchTo(old);
+  MemoryContextReset(st.tuple_context);
+}
+
+void sample_callback(Relation, ItemPointer, Datum* values, bool* isnull, bool, void* state) {
+  auto* st = static_cast<BuildState*>(state);
+  with_value(*st, values, isnull, [&](const IndexValue& v) { st->sample->offer(v.payload); });
+}
+
+void load_callback(Relation, ItemPointer tid, Datum* values, bool* isnull, bool, void* state) {
+  auto* st = static_cast<BuildState*>(state);
+  with_value(*st, values, isnull, [&](const IndexValue& v) {
+    st->index->insert(st->index->nearest_list(v.payload), v.payload,
+                      HeapTid{ItemPointerGetBlockNumberNoCheck(tid), ItemPointerGetOffsetNumberNoCheck(tid)});
+    st->indexed += 1;
+  });
+}
+
+size_t sample_capacity(int lists, size_t value_bytes) {
+  const size_t wanted = std::max<size_t>(50 * static_cast<size_t>(lists), 10000);
+  const size_t affordable = static_cast<size_t>(maintenance_work_mem) * 1024 / 2 / value_bytes;  // half: k-means copies
+  return std::max<size_t>(1, std::min(wanted, affordable));
+}
+
+}  // namespace
+}  // namespace vectorx::pg::ivf
+
+using namespace vectorx::pg;
+using namespace vectorx::pg::ivf;
+
+IndexBuildResult* ivfflat_build(Relation heap, Relation index, IndexInfo* info) {
+  if (RelationGetNumberOfBlocks(index) != 0)
+    elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
+  BuildState st{space_for_new_ivf_index(index),
+                AllocSetContextCreate(CurrentMemoryContext, "ivfflat build tuple", ALLOCSET_DEFAULT_SIZES)};
+  const int lists = index_lists(index);
+  double heap_tuples = 0;
+  guarded([&] {
+    const size_t bytes = vectorx::ivf::value_bytes(st.space);
+    Reservoir sample(sample_capacity(lists, bytes), bytes, kSampleSeed);
+    st.sample = &sample;
+    pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, kPhaseSample);
+    pg_call([&] { table_index_build_scan(heap, index, info, true, true, sample_callback, &st, nullptr); });
+    if (sample.seen() < static_cast<size_t>(lists)) {
+      const size_t rows = sample.seen();
+      pg_call([&] {
+        ereport(NOTICE, (errmsg("ivfflat index trained on %zu rows for %d lists", rows, lists),
+                         errdetail("The index has %zu list(s); searches read a larger share of the table.",
+                                   std::max<size_t>(rows, 1)),
+                         errhint("Create the index after loading the data.")));
+      });
+    }
+    pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, kPhaseKMeans);
+    const std::vector<uint8_t> centres =
+        vectorx::ivf::train_centres(st.space, sample.values().data(), sample.size(), static_cast<size_t>(lists), kSampleSeed);
+    st.sample = nullptr;
+    BufferPageStore store(index, MAIN_FORKNUM, BufferPageStore::Mode::kBulk);
+    IvfIndex::create(store, st.space, centres);
+    IvfIndex ivf(store);
+    st.index = &ivf;
+    pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, kPhaseLoad);
+    pg_call([&] { heap_tuples = table_index_build_scan(heap, index, info, true, true, load_callback, &st, nullptr); });
+    st.index = nullptr;
+    if (RelationNeedsWAL(index)) store.log_all_pages();
+  });
+  MemoryContextDelete(st.tuple_context);
+  auto* result = static_cast<IndexBuildResult*>(palloc(sizeof(IndexBuildResult)));
+  result->heap_tuples = heap_tuples;
+  result->index_tuples = st.indexed;
+  return result;
+}
+
+void ivfflat_build_empty(Relation index) {
+  const vectorx::Space space = space_for_new_ivf_index(index);
+  guarded([&] {
+    BufferPageStore store(index, INIT_FORKNUM, BufferPageStore::Mode::kBulk);
+    vectorx::ivf::IvfIndex::create(store, space, vectorx::ivf::train_centres(space, nullptr, 0, 1, 0));
+    store.log_all_pages();  // init forks are always WAL-logged
+  });
+}

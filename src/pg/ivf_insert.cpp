@@ -1,0 +1,28 @@
+// ivfflat aminsert: the value goes to the list of its nearest centre.
+#include "buffer_page_store.h"
+#include "guard.h"
+#include "index_values.h"
+#include "ivf_am.h"
+
+using namespace vectorx::pg;
+
+bool ivfflat_insert(Relation index, Datum* values, bool* isnull, ItemPointer heap_tid, Relation, IndexUniqueCheck,
+                    bool, IndexInfo*) {
+  if (isnull[0]) return false;
+  const MemoryContext context = AllocSetContextCreate(CurrentMemoryContext, "ivfflat insert", ALLOCSET_SMALL_SIZES);
+  const MemoryContext old = MemoryContextSwitchTo(context);
+  const Datum value = values[0];
+  const vectorx::HeapTid tid{ItemPointerGetBlockNumber(heap_tid), ItemPointerGetOffsetNumber(heap_tid)};
+  guarded([&] {
+    BufferPageStore store(index, MAIN_FORKNUM, BufferPageStore::Mode::kWal);
+    vectorx::ivf::IvfIndex ivf(store);
+    IndexValue v{};
+    pg_call([&] { v = index_value(value, ivf.space().kind()); });
+    check_index_dims(v, ivf.space());
+    if (!ivf.space().indexable(v.payload)) return;
+    ivf.insert(ivf.nearest_list(v.payload), v.payload, tid);
+  });
+  MemoryContextSwitchTo(old);
+  MemoryContextDelete(context);
+  return false;
+}
