@@ -1,6 +1,5 @@
 // hnsw index scans: ORDER BY distance, in batches of ef_search (more batches with
-// hnsw.iterative_scan). The C++ search state lives outside Postgres memory; a reset callback
-// on the scan's memory context frees it even when the query ends in an ERROR.
+// hnsw.iterative_scan). Scan lifecycle: ordered_scan.h.
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -11,6 +10,7 @@
 #include "guard.h"
 #include "hnsw_am.h"
 #include "index_values.h"
+#include "ordered_scan.h"
 
 namespace vectorx::pg::hnsw {
 namespace {
@@ -26,28 +26,14 @@ struct SearchState {
   std::vector<Result> results;
   size_t next = 0;
   double last_distance = -std::numeric_limits<double>::infinity();
+  IterativeScan mode = IterativeScan::kOff;
 };
 
-struct ScanOpaque {
-  MemoryContext context;  // lives as long as the scan: holds the detoasted query
-  SearchState* state;
-  bool started;
-  bool exhausted;
-  IterativeScan mode;
-  MemoryContextCallback free_state;
-};
-
-void free_state(void* arg) {
-  auto* so = static_cast<ScanOpaque*>(arg);
-  delete so->state;
-  so->state = nullptr;
-}
+using ScanOpaque = OrderedScan<SearchState>;
 
 void start(IndexScanDesc scan, ScanOpaque* so) {
   so->started = true;
-  if (scan->numberOfOrderBys == 0)
-    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("cannot scan hnsw index without order")));
-  if (scan->orderByData[0].sk_flags & SK_ISNULL) {
+  if (null_query(scan, "hnsw")) {
     so->exhausted = true;
     return;
   }
@@ -55,15 +41,15 @@ void start(IndexScanDesc scan, ScanOpaque* so) {
   so->state = guarded([&] { return new SearchState(scan->indexRelation); });
   const IndexValue query = index_value(scan->orderByData[0].sk_argument, so->state->graph.space().kind());
   MemoryContextSwitchTo(old);
-  so->mode = static_cast<IterativeScan>(iterative_scan);
+  SearchState* state = so->state;
+  state->mode = static_cast<IterativeScan>(iterative_scan);
   PageGraph::Scan::Limits limits;
   limits.ef = static_cast<size_t>(ef_search);
-  if (so->mode != IterativeScan::kOff) {
+  if (state->mode != IterativeScan::kOff) {
     limits.max_visited = static_cast<size_t>(max_scan_tuples);
     limits.max_memory_bytes = static_cast<size_t>(static_cast<double>(work_mem) * 1024.0 * scan_mem_multiplier);
-    limits.strict = so->mode == IterativeScan::kStrict;
+    limits.strict = state->mode == IterativeScan::kStrict;
   }
-  SearchState* state = so->state;
   so->exhausted = guarded([&] {
     check_index_dims(query, state->graph.space());
     if (!state->graph.space().indexable(query.payload)) return true;  // cosine of a zero vector orders nothing
@@ -78,11 +64,11 @@ const Result* next_result(ScanOpaque* so) {
   for (;;) {
     while (s->next < s->results.size()) {
       const Result* r = &s->results[s->next++];
-      if (so->mode == IterativeScan::kStrict && r->distance < s->last_distance) continue;  // would break the order
+      if (s->mode == IterativeScan::kStrict && r->distance < s->last_distance) continue;  // would break the order
       s->last_distance = r->distance;
       return r;
     }
-    if (so->mode == IterativeScan::kOff) return nullptr;
+    if (s->mode == IterativeScan::kOff) return nullptr;
     s->results.clear();
     s->next = 0;
     const bool more = guarded([&] { return s->search->next_batch(s->results); });
@@ -97,30 +83,15 @@ using namespace vectorx::pg;
 using namespace vectorx::pg::hnsw;
 
 IndexScanDesc hnsw_begin_scan(Relation index, int nkeys, int norderbys) {
-  IndexScanDesc scan = RelationGetIndexScan(index, nkeys, norderbys);
-  auto* so = static_cast<ScanOpaque*>(palloc0(sizeof(ScanOpaque)));
-  so->context = CurrentMemoryContext;
-  so->free_state.func = free_state;
-  so->free_state.arg = so;
-  MemoryContextRegisterResetCallback(so->context, &so->free_state);
-  scan->opaque = so;
-  scan->xs_orderbyvals = static_cast<Datum*>(palloc0(sizeof(Datum) * std::max(norderbys, 1)));
-  scan->xs_orderbynulls = static_cast<bool*>(palloc(sizeof(bool) * std::max(norderbys, 1)));
-  for (int i = 0; i < norderbys; ++i) scan->xs_orderbynulls[i] = true;
-  return scan;
+  return begin_ordered_scan<SearchState>(index, nkeys, norderbys);
 }
 
 void hnsw_rescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys) {
-  auto* so = static_cast<ScanOpaque*>(scan->opaque);
-  free_state(so);
-  so->started = false;
-  so->exhausted = false;
-  if (keys && nkeys > 0) memmove(scan->keyData, keys, sizeof(ScanKeyData) * nkeys);
-  if (orderbys && norderbys > 0) memmove(scan->orderByData, orderbys, sizeof(ScanKeyData) * norderbys);
+  rescan_ordered<SearchState>(scan, keys, nkeys, orderbys, norderbys);
 }
 
 bool hnsw_get_tuple(IndexScanDesc scan, ScanDirection) {
-  auto* so = static_cast<ScanOpaque*>(scan->opaque);
+  auto* so = ordered_scan<SearchState>(scan);
   if (!so->started) start(scan, so);
   if (so->exhausted) return false;
   const vectorx::hnsw::Result* r = next_result(so);
@@ -128,15 +99,8 @@ bool hnsw_get_tuple(IndexScanDesc scan, ScanDirection) {
     so->exhausted = true;
     return false;
   }
-  ItemPointerSet(&scan->xs_heaptid, r->tid.block, r->tid.offset);
-  scan->xs_recheck = false;
-  scan->xs_recheckorderby = false;
-  scan->xs_orderbyvals[0] = Float8GetDatum(r->distance);
-  scan->xs_orderbynulls[0] = false;
+  return_row(scan, r->tid, r->distance);
   return true;
 }
 
-void hnsw_end_scan(IndexScanDesc scan) {
-  auto* so = static_cast<ScanOpaque*>(scan->opaque);
-  free_state(so);
-}
+void hnsw_end_scan(IndexScanDesc scan) { end_ordered_scan<SearchState>(scan); }
