@@ -4,7 +4,7 @@ package VectorxTest;
 use strict;
 use warnings;
 use Exporter 'import';
-our @EXPORT = qw(setup_helpers recall);
+our @EXPORT = qw(setup_helpers recall crash_during_inserts);
 
 # Creates, in database postgres of $node:
 #   clustered(n, dim, seed) -> SETOF real[]  points around 20 fixed centres (like real
@@ -61,6 +61,29 @@ sub recall {
 	$settings //= '';
 	return $node->safe_psql('postgres',
 		"$settings SELECT recall('$tbl', '$col', '$op', '$queries', $k, \$f\$$filter\$f\$)");
+}
+
+# Two sessions insert 20 clustered(16-dim) rows into items.v per committed transaction; after
+# two seconds the node stops with an immediate shutdown and is started again (crash recovery).
+sub crash_during_inserts {
+	my ($node) = @_;
+	my @writers;
+	for my $w (1 .. 2) {
+		push @writers, $node->background_psql('postgres');
+		$writers[-1]->query_until(qr/started/, qq{
+		  \\echo started
+		  DO \$\$ BEGIN
+		    FOR b IN 1..1000 LOOP
+		      INSERT INTO items (v) SELECT c::vector FROM clustered(20, 16, 0.5 + b * 0.0001 + $w * 0.1) c;
+		      COMMIT;
+		    END LOOP;
+		  END \$\$;
+		});
+	}
+	sleep 2;
+	$node->stop('immediate');
+	$_->{run}->kill_kill for @writers;
+	$node->start;
 }
 
 1;

@@ -45,24 +45,7 @@ cmp_ok(recall($standby, 'items', 'v', '<->', 'queries', 10, undef, 'SET hnsw.ef_
 $standby->stop;
 
 # Crash during concurrent inserts: committed rows survive and are found through the index.
-$primary->safe_psql('postgres', 'CREATE TABLE committed (id int)');
-my @writers;
-for my $w (1 .. 2) {
-	push @writers, $primary->background_psql('postgres');
-	$writers[-1]->query_until(qr/started/, qq{
-	  \\echo started
-	  DO \$\$ BEGIN
-	    FOR b IN 1..1000 LOOP
-	      INSERT INTO items (v) SELECT c::vector FROM clustered(20, 16, 0.5 + b * 0.0001 + $w * 0.1) c;
-	      COMMIT;
-	    END LOOP;
-	  END \$\$;
-	});
-}
-sleep 2;
-$primary->stop('immediate');
-$_->{run}->kill_kill for @writers;
-$primary->start;
+crash_during_inserts($primary);
 my $rows = $primary->safe_psql('postgres', 'SELECT count(*) FROM items');
 cmp_ok($rows, '>', 3000, "rows after recovery: $rows");
 # every row is reachable: an exhaustive iterative scan returns each live row exactly once

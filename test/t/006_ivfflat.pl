@@ -47,23 +47,7 @@ is($primary->safe_psql('postgres', q{SET enable_seqscan = off; SET ivfflat.itera
 	'20', 'iterative scan fills LIMIT under a 1% filter');
 
 # Crash during concurrent inserts.
-my @writers;
-for my $w (1 .. 2) {
-	push @writers, $primary->background_psql('postgres');
-	$writers[-1]->query_until(qr/started/, qq{
-	  \\echo started
-	  DO \$\$ BEGIN
-	    FOR b IN 1..1000 LOOP
-	      INSERT INTO items (v) SELECT c::vector FROM clustered(20, 16, 0.5 + b * 0.0001 + $w * 0.1) c;
-	      COMMIT;
-	    END LOOP;
-	  END \$\$;
-	});
-}
-sleep 2;
-$primary->stop('immediate');
-$_->{run}->kill_kill for @writers;
-$primary->start;
+crash_during_inserts($primary);
 is( $primary->safe_psql('postgres', q{SET enable_seqscan = off; SET ivfflat.probes = 50;
   SELECT count(*) = count(DISTINCT id) AND count(*) = (SELECT count(*) FROM items)
   FROM (SELECT id FROM items ORDER BY v <-> '[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]') s}),
