@@ -291,42 +291,60 @@ bool IvfIndex::Scan::next_batch(std::vector<Result>& out) {
   return true;
 }
 
+// Rewrites page `block` with its live entries only (into `page`, a copy also left in `after`).
+// Pages without dead entries are only read: VACUUM takes no exclusive lock it does not need.
+void IvfIndex::vacuum_page(uint32_t block, const std::function<bool(HeapTid)>& is_dead, std::vector<uint8_t>& after,
+                           VacuumStats& stats) {
+  const size_t page_size = store_.page_size();
+  bool any_dead = false;
+  {
+    ReadPage page(store_, block);
+    if (!is_data_page(page.data())) throw CorruptIndex("IVF list chain reaches a page that is not a data page");
+    std::memcpy(after.data(), page.data(), page_size);
+  }
+  for (int item = 0; item < page_header(after.data())->item_count && !any_dead; ++item) {
+    const EntryHeader* e = entry_at(after.data(), page_size, item, entry_size_);
+    any_dead = !e || is_dead(HeapTid{e->heap_block, e->heap_offset});
+  }
+  ++stats.pages;
+  if (!any_dead) {
+    stats.kept += page_header(after.data())->item_count;
+    return;
+  }
+  Change change(store_);
+  uint8_t* page = change.page(block);
+  std::vector<uint8_t> before(page, page + page_size);  // inserts may have added entries since
+  init_page(page, page_size, PageKind::kData);
+  page_header(page)->next = page_header(before.data())->next;
+  for (int item = 0; item < page_header(before.data())->item_count; ++item) {
+    const EntryHeader* e = entry_at(before.data(), page_size, item, entry_size_);
+    if (!e || is_dead(HeapTid{e->heap_block, e->heap_offset})) {
+      ++stats.removed;
+      continue;
+    }
+    add_entry(page, page_size, reinterpret_cast<const uint8_t*>(e), entry_size_);
+    ++stats.kept;
+  }
+  std::memcpy(after.data(), page, page_size);
+  change.commit();
+}
+
 IvfIndex::VacuumStats IvfIndex::remove_dead(const std::function<bool(HeapTid)>& is_dead) {
   VacuumStats stats;
-  const size_t page_size = store_.page_size();
-  std::vector<uint8_t> scratch(page_size);
+  std::vector<uint8_t> page(store_.page_size());
   for (uint32_t list = 0; list < meta_.lists; ++list) {
     const ListSlot slot = read_slot(list);
     uint32_t block = slot.head, first_with_room = kInvalidBlock;
     bool insert_page_seen = false, move_back = false;
     for (uint32_t steps = 0; block != kInvalidBlock && steps < store_.block_count(); ++steps) {
       store_.check_interrupts();
-      Change change(store_);
-      uint8_t* page = change.page(block);
-      if (!is_data_page(page)) throw CorruptIndex("IVF list chain reaches a page that is not a data page");
-      ++stats.pages;
-      // Compacts the page: the kept entries, in order, on a fresh copy.
-      std::memcpy(scratch.data(), page, page_size);
-      init_page(page, page_size, PageKind::kData);
-      page_header(page)->next = page_header(scratch.data())->next;
-      size_t removed = 0;
-      for (int item = 0; item < page_header(scratch.data())->item_count; ++item) {
-        const EntryHeader* e = entry_at(scratch.data(), page_size, item, entry_size_);
-        if (!e || is_dead(HeapTid{e->heap_block, e->heap_offset})) {
-          ++removed;
-          continue;
-        }
-        add_entry(page, page_size, reinterpret_cast<const uint8_t*>(e), entry_size_);
-        ++stats.kept;
-      }
-      if (removed) change.commit();  // else the destructor discards the identical rewrite
-      stats.removed += removed;
-      if (first_with_room == kInvalidBlock && has_room(page, entry_size_)) {
+      vacuum_page(block, is_dead, page, stats);
+      if (first_with_room == kInvalidBlock && has_room(page.data(), entry_size_)) {
         first_with_room = block;
         move_back = !insert_page_seen && block != slot.insert;
       }
       if (block == slot.insert) insert_page_seen = true;
-      block = page_header(scratch.data())->next;
+      block = page_header(page.data())->next;
     }
     if (move_back) move_insert_page(list, slot.insert, first_with_room);
   }

@@ -79,6 +79,8 @@ class IvfIndex {
   void for_each_page(uint32_t list, const std::function<void(const uint8_t*)>& f);
   bool append_to_new_page(uint32_t list, uint32_t full_block, const uint8_t* entry, size_t entry_size);
   void move_insert_page(uint32_t list, uint32_t from, uint32_t to);
+  void vacuum_page(uint32_t block, const std::function<bool(HeapTid)>& is_dead, std::vector<uint8_t>& after,
+                   VacuumStats& stats);
 
   PageStore& store_;
   Meta meta_{};
