@@ -13,20 +13,29 @@ namespace {
 
 constexpr int kInsertAttempts = 64;  // chain steps before an insert gives up (corruption)
 
-const EntryHeader* entry_at(const uint8_t* page, size_t page_size, int item, size_t entry_size) {
-  size_t length;
-  const uint8_t* data = find_item(page, page_size, item, &length);
-  return data && length >= entry_size ? reinterpret_cast<const EntryHeader*>(data) : nullptr;
-}
-
 bool is_data_page(const uint8_t* page) {
   return page_header(page)->kind == static_cast<uint16_t>(PageKind::kData);
 }
 
-void add_entry(uint8_t* page, size_t page_size, const uint8_t* entry, size_t entry_size) {
-  const int item = add_item(page, entry_size);
-  size_t length;
-  std::memcpy(const_cast<uint8_t*>(find_item(page, page_size, item, &length)), entry, entry_size);
+size_t entry_bytes_of(EntryFormat format, const Space& space, size_t pq_m) {
+  switch (format) {
+    case EntryFormat::kValue:
+      return value_bytes(space);
+    case EntryFormat::kCode8:
+      return pq_m;
+    case EntryFormat::kCode4:
+      return (pq_m + 1) / 2;
+  }
+  return 0;
+}
+
+size_t codebook_floats(EntryFormat format, int64_t dim) {
+  if (format == EntryFormat::kValue) return 0;
+  return (format == EntryFormat::kCode8 ? 256 : 16) * static_cast<size_t>(dim);
+}
+
+EntryLayout layout_of(const Meta& meta, size_t page_size) {
+  return EntryLayout(static_cast<EntryFormat>(meta.entry_format), meta.entry_bytes, meta.pq_m, page_size);
 }
 
 }  // namespace
@@ -57,23 +66,36 @@ size_t value_bytes(const Space& space) {
   }
 }
 
-size_t max_value_bytes(size_t page_size) { return max_item_size(page_size) - sizeof(EntryHeader); }
+size_t max_value_bytes(size_t page_size) { return (page_size - sizeof(PageHeader) - sizeof(EntryHeader)) & ~size_t{3}; }
 
-void IvfIndex::create(PageStore& store, const Space& space, const std::vector<uint8_t>& centres) {
+void IvfIndex::create(PageStore& store, const Space& space, const std::vector<uint8_t>& centres,
+                      const EntrySpec& entries) {
   const size_t page_size = store.page_size(), bytes = value_bytes(space);
   const size_t per_page = slots_per_page(page_size, bytes);
   if (per_page == 0) throw IndexFull("IVF list centres of " + std::to_string(bytes) + " bytes do not fit a page");
   const size_t lists = centres.size() / bytes;
   if (lists == 0 || lists * bytes != centres.size()) throw std::invalid_argument("IVF index needs whole centres");
+  const size_t floats = codebook_floats(entries.format, space.dim());
+  if (entries.codebooks.size() != floats ||
+      (entries.format != EntryFormat::kValue && (entries.pq_m == 0 || space.dim() % static_cast<int64_t>(entries.pq_m))))
+    throw std::invalid_argument("IVF index: codebooks do not match the entry format");
   Meta meta{};
   meta.magic = kMagic;
   meta.version = kFormatVersion;
   meta.element_kind = static_cast<uint8_t>(space.kind());
   meta.metric = static_cast<uint8_t>(space.metric());
+  meta.entry_format = static_cast<uint8_t>(entries.format);
+  meta.residual = entries.residual ? 1 : 0;
   meta.lists = static_cast<uint32_t>(lists);
   meta.dim = space.dim();
   meta.centre_bytes = static_cast<uint32_t>(bytes);
   meta.directory_pages = static_cast<uint32_t>((lists + per_page - 1) / per_page);
+  meta.entry_bytes = static_cast<uint32_t>(entry_bytes_of(entries.format, space, entries.pq_m));
+  meta.pq_m = static_cast<uint32_t>(entries.pq_m);
+  const size_t per_codebook_page = codebook_floats_per_page(page_size);
+  meta.codebook_pages = static_cast<uint32_t>((floats + per_codebook_page - 1) / per_codebook_page);
+  if (layout_of(meta, page_size).capacity() == 0)
+    throw IndexFull("IVF entries of " + std::to_string(meta.entry_bytes) + " bytes do not fit a page");
   {
     Change change(store);
     PageRef page = change.new_page();
@@ -95,9 +117,18 @@ void IvfIndex::create(PageStore& store, const Space& space, const std::vector<ui
     }
     change.commit();
   }
+  for (size_t first = 0; first < floats; first += per_codebook_page) {
+    Change change(store);
+    PageRef page = change.new_page();
+    init_page(page.data, page_size, PageKind::kCodebook);
+    const size_t count = std::min(per_codebook_page, floats - first);
+    std::memcpy(page.data + sizeof(PageHeader), entries.codebooks.data() + first, count * sizeof(float));
+    change.commit();
+  }
 }
 
-IvfIndex::IvfIndex(PageStore& store) : store_(store), space_(ElementKind::kFloat32, Metric::kL2, 1), entry_size_(0) {
+IvfIndex::IvfIndex(PageStore& store)
+    : store_(store), space_(ElementKind::kFloat32, Metric::kL2, 1), layout_(EntryFormat::kValue, 4, 0, store.page_size()) {
   if (store_.block_count() == 0) throw CorruptIndex("IVF index has no meta page");
   {
     ReadPage page(store_, kMetaBlock);
@@ -107,15 +138,22 @@ IvfIndex::IvfIndex(PageStore& store) : store_(store), space_(ElementKind::kFloat
   }
   const auto kind = static_cast<ElementKind>(meta_.element_kind);
   const auto metric = static_cast<Metric>(meta_.metric);
+  const auto format = static_cast<EntryFormat>(meta_.entry_format);
   if (meta_.magic != kMagic || meta_.version != kFormatVersion || !supported(kind, metric) || meta_.dim < 1 ||
-      meta_.lists == 0)
+      meta_.lists == 0 || format < EntryFormat::kValue || format > EntryFormat::kCode4)
     throw CorruptIndex("not an IVF index of this vectorx version (bad meta page)");
   space_ = Space(kind, metric, meta_.dim);
-  if (value_bytes(space_) != meta_.centre_bytes || slots_per_page(store_.page_size(), meta_.centre_bytes) == 0 ||
-      meta_.directory_pages != (meta_.lists + slots_per_page(store_.page_size(), meta_.centre_bytes) - 1) /
-                                   slots_per_page(store_.page_size(), meta_.centre_bytes))
+  const size_t per_page = slots_per_page(store_.page_size(), meta_.centre_bytes);
+  const bool pq_shape_ok = format == EntryFormat::kValue ? meta_.pq_m == 0
+                                                         : meta_.pq_m > 0 && meta_.dim % meta_.pq_m == 0;
+  const size_t floats = codebook_floats(format, meta_.dim), per_codebook_page = codebook_floats_per_page(store_.page_size());
+  if (value_bytes(space_) != meta_.centre_bytes || per_page == 0 ||
+      meta_.directory_pages != (meta_.lists + per_page - 1) / per_page || !pq_shape_ok ||
+      meta_.entry_bytes != entry_bytes_of(format, space_, meta_.pq_m) ||
+      meta_.codebook_pages != (floats + per_codebook_page - 1) / per_codebook_page)
     throw CorruptIndex("corrupt IVF meta page");
-  entry_size_ = sizeof(EntryHeader) + meta_.centre_bytes;
+  layout_ = layout_of(meta_, store_.page_size());
+  if (layout_.capacity() == 0) throw CorruptIndex("corrupt IVF meta page");
 }
 
 IvfIndex::Place IvfIndex::slot_place(uint32_t list) const {
@@ -150,13 +188,27 @@ const std::vector<uint8_t>& IvfIndex::centres() {
   return centres_;
 }
 
-std::vector<uint32_t> IvfIndex::lists_by_distance(const uint8_t* payload) {
+std::vector<float> IvfIndex::codebooks() {
+  const size_t floats = codebook_floats(static_cast<EntryFormat>(meta_.entry_format), meta_.dim);
+  const size_t per_page = codebook_floats_per_page(store_.page_size());
+  std::vector<float> all(floats);
+  for (uint32_t p = 0; p < meta_.codebook_pages; ++p) {
+    const uint32_t block = kFirstDirectoryBlock + meta_.directory_pages + p;
+    if (block >= store_.block_count()) throw CorruptIndex("IVF codebook page " + std::to_string(block) + " is missing");
+    ReadPage page(store_, block);
+    if (page_header(page.data())->kind != static_cast<uint16_t>(PageKind::kCodebook))
+      throw CorruptIndex("IVF block " + std::to_string(block) + " is not a codebook page");
+    const size_t first = p * per_page, count = std::min(per_page, floats - first);
+    std::memcpy(all.data() + first, page.data() + sizeof(PageHeader), count * sizeof(float));
+  }
+  return all;
+}
+
+std::vector<std::pair<double, uint32_t>> IvfIndex::lists_by_distance(const uint8_t* payload) {
   const std::vector<uint8_t>& c = centres();
-  std::vector<double> keys(meta_.lists);
-  for (uint32_t l = 0; l < meta_.lists; ++l) keys[l] = space_.key(payload, c.data() + size_t{l} * meta_.centre_bytes);
-  std::vector<uint32_t> order(meta_.lists);
-  std::iota(order.begin(), order.end(), 0u);
-  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return keys[a] < keys[b]; });
+  std::vector<std::pair<double, uint32_t>> order(meta_.lists);
+  for (uint32_t l = 0; l < meta_.lists; ++l) order[l] = {space_.key(payload, c.data() + size_t{l} * meta_.centre_bytes), l};
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   return order;
 }
 
@@ -171,12 +223,16 @@ uint32_t IvfIndex::nearest_list(const uint8_t* payload) {
   return best;
 }
 
-void IvfIndex::insert(uint32_t list, const uint8_t* payload, HeapTid tid) {
+long IvfIndex::checked_entries(const uint8_t* page) const {
+  if (!is_data_page(page)) throw CorruptIndex("IVF list chain reaches a page that is not a data page");
+  const long n = layout_.entries(page);
+  if (n < 0) throw CorruptIndex("IVF data page claims more entries than fit");
+  return n;
+}
+
+void IvfIndex::insert(uint32_t list, const uint8_t* entry, HeapTid tid) {
   if (list >= meta_.lists) throw std::out_of_range("IVF list out of range");
-  std::vector<uint8_t> entry(entry_size_);
   const EntryHeader header{tid.block, tid.offset, 0};
-  std::memcpy(entry.data(), &header, sizeof header);
-  std::memcpy(entry.data() + sizeof header, payload, meta_.centre_bytes);
   const size_t page_size = store_.page_size();
   for (int attempt = 0; attempt < kInsertAttempts; ++attempt) {
     const ListSlot slot = read_slot(list);
@@ -189,7 +245,7 @@ void IvfIndex::insert(uint32_t list, const uint8_t* payload, HeapTid tid) {
       if (now.insert != kInvalidBlock) continue;  // aborted by the Change's destructor
       PageRef page = change.new_page();
       init_page(page.data, page_size, PageKind::kData);
-      add_entry(page.data, page_size, entry.data(), entry_size_);
+      layout_.append(page.data, header, entry);
       now = {page.block, page.block};
       std::memcpy(directory + place.offset, &now, sizeof now);
       change.commit();
@@ -199,16 +255,15 @@ void IvfIndex::insert(uint32_t list, const uint8_t* payload, HeapTid tid) {
     {
       Change change(store_);
       uint8_t* page = change.page(slot.insert);
-      if (!is_data_page(page)) throw CorruptIndex("IVF list chain reaches a page that is not a data page");
-      if (has_room(page, entry_size_)) {
-        add_entry(page, page_size, entry.data(), entry_size_);
+      if (static_cast<size_t>(checked_entries(page)) < layout_.capacity()) {
+        layout_.append(page, header, entry);
         change.commit();
         return;
       }
       next = page_header(page)->next;
     }
     if (next == kInvalidBlock) {
-      if (append_to_new_page(list, slot.insert, entry.data(), entry_size_)) return;
+      if (append_to_new_page(list, slot.insert, header, entry)) return;
     } else {
       move_insert_page(list, slot.insert, next);
     }
@@ -218,14 +273,14 @@ void IvfIndex::insert(uint32_t list, const uint8_t* payload, HeapTid tid) {
 
 // One Change of {full last page, new page, directory page}; false when the full page gained a
 // successor meanwhile (another insert appended first: the caller retries).
-bool IvfIndex::append_to_new_page(uint32_t list, uint32_t full_block, const uint8_t* entry, size_t entry_size) {
+bool IvfIndex::append_to_new_page(uint32_t list, uint32_t full_block, const EntryHeader& header, const uint8_t* entry) {
   const size_t page_size = store_.page_size();
   Change change(store_);
   uint8_t* full = change.page(full_block);
   if (page_header(full)->next != kInvalidBlock) return false;
   PageRef fresh = change.new_page();
   init_page(fresh.data, page_size, PageKind::kData);
-  add_entry(fresh.data, page_size, entry, entry_size);
+  layout_.append(fresh.data, header, entry);
   page_header(full)->next = fresh.block;
   const Place place = slot_place(list);
   uint8_t* directory = change.page(place.block);
@@ -252,59 +307,57 @@ void IvfIndex::move_insert_page(uint32_t list, uint32_t from, uint32_t to) {
 void IvfIndex::for_each_page(uint32_t list, const std::function<void(const uint8_t*)>& f) {
   uint32_t block = read_slot(list).head;
   const uint32_t blocks = store_.block_count();
+  const uint32_t first_data = kFirstDirectoryBlock + meta_.directory_pages + meta_.codebook_pages;
   for (uint32_t steps = 0; block != kInvalidBlock; ++steps) {
-    if (block <= meta_.directory_pages || block >= blocks || steps >= blocks)
+    if (block < first_data || block >= blocks || steps >= blocks)
       throw CorruptIndex("IVF list " + std::to_string(list) + " has a broken page chain");
     store_.check_interrupts();
     ReadPage page(store_, block);
-    if (!is_data_page(page.data())) throw CorruptIndex("IVF list chain reaches a page that is not a data page");
+    checked_entries(page.data());
     f(page.data());
     block = page_header(page.data())->next;
   }
 }
 
-IvfIndex::Scan::Scan(IvfIndex& index, const uint8_t* query, size_t probes, size_t max_probes)
-    : index_(index),
-      query_(query, query + index.meta_.centre_bytes),
-      order_(index.lists_by_distance(query)),
-      probes_(std::max<size_t>(probes, 1)) {
+IvfIndex::Scan::Scan(IvfIndex& index, const uint8_t* query, std::unique_ptr<EntryScorer> scorer, size_t probes,
+                     size_t max_probes)
+    : index_(index), scorer_(std::move(scorer)), order_(index.lists_by_distance(query)), probes_(std::max<size_t>(probes, 1)) {
   order_.resize(std::min(order_.size(), std::max(max_probes, probes_)));
 }
 
 bool IvfIndex::Scan::next_batch(std::vector<Result>& out) {
   if (next_ >= order_.size()) return false;
   const size_t end = std::min(order_.size(), next_ + probes_);
-  const size_t page_size = index_.store_.page_size(), first = out.size();
   std::vector<std::pair<double, HeapTid>> found;
-  for (; next_ < end; ++next_)
-    index_.for_each_page(order_[next_], [&](const uint8_t* page) {
-      for (int item = 0; item < page_header(page)->item_count; ++item) {
-        const EntryHeader* e = entry_at(page, page_size, item, index_.entry_size_);
-        if (!e || (e->flags & kEntryDead)) continue;
-        const auto* value = reinterpret_cast<const uint8_t*>(e + 1);
-        found.push_back({index_.space_.key(query_.data(), value), HeapTid{e->heap_block, e->heap_offset}});
-      }
+  std::vector<double> keys(index_.layout_.capacity());
+  for (; next_ < end; ++next_) {
+    scorer_->start_list(order_[next_].second, order_[next_].first);
+    index_.for_each_page(order_[next_].second, [&](const uint8_t* page) {
+      const size_t n = static_cast<size_t>(index_.layout_.entries(page));
+      scorer_->score(index_.layout_.area(page), n, keys.data());
+      const EntryHeader* headers = EntryLayout::headers(page);
+      for (size_t i = 0; i < n; ++i)
+        if (!(headers[i].flags & kEntryDead)) found.push_back({keys[i], HeapTid{headers[i].heap_block, headers[i].heap_offset}});
     });
+  }
   std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  out.reserve(first + found.size());
-  for (const auto& [key, tid] : found) out.push_back({index_.space_.distance_from_key(key), tid});
+  out.reserve(out.size() + found.size());
+  for (const auto& [key, tid] : found) out.push_back({scorer_->distance_from_key(key), tid});
   return true;
 }
 
-// Rewrites page `block` with its live entries only (into `page`, a copy also left in `after`).
+// Rewrites page `block` with its live entries only (a copy of the result left in `after`).
 // Pages without dead entries are only read: VACUUM takes no exclusive lock it does not need.
 void IvfIndex::vacuum_page(uint32_t block, const std::function<bool(HeapTid)>& is_dead, std::vector<uint8_t>& after,
                            VacuumStats& stats) {
   const size_t page_size = store_.page_size();
+  auto dead = [&](const EntryHeader& e) { return is_dead(HeapTid{e.heap_block, e.heap_offset}); };
   bool any_dead = false;
   {
     ReadPage page(store_, block);
-    if (!is_data_page(page.data())) throw CorruptIndex("IVF list chain reaches a page that is not a data page");
+    const long n = checked_entries(page.data());
     std::memcpy(after.data(), page.data(), page_size);
-  }
-  for (int item = 0; item < page_header(after.data())->item_count && !any_dead; ++item) {
-    const EntryHeader* e = entry_at(after.data(), page_size, item, entry_size_);
-    any_dead = !e || is_dead(HeapTid{e->heap_block, e->heap_offset});
+    for (long i = 0; i < n && !any_dead; ++i) any_dead = dead(EntryLayout::headers(after.data())[i]);
   }
   ++stats.pages;
   if (!any_dead) {
@@ -313,18 +366,21 @@ void IvfIndex::vacuum_page(uint32_t block, const std::function<bool(HeapTid)>& i
   }
   Change change(store_);
   uint8_t* page = change.page(block);
-  std::vector<uint8_t> before(page, page + page_size);  // inserts may have added entries since
-  init_page(page, page_size, PageKind::kData);
-  page_header(page)->next = page_header(before.data())->next;
-  for (int item = 0; item < page_header(before.data())->item_count; ++item) {
-    const EntryHeader* e = entry_at(before.data(), page_size, item, entry_size_);
-    if (!e || is_dead(HeapTid{e->heap_block, e->heap_offset})) {
+  const long n = checked_entries(page);  // inserts may have added entries since
+  std::vector<uint8_t> payload(meta_.entry_bytes);
+  size_t kept = 0;
+  for (long i = 0; i < n; ++i) {
+    const EntryHeader header = EntryLayout::headers(page)[i];
+    if (dead(header)) {
       ++stats.removed;
       continue;
     }
-    add_entry(page, page_size, reinterpret_cast<const uint8_t*>(e), entry_size_);
-    ++stats.kept;
+    layout_.read_payload(page, static_cast<size_t>(i), payload.data());
+    EntryLayout::headers(page)[kept] = header;
+    layout_.write_payload(page, kept++, payload.data());
   }
+  page_header(page)->item_count = static_cast<uint16_t>(kept);
+  stats.kept += kept;
   std::memcpy(after.data(), page, page_size);
   change.commit();
 }
@@ -339,7 +395,7 @@ IvfIndex::VacuumStats IvfIndex::remove_dead(const std::function<bool(HeapTid)>& 
     for (uint32_t steps = 0; block != kInvalidBlock && steps < store_.block_count(); ++steps) {
       store_.check_interrupts();
       vacuum_page(block, is_dead, page, stats);
-      if (first_with_room == kInvalidBlock && has_room(page.data(), entry_size_)) {
+      if (first_with_room == kInvalidBlock && page_header(page.data())->item_count < layout_.capacity()) {
         first_with_room = block;
         move_back = !insert_page_seen && block != slot.insert;
       }

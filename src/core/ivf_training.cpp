@@ -17,7 +17,9 @@ uint64_t next_random(uint64_t& state) {
   return z ^ (z >> 31);
 }
 
-void to_floats(const Space& space, const uint8_t* payload, float* out) {
+}  // namespace
+
+void value_to_floats(const Space& space, const uint8_t* payload, float* out) {
   const auto dim = static_cast<size_t>(space.dim());
   switch (space.kind()) {
     case ElementKind::kFloat32:
@@ -32,6 +34,8 @@ void to_floats(const Space& space, const uint8_t* payload, float* out) {
       for (size_t i = 0; i < dim; ++i) out[i] = static_cast<float>((payload[i / 8] >> (7 - i % 8)) & 1);
   }
 }
+
+namespace {
 
 void from_floats(const Space& space, const float* in, uint8_t* payload) {
   const auto dim = static_cast<size_t>(space.dim());
@@ -73,7 +77,7 @@ std::vector<uint8_t> train_centres(const Space& space, const uint8_t* samples, s
   const size_t bytes = value_bytes(space), dim = static_cast<size_t>(space.dim());
   if (n == 0) return std::vector<uint8_t>(bytes, 0);
   std::vector<float> data(n * dim);
-  for (size_t i = 0; i < n; ++i) to_floats(space, samples + i * bytes, data.data() + i * dim);
+  for (size_t i = 0; i < n; ++i) value_to_floats(space, samples + i * bytes, data.data() + i * dim);
   KMeansOptions options;
   options.k = lists;
   options.spherical = space.metric() == Metric::kInnerProduct || space.metric() == Metric::kCosine;

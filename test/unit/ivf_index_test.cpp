@@ -6,6 +6,7 @@
 
 #include "test_data.h"
 #include "vectorx/errors.h"
+#include "vectorx/ivf/entries.h"
 #include "vectorx/ivf/ivf_index.h"
 #include "vectorx/ivf/training.h"
 
@@ -16,6 +17,10 @@ using test::bytes;
 
 HeapTid tid_of(size_t i) { return {static_cast<uint32_t>(i / 100), static_cast<uint16_t>(i % 100 + 1)}; }
 size_t row_of(HeapTid t) { return t.block * 100 + t.offset - 1; }
+
+IvfIndex::Scan open_scan(IvfIndex& index, const uint8_t* query, size_t probes, size_t max_probes) {
+  return IvfIndex::Scan(index, query, Entries(index).scorer(query), probes, max_probes);
+}
 
 // An index of n clustered float vectors with `lists` lists trained on all of them.
 struct Fixture {
@@ -29,7 +34,7 @@ struct Fixture {
   const float* row(size_t i) const { return data.data() + i * dim; }
   std::vector<Result> search(const float* q, size_t probes, size_t max_probes = 0) {
     IvfIndex index(store);
-    IvfIndex::Scan scan(index, bytes(q), probes, max_probes);
+    IvfIndex::Scan scan = open_scan(index, bytes(q), probes, max_probes);
     std::vector<Result> out;
     scan.next_batch(out);
     return out;
@@ -78,7 +83,7 @@ TEST(IvfIndex, FewProbesFindMostTrueNeighbours) {
 TEST(IvfIndex, BatchesProbeFartherListsUpToMaxProbes) {
   Fixture f(Metric::kL2, 1000, 16, 10);
   IvfIndex index(f.store);
-  IvfIndex::Scan scan(index, bytes(f.row(0)), 3, 7);
+  IvfIndex::Scan scan = open_scan(index, bytes(f.row(0)), 3, 7);
   std::vector<Result> out;
   size_t batches = 0;
   while (scan.next_batch(out)) ++batches;
@@ -112,7 +117,7 @@ TEST(IvfIndex, HalfvecAndBitIndexesReturnExactDistances) {
     IvfIndex::create(store, space, train_centres(space, p, n, 6, 2));
     IvfIndex index(store);
     for (size_t i = 0; i < n; ++i) index.insert(index.nearest_list(p + i * 80), p + i * 80, tid_of(i));
-    IvfIndex::Scan scan(index, p, 6, 6);
+    IvfIndex::Scan scan = open_scan(index, p, 6, 6);
     std::vector<Result> out;
     scan.next_batch(out);
     ASSERT_EQ(out.size(), n);
@@ -127,7 +132,7 @@ TEST(IvfIndex, HalfvecAndBitIndexesReturnExactDistances) {
     IvfIndex index(store);
     for (size_t i = 0; i < n; ++i)
       index.insert(index.nearest_list(values.data() + i * 13), values.data() + i * 13, tid_of(i));
-    IvfIndex::Scan scan(index, values.data() + 13, 5, 5);
+    IvfIndex::Scan scan = open_scan(index, values.data() + 13, 5, 5);
     std::vector<Result> out;
     scan.next_batch(out);
     ASSERT_EQ(out.size(), n);
@@ -146,7 +151,7 @@ TEST(IvfIndex, TrainingOnNothingMakesOneListThatStillWorks) {
   EXPECT_EQ(index.lists(), 1u);
   const auto v = test::random_floats(8, 1);
   index.insert(index.nearest_list(bytes(v.data())), bytes(v.data()), {1, 1});
-  IvfIndex::Scan scan(index, bytes(v.data()), 10, 10);
+  IvfIndex::Scan scan = open_scan(index, bytes(v.data()), 10, 10);
   std::vector<Result> out;
   ASSERT_TRUE(scan.next_batch(out));
   ASSERT_EQ(out.size(), 1u);

@@ -1,12 +1,14 @@
 // An inverted-file index over pages (layout and locking: page_format.h): entries are grouped in
 // lists, one per centre; a search measures the query against every centre and reads the
-// entries of the nearest lists ("probes"). Used by the ivfflat access method, whose entries
-// carry whole values.
+// entries of the nearest lists ("probes"). The ivfflat access method's entries carry whole
+// values, ivfpq's carry product-quantization codes (entries.h says how each is made and
+// scored); this class stores and finds entries without knowing which.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "vectorx/ivf/page_format.h"
@@ -15,7 +17,7 @@
 namespace vectorx::ivf {
 
 struct Result {
-  double distance;  // the operator's distance
+  double distance;  // the operator's distance (ivfpq: its estimate)
   HeapTid tid;
 };
 
@@ -24,40 +26,68 @@ struct Result {
 bool supported(ElementKind kind, Metric metric);
 // Payload bytes of one value (and so of one centre) of a space of fixed size.
 size_t value_bytes(const Space& space);
-// Largest value payload an entry on a page of `page_size` bytes can carry.
+// Largest value payload an ivfflat entry on a page of `page_size` bytes can carry.
 size_t max_value_bytes(size_t page_size);
+
+// What a new index's entries hold (ivfflat: the values; ivfpq: codes of `pq_m` sub-quantizers
+// with the given codebooks).
+struct EntrySpec {
+  EntryFormat format = EntryFormat::kValue;
+  size_t pq_m = 0;
+  bool residual = false;
+  std::vector<float> codebooks;  // ProductQuantizer::codebooks() order
+};
+
+// How a scan ranks the entries of the lists it probes, smaller keys first.
+class EntryScorer {
+ public:
+  virtual ~EntryScorer() = default;
+  // Before the pages of each probed list; `centre_key` is Space::key(query, centre).
+  virtual void start_list(uint32_t list, double centre_key) = 0;
+  // Keys of the first `count` entries of a data page's entry area.
+  virtual void score(const uint8_t* area, size_t count, double* keys) = 0;
+  virtual double distance_from_key(double key) const = 0;
+};
 
 class IvfIndex {
  public:
-  // Writes the meta page and the directory: one list per centre (payloads of `space`,
-  // value_bytes(space) each, concatenated), all lists empty.
-  static void create(PageStore& store, const Space& space, const std::vector<uint8_t>& centres);
+  // Writes the meta page, the directory (one list per centre: payloads of `space`,
+  // value_bytes(space) each, concatenated; all lists empty) and any codebooks.
+  static void create(PageStore& store, const Space& space, const std::vector<uint8_t>& centres,
+                     const EntrySpec& entries = {});
 
   // Opens an index; CorruptIndex when the meta page is not one of ours.
   explicit IvfIndex(PageStore& store);
 
   const Space& space() const { return space_; }
   size_t lists() const { return meta_.lists; }
+  const Meta& meta() const { return meta_; }
+  const EntryLayout& layout() const { return layout_; }
+  // Every list's centre, value_bytes(space()) each (read once; centres never change).
+  const std::vector<uint8_t>& centres();
+  // The PQ codebooks (empty for ivfflat).
+  std::vector<float> codebooks();
 
   // The list whose centre is nearest to a value.
   uint32_t nearest_list(const uint8_t* payload);
-  // Lists ordered by their centre's distance to a value, nearest first.
-  std::vector<uint32_t> lists_by_distance(const uint8_t* payload);
-  // Appends an entry (payload of value_bytes(space()) bytes) to a list.
-  void insert(uint32_t list, const uint8_t* payload, HeapTid tid);
+  // Lists ordered by their centre's key to a value, nearest first.
+  std::vector<std::pair<double, uint32_t>> lists_by_distance(const uint8_t* payload);
+  // Appends an entry (payload of meta().entry_bytes) to a list.
+  void insert(uint32_t list, const uint8_t* entry, HeapTid tid);
 
   // Reads the nearest lists to a query, `probes` lists a batch, at most `max_probes` in all.
   class Scan {
    public:
-    Scan(IvfIndex& index, const uint8_t* query, size_t probes, size_t max_probes);
-    // Appends the live entries of the next batch of lists, nearest first within the batch;
-    // false when no list is left to probe.
+    Scan(IvfIndex& index, const uint8_t* query, std::unique_ptr<EntryScorer> scorer, size_t probes,
+         size_t max_probes);
+    // Appends the live entries of the next batch of lists in key order; false when no list is
+    // left to probe.
     bool next_batch(std::vector<Result>& out);
 
    private:
     IvfIndex& index_;
-    std::vector<uint8_t> query_;
-    std::vector<uint32_t> order_;
+    std::unique_ptr<EntryScorer> scorer_;
+    std::vector<std::pair<double, uint32_t>> order_;
     size_t probes_, next_ = 0;
   };
 
@@ -74,10 +104,10 @@ class IvfIndex {
   };
   Place slot_place(uint32_t list) const;
   ListSlot read_slot(uint32_t list);
-  const std::vector<uint8_t>& centres();
   // Reads a list's chain, calling f(page data) under a shared lock for each page.
   void for_each_page(uint32_t list, const std::function<void(const uint8_t*)>& f);
-  bool append_to_new_page(uint32_t list, uint32_t full_block, const uint8_t* entry, size_t entry_size);
+  long checked_entries(const uint8_t* page) const;
+  bool append_to_new_page(uint32_t list, uint32_t full_block, const EntryHeader& header, const uint8_t* entry);
   void move_insert_page(uint32_t list, uint32_t from, uint32_t to);
   void vacuum_page(uint32_t block, const std::function<bool(HeapTid)>& is_dead, std::vector<uint8_t>& after,
                    VacuumStats& stats);
@@ -85,8 +115,8 @@ class IvfIndex {
   PageStore& store_;
   Meta meta_{};
   Space space_;
-  size_t entry_size_;
-  std::vector<uint8_t> centres_;  // loaded on first use; centres never change after a build
+  EntryLayout layout_;
+  std::vector<uint8_t> centres_;  // loaded on first use
 };
 
 }  // namespace vectorx::ivf

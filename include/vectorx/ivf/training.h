@@ -25,6 +25,9 @@ class Reservoir {
   std::vector<uint8_t> values_;
 };
 
+// A value of `space` as dim floats (bits as 0 and 1).
+void value_to_floats(const Space& space, const uint8_t* payload, float* out);
+
 // Centres (payloads of `space`, concatenated) for up to `lists` lists from n sample payloads:
 // k-means on the values as floats (spherical for inner product and cosine), converted back to
 // the element kind (bit centres: each bit set when most of the cluster has it). Fewer than

@@ -1,0 +1,58 @@
+// What an IVF list entry holds for a value, and how a query ranks entries (ivf_index.h):
+//   ivfflat: the value itself, ranked by the operator's exact distance;
+//   ivfpq:   a product-quantization code (pq.h) of the value, or of its residual to the
+//            list's centre, ranked by an estimate from lookup tables (4-bit codes with the
+//            SIMD fast scan, pq_fastscan.h). Callers re-rank the best estimates exactly.
+// Cosine codes encode unit-length values, so estimates need no norms.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "vectorx/ivf/ivf_index.h"
+#include "vectorx/pq.h"
+
+namespace vectorx::ivf {
+
+// What ivfpq codes are computed from: an index's codebooks and centres as floats. Immutable,
+// so one copy can serve every scan of an index.
+struct PqCodec {
+  explicit PqCodec(IvfIndex& index);
+  Space space;
+  bool residual;
+  ProductQuantizer pq;
+  std::vector<float> centres;  // lists × dim
+};
+
+class Entries {
+ public:
+  // `codec`: the index's PqCodec when it has one already (ivfpq), else made here.
+  explicit Entries(IvfIndex& index, std::shared_ptr<const PqCodec> codec = nullptr);
+
+  // Whether scorers' distances are the operator's exact ones (ivfflat) or estimates.
+  bool exact() const { return codec_ == nullptr; }
+  const std::shared_ptr<const PqCodec>& codec() const { return codec_; }
+  // The entry for a value going to `list`; valid until the next call.
+  const uint8_t* encode(const uint8_t* value, uint32_t list);
+  std::unique_ptr<EntryScorer> scorer(const uint8_t* query) const;
+
+ private:
+  IvfIndex& index_;
+  std::shared_ptr<const PqCodec> codec_;
+  std::vector<float> floats_;
+  std::vector<uint8_t> code_;
+};
+
+// The floats PQ sees for a value: float32 elements, scaled to unit length under cosine.
+void pq_input(const Space& space, const uint8_t* payload, float* out);
+
+// Codebooks (ProductQuantizer::codebooks order) for an ivfpq index from n sample values:
+// m sub-quantizers of 2^nbits centroids trained on the values or, with `residual`, on their
+// differences from the nearest of `centres` (payloads of `space`).
+std::vector<float> train_codebooks(const Space& space, const uint8_t* samples, size_t n,
+                                   const std::vector<uint8_t>& centres, size_t m, int nbits, bool residual,
+                                   uint64_t seed);
+
+}  // namespace vectorx::ivf

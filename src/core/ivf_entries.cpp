@@ -1,0 +1,176 @@
+// IVF entries: values or PQ codes, and how queries rank them (entries.h).
+//
+// Estimates under each metric, for a query q, list centre c and decoded code r̂ (with
+// residuals the entry stands for c + r̂, otherwise for r̂ alone):
+//   L2      ||q - c - r̂||² = ||q - c||² + Σ_j (||r̂_j||² + 2 c_j·r̂_j - 2 q_j·r̂_j): the first
+//           term is the centre's key, the sum reads a per-list table (pq.h)
+//   IP      -q·(c + r̂) = -q·c + Σ_j -q_j·r̂_j: one table per query, the centre's key added
+//   cosine  the same on unit-length q and values: 1 - q̂·(c + r̂)
+#include "vectorx/ivf/entries.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "vectorx/ivf/training.h"
+#include "vectorx/kmeans.h"
+#include "vectorx/pq_fastscan.h"
+
+namespace vectorx::ivf {
+namespace {
+
+// ivfflat: the operator's distance on the stored values.
+class ValueScorer : public EntryScorer {
+ public:
+  ValueScorer(const Space& space, const uint8_t* query, size_t stride)
+      : space_(space), query_(query, query + value_bytes(space)), stride_(stride) {}
+  void start_list(uint32_t, double) override {}
+  void score(const uint8_t* area, size_t count, double* keys) override {
+    for (size_t i = 0; i < count; ++i) keys[i] = space_.key(query_.data(), area + i * stride_);
+  }
+  double distance_from_key(double key) const override { return space_.distance_from_key(key); }
+
+ private:
+  Space space_;
+  std::vector<uint8_t> query_;
+  size_t stride_;
+};
+
+// ivfpq: table lookups.
+class CodeScorer : public EntryScorer {
+ public:
+  CodeScorer(std::shared_ptr<const PqCodec> codec, const uint8_t* query, const EntryLayout& layout)
+      : codec_(std::move(codec)), layout_(layout), fast_(codec_->pq.nbits() == 4) {
+    const ProductQuantizer& pq = codec_->pq;
+    const size_t dim = pq.dim(), entries = pq.m() * pq.ksub();
+    query_.resize(dim);
+    pq_input(codec_->space, query, query_.data());
+    per_list_ = codec_->residual && codec_->space.metric() == Metric::kL2;
+    query_table_.resize(entries);
+    table_.resize(entries);
+    if (codec_->space.metric() == Metric::kL2) {
+      if (per_list_) {
+        pq.ip_table(query_.data(), query_table_.data());
+        list_terms_.resize(entries);
+      } else {
+        pq.l2_table(query_.data(), table_.data());
+      }
+    } else {
+      pq.ip_table(query_.data(), table_.data());
+      for (float& t : table_) t = -t;
+    }
+    if (!per_list_ && fast_) quantized_ = quantize_table(table_.data(), pq.m());
+  }
+
+  void start_list(uint32_t list, double centre_key) override {
+    const ProductQuantizer& pq = codec_->pq;
+    if (codec_->residual) {
+      bias_ = centre_key;
+    } else {
+      bias_ = codec_->space.metric() == Metric::kCosine ? 1.0 : 0.0;
+    }
+    if (!per_list_) return;
+    pq.list_term_table(codec_->centres.data() + size_t{list} * pq.dim(), list_terms_.data());
+    ProductQuantizer::residual_l2_table(list_terms_.data(), query_table_.data(), table_.size(), table_.data());
+    if (fast_) quantized_ = quantize_table(table_.data(), pq.m());
+  }
+
+  void score(const uint8_t* area, size_t count, double* keys) override {
+    const ProductQuantizer& pq = codec_->pq;
+    if (fast_) {
+      sums_.resize(count);
+      fastscan(area, count, pq.m(), quantized_, sums_.data());
+      for (size_t i = 0; i < count; ++i) keys[i] = bias_ + quantized_.dequantize(sums_[i]);
+      return;
+    }
+    const size_t stride = layout_.group_bytes();
+    for (size_t i = 0; i < count; ++i) keys[i] = bias_ + pq.table_sum(table_.data(), area + i * stride);
+  }
+
+  double distance_from_key(double key) const override {
+    return codec_->space.distance_from_key(codec_->space.metric() == Metric::kL2 ? std::max(key, 0.0) : key);
+  }
+
+ private:
+  std::shared_ptr<const PqCodec> codec_;
+  EntryLayout layout_;
+  bool fast_, per_list_ = false;
+  double bias_ = 0;
+  std::vector<float> query_, query_table_, list_terms_, table_;
+  QuantizedTable quantized_;
+  std::vector<uint16_t> sums_;
+};
+
+std::vector<float> floats_of_values(const Space& space, const uint8_t* values, size_t n) {
+  const size_t dim = static_cast<size_t>(space.dim()), bytes = value_bytes(space);
+  std::vector<float> out(n * dim);
+  for (size_t i = 0; i < n; ++i) pq_input(space, values + i * bytes, out.data() + i * dim);
+  return out;
+}
+
+}  // namespace
+
+void pq_input(const Space& space, const uint8_t* payload, float* out) {
+  value_to_floats(space, payload, out);
+  if (space.metric() != Metric::kCosine) return;
+  const auto dim = static_cast<size_t>(space.dim());
+  double norm = 0;
+  for (size_t i = 0; i < dim; ++i) norm += static_cast<double>(out[i]) * out[i];
+  if (norm > 0) {
+    const auto scale = static_cast<float>(1.0 / std::sqrt(norm));
+    for (size_t i = 0; i < dim; ++i) out[i] *= scale;
+  }
+}
+
+PqCodec::PqCodec(IvfIndex& index)
+    : space(index.space()),
+      residual(index.meta().residual != 0),
+      pq(static_cast<size_t>(index.space().dim()), index.meta().pq_m,
+         static_cast<EntryFormat>(index.meta().entry_format) == EntryFormat::kCode8 ? 8 : 4, index.codebooks()),
+      centres(floats_of_values(index.space(), index.centres().data(), index.lists())) {}
+
+Entries::Entries(IvfIndex& index, std::shared_ptr<const PqCodec> codec) : index_(index), codec_(std::move(codec)) {
+  if (!codec_ && static_cast<EntryFormat>(index.meta().entry_format) != EntryFormat::kValue)
+    codec_ = std::make_shared<const PqCodec>(index);
+  if (codec_) {
+    floats_.resize(codec_->pq.dim());
+    code_.resize(codec_->pq.code_size());
+  }
+}
+
+const uint8_t* Entries::encode(const uint8_t* value, uint32_t list) {
+  if (!codec_) return value;
+  pq_input(codec_->space, value, floats_.data());
+  if (codec_->residual) {
+    const float* centre = codec_->centres.data() + size_t{list} * floats_.size();
+    for (size_t i = 0; i < floats_.size(); ++i) floats_[i] -= centre[i];
+  }
+  codec_->pq.encode(floats_.data(), code_.data());
+  return code_.data();
+}
+
+std::unique_ptr<EntryScorer> Entries::scorer(const uint8_t* query) const {
+  if (!codec_) return std::make_unique<ValueScorer>(index_.space(), query, index_.layout().group_bytes());
+  return std::make_unique<CodeScorer>(codec_, query, index_.layout());
+}
+
+std::vector<float> train_codebooks(const Space& space, const uint8_t* samples, size_t n,
+                                   const std::vector<uint8_t>& centres, size_t m, int nbits, bool residual,
+                                   uint64_t seed) {
+  const size_t dim = static_cast<size_t>(space.dim()), ksub = size_t{1} << nbits;
+  if (n == 0) return std::vector<float>(ksub * dim, 0.0f);
+  std::vector<float> data = floats_of_values(space, samples, n);
+  if (residual) {
+    const size_t lists = centres.size() / value_bytes(space);
+    const std::vector<float> c = floats_of_values(space, centres.data(), lists);
+    std::vector<uint32_t> nearest(n);
+    assign_nearest(c.data(), lists, data.data(), n, dim, space.metric() != Metric::kL2, nearest.data());
+    for (size_t i = 0; i < n; ++i)
+      for (size_t d = 0; d < dim; ++d) data[i * dim + d] -= c[size_t{nearest[i]} * dim + d];
+  }
+  KMeansOptions options;
+  options.seed = seed;
+  return ProductQuantizer::train(data.data(), n, dim, m, nbits, options).codebooks();
+}
+
+}  // namespace vectorx::ivf
