@@ -1,13 +1,15 @@
-// The ivfflat index access method: shared declarations of its callback files.
+// The IVF index access methods, ivfflat and ivfpq: shared declarations of their callback files.
 //
-//   ivf_handler.cpp  handler, reloptions, GUCs, cost estimate
-//   ivf_build.cpp    ambuild / ambuildempty (sample, k-means, load)
+//   ivf_handler.cpp  handlers, reloptions, GUCs, cost estimate
+//   ivf_build.cpp    ambuild / ambuildempty (sample, k-means, codebooks, load)
 //   ivf_insert.cpp   aminsert
-//   ivf_scan.cpp     ambeginscan / amrescan / amgettuple / amendscan
+//   ivf_scan.cpp     ambeginscan / amrescan / amgettuple / amendscan (ivfpq: exact re-rank)
+//   ivf_rerank.cpp   reading candidates' values back from the table for the re-rank
 //   ivf_vacuum.cpp   ambulkdelete / amvacuumcleanup
 //
-// Lists, pages and locking live in the core (vectorx/ivf/ivf_index.h, page_format.h); page
-// content locks are all it needs, no heavyweight lock.
+// Both methods share one core (vectorx/ivf/): lists, pages and locking in ivf_index.h, what
+// an entry holds in entries.h. Insert, scan and vacuum learn which method an index belongs to
+// from its meta page; page content locks are all they need, no heavyweight lock.
 #pragma once
 
 #include "vectorx/ivf/ivf_index.h"
@@ -15,38 +17,57 @@
 
 namespace vectorx::pg::ivf {
 
-struct Options {
+struct FlatOptions {
   int32 vl_len_;
   int lists;
 };
 
+struct PqOptions {
+  int32 vl_len_;
+  int lists;
+  int m;       // 0: chosen from the dimensions
+  int nbits;   // 4 or 8
+  bool residual;
+};
+
 enum class IterativeScan { kOff = 0, kRelaxed = 1 };
 
-// GUCs
-extern int probes;
-extern int iterative_scan;
-extern int max_probes;
+// One method's search settings (its GUCs).
+struct SearchSettings {
+  int probes = 1;
+  int iterative_scan = static_cast<int>(IterativeScan::kOff);
+  int max_probes = 32768;
+  int rerank = 0;  // ivfpq: candidates re-ranked exactly at a time
+};
+extern SearchSettings flat_settings, pq_settings;
+
+enum class Method { kFlat, kPq };
+const char* method_name(Method method);
 
 void init_module();  // reloptions and GUCs, from _PG_init
-int index_lists(Relation index);
-// The Space of a new ivfflat index (ERROR for what IVF cannot store).
-Space space_for_new_ivf_index(Relation index);
+int index_lists(Relation index, Method method);
+// The Space of a new IVF index (ERROR for what the method cannot store).
+Space space_for_new_ivf_index(Relation index, Method method);
+// What the entries of a new ivfpq index hold, from its options (ERROR for invalid ones).
+vectorx::ivf::EntrySpec pq_entry_spec(Relation index, const Space& space);
 
 // Build phases shown in pg_stat_progress_create_index.
-enum BuildPhase { kPhaseSample = 2, kPhaseKMeans = 3, kPhaseLoad = 4 };
+enum BuildPhase { kPhaseSample = 2, kPhaseKMeans = 3, kPhaseCodebooks = 4, kPhaseLoad = 5 };
 
 }  // namespace vectorx::pg::ivf
 
 extern "C" {
 IndexBuildResult* ivfflat_build(Relation heap, Relation index, IndexInfo* info);
 void ivfflat_build_empty(Relation index);
-bool ivfflat_insert(Relation index, Datum* values, bool* isnull, ItemPointer heap_tid, Relation heap,
-                    IndexUniqueCheck check_unique, bool index_unchanged, IndexInfo* info);
-IndexScanDesc ivfflat_begin_scan(Relation index, int nkeys, int norderbys);
-void ivfflat_rescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys);
-bool ivfflat_get_tuple(IndexScanDesc scan, ScanDirection dir);
-void ivfflat_end_scan(IndexScanDesc scan);
-IndexBulkDeleteResult* ivfflat_bulk_delete(IndexVacuumInfo* info, IndexBulkDeleteResult* stats,
-                                           IndexBulkDeleteCallback callback, void* callback_state);
-IndexBulkDeleteResult* ivfflat_vacuum_cleanup(IndexVacuumInfo* info, IndexBulkDeleteResult* stats);
+IndexBuildResult* ivfpq_build(Relation heap, Relation index, IndexInfo* info);
+void ivfpq_build_empty(Relation index);
+bool ivf_insert(Relation index, Datum* values, bool* isnull, ItemPointer heap_tid, Relation heap,
+                IndexUniqueCheck check_unique, bool index_unchanged, IndexInfo* info);
+IndexScanDesc ivf_begin_scan(Relation index, int nkeys, int norderbys);
+void ivf_rescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys);
+bool ivf_get_tuple(IndexScanDesc scan, ScanDirection dir);
+void ivf_end_scan(IndexScanDesc scan);
+IndexBulkDeleteResult* ivf_bulk_delete(IndexVacuumInfo* info, IndexBulkDeleteResult* stats,
+                                       IndexBulkDeleteCallback callback, void* callback_state);
+IndexBulkDeleteResult* ivf_vacuum_cleanup(IndexVacuumInfo* info, IndexBulkDeleteResult* stats);
 }

@@ -1,14 +1,16 @@
-// ivfflat index build.
+// ivfflat and ivfpq index builds.
 //
 // 1. sampling tuples: one heap scan keeps a uniform sample (reservoir) of at most
 //    max(50 × lists, 10,000) values, bounded by maintenance_work_mem.
 // 2. performing k-means: centres from the sample (vectorx/ivf/training.h).
-// 3. loading tuples: a second heap scan appends every value to its nearest list, without WAL;
-//    every page is WAL-logged once at the end.
+// 3. training codebooks (ivfpq): PQ codebooks from the sample or its residuals (entries.h).
+// 4. loading tuples: a second heap scan appends every value's entry to its nearest list,
+//    without WAL; every page is WAL-logged once at the end.
 // A table with fewer rows than lists gets as many lists as rows (at least one), with a NOTICE.
 #include <algorithm>
 #include <memory>
 
+#include "vectorx/ivf/entries.h"
 #include "vectorx/ivf/training.h"
 #include "buffer_page_store.h"
 #include "guard.h"
@@ -19,6 +21,7 @@ namespace vectorx::pg::ivf {
 namespace {
 
 using vectorx::HeapTid;
+using vectorx::ivf::Entries;
 using vectorx::ivf::IvfIndex;
 using vectorx::ivf::Reservoir;
 
@@ -29,6 +32,7 @@ struct BuildState {
   MemoryContext tuple_context;
   Reservoir* sample = nullptr;
   IvfIndex* index = nullptr;
+  Entries* entries = nullptr;
   double indexed = 0;
 };
 
@@ -54,7 +58,8 @@ void sample_callback(Relation, ItemPointer, Datum* values, bool* isnull, bool, v
 void load_callback(Relation, ItemPointer tid, Datum* values, bool* isnull, bool, void* state) {
   auto* st = static_cast<BuildState*>(state);
   with_value(*st, values, isnull, [&](const IndexValue& v) {
-    st->index->insert(st->index->nearest_list(v.payload), v.payload,
+    const uint32_t list = st->index->nearest_list(v.payload);
+    st->index->insert(list, st->entries->encode(v.payload, list),
                       HeapTid{ItemPointerGetBlockNumberNoCheck(tid), ItemPointerGetOffsetNumberNoCheck(tid)});
     st->indexed += 1;
   });
@@ -66,18 +71,14 @@ size_t sample_capacity(int lists, size_t value_bytes) {
   return std::max<size_t>(1, std::min(wanted, affordable));
 }
 
-}  // namespace
-}  // namespace vectorx::pg::ivf
-
-using namespace vectorx::pg;
-using namespace vectorx::pg::ivf;
-
-IndexBuildResult* ivfflat_build(Relation heap, Relation index, IndexInfo* info) {
+IndexBuildResult* build(Method method, Relation heap, Relation index, IndexInfo* info) {
   if (RelationGetNumberOfBlocks(index) != 0)
     elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
-  BuildState st{space_for_new_ivf_index(index),
-                AllocSetContextCreate(CurrentMemoryContext, "ivfflat build tuple", ALLOCSET_DEFAULT_SIZES)};
-  const int lists = index_lists(index);
+  BuildState st{space_for_new_ivf_index(index, method),
+                AllocSetContextCreate(CurrentMemoryContext, "ivf build tuple", ALLOCSET_DEFAULT_SIZES)};
+  vectorx::ivf::EntrySpec spec;
+  if (method == Method::kPq) spec = pq_entry_spec(index, st.space);
+  const int lists = index_lists(index, method);
   double heap_tuples = 0;
   guarded([&] {
     const size_t bytes = vectorx::ivf::value_bytes(st.space);
@@ -88,7 +89,7 @@ IndexBuildResult* ivfflat_build(Relation heap, Relation index, IndexInfo* info) 
     if (sample.seen() < static_cast<size_t>(lists)) {
       const size_t rows = sample.seen();
       pg_call([&] {
-        ereport(NOTICE, (errmsg("ivfflat index trained on %zu rows for %d lists", rows, lists),
+        ereport(NOTICE, (errmsg("%s index trained on %zu rows for %d lists", method_name(method), rows, lists),
                          errdetail("The index has %zu list(s); searches read a larger share of the table.",
                                    std::max<size_t>(rows, 1)),
                          errhint("Create the index after loading the data.")));
@@ -97,14 +98,23 @@ IndexBuildResult* ivfflat_build(Relation heap, Relation index, IndexInfo* info) 
     pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, kPhaseKMeans);
     const std::vector<uint8_t> centres =
         vectorx::ivf::train_centres(st.space, sample.values().data(), sample.size(), static_cast<size_t>(lists), kSampleSeed);
+    if (method == Method::kPq) {
+      pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, kPhaseCodebooks);
+      const int nbits = spec.format == vectorx::ivf::EntryFormat::kCode8 ? 8 : 4;
+      spec.codebooks = vectorx::ivf::train_codebooks(st.space, sample.values().data(), sample.size(), centres, spec.pq_m,
+                                                     nbits, spec.residual, kSampleSeed);
+    }
     st.sample = nullptr;
     BufferPageStore store(index, MAIN_FORKNUM, BufferPageStore::Mode::kBulk);
-    IvfIndex::create(store, st.space, centres);
+    IvfIndex::create(store, st.space, centres, spec);
     IvfIndex ivf(store);
+    Entries entries(ivf);
     st.index = &ivf;
+    st.entries = &entries;
     pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, kPhaseLoad);
     pg_call([&] { heap_tuples = table_index_build_scan(heap, index, info, true, true, load_callback, &st, nullptr); });
     st.index = nullptr;
+    st.entries = nullptr;
     if (RelationNeedsWAL(index)) store.log_all_pages();
   });
   MemoryContextDelete(st.tuple_context);
@@ -114,11 +124,33 @@ IndexBuildResult* ivfflat_build(Relation heap, Relation index, IndexInfo* info) 
   return result;
 }
 
-void ivfflat_build_empty(Relation index) {
-  const vectorx::Space space = space_for_new_ivf_index(index);
+// The init fork of an UNLOGGED index: one empty list (and, for ivfpq, all-zero codebooks).
+void build_empty(Method method, Relation index) {
+  const vectorx::Space space = space_for_new_ivf_index(index, method);
+  vectorx::ivf::EntrySpec spec;
+  if (method == Method::kPq) spec = pq_entry_spec(index, space);
   guarded([&] {
+    const auto centres = vectorx::ivf::train_centres(space, nullptr, 0, 1, 0);
+    if (method == Method::kPq) {
+      const int nbits = spec.format == vectorx::ivf::EntryFormat::kCode8 ? 8 : 4;
+      spec.codebooks = vectorx::ivf::train_codebooks(space, nullptr, 0, centres, spec.pq_m, nbits, spec.residual, 0);
+    }
     BufferPageStore store(index, INIT_FORKNUM, BufferPageStore::Mode::kBulk);
-    vectorx::ivf::IvfIndex::create(store, space, vectorx::ivf::train_centres(space, nullptr, 0, 1, 0));
+    vectorx::ivf::IvfIndex::create(store, space, centres, spec);
     store.log_all_pages();  // init forks are always WAL-logged
   });
 }
+
+}  // namespace
+}  // namespace vectorx::pg::ivf
+
+using namespace vectorx::pg::ivf;
+
+IndexBuildResult* ivfflat_build(Relation heap, Relation index, IndexInfo* info) {
+  return build(Method::kFlat, heap, index, info);
+}
+void ivfflat_build_empty(Relation index) { build_empty(Method::kFlat, index); }
+IndexBuildResult* ivfpq_build(Relation heap, Relation index, IndexInfo* info) {
+  return build(Method::kPq, heap, index, info);
+}
+void ivfpq_build_empty(Relation index) { build_empty(Method::kPq, index); }

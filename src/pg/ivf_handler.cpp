@@ -1,18 +1,17 @@
-// ivfflat access method: handler, reloptions, GUCs and cost estimate.
+// ivfflat and ivfpq access methods: handlers, reloptions, GUCs and cost estimate.
 #include <algorithm>
 
+#include "vectorx/ivf/entries.h"
 #include "index_values.h"
 #include "ivf_am.h"
 
 namespace vectorx::pg::ivf {
 
-int probes = 1;
-int iterative_scan = static_cast<int>(IterativeScan::kOff);
-int max_probes = 32768;
+SearchSettings flat_settings, pq_settings{1, static_cast<int>(IterativeScan::kOff), 32768, 100};
 
 namespace {
 
-relopt_kind relopt_kind_ivfflat;
+relopt_kind relopt_kind_ivfflat, relopt_kind_ivfpq;
 
 const struct config_enum_entry kIterativeScanOptions[] = {
     {"off", static_cast<int>(IterativeScan::kOff), false},
@@ -20,15 +19,31 @@ const struct config_enum_entry kIterativeScanOptions[] = {
     {nullptr, 0, false}};
 
 bytea* ivfflat_options(Datum reloptions, bool validate) {
-  static const relopt_parse_elt table[] = {{"lists", RELOPT_TYPE_INT, offsetof(Options, lists)}};
+  static const relopt_parse_elt table[] = {{"lists", RELOPT_TYPE_INT, offsetof(FlatOptions, lists)}};
   return reinterpret_cast<bytea*>(
-      build_reloptions(reloptions, validate, relopt_kind_ivfflat, sizeof(Options), table, lengthof(table)));
+      build_reloptions(reloptions, validate, relopt_kind_ivfflat, sizeof(FlatOptions), table, lengthof(table)));
 }
 
+bytea* ivfpq_options(Datum reloptions, bool validate) {
+  static const relopt_parse_elt table[] = {{"lists", RELOPT_TYPE_INT, offsetof(PqOptions, lists)},
+                                           {"m", RELOPT_TYPE_INT, offsetof(PqOptions, m)},
+                                           {"nbits", RELOPT_TYPE_INT, offsetof(PqOptions, nbits)},
+                                           {"residual", RELOPT_TYPE_BOOL, offsetof(PqOptions, residual)}};
+  auto* options = static_cast<PqOptions*>(
+      build_reloptions(reloptions, validate, relopt_kind_ivfpq, sizeof(PqOptions), table, lengthof(table)));
+  if (validate && options && options->nbits != 4 && options->nbits != 8)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("nbits must be 4 or 8"),
+                    errdetail("A code of one sub-quantizer has 16 (4 bits) or 256 (8 bits) centroids.")));
+  return reinterpret_cast<bytea*>(options);
+}
+
+const PqOptions* pq_options(Relation index) { return reinterpret_cast<const PqOptions*>(index->rd_options); }
+
 // A scan reads the directory (every centre) and the probed lists' share of the entries, then
-// sorts what it read; all of it happens before the first row comes back.
-void ivfflat_cost_estimate(PlannerInfo* root, IndexPath* path, double loop_count, Cost* startup, Cost* total,
-                           Selectivity* selectivity, double* correlation, double* pages) {
+// sorts what it read; all of it happens before the first row comes back. ivfpq entries cost
+// a few table lookups instead of a distance, plus the re-rank's table fetches.
+void cost_estimate(Method method, PlannerInfo* root, IndexPath* path, double loop_count, Cost* startup, Cost* total,
+                   Selectivity* selectivity, double* correlation, double* pages) {
   if (path->indexorderbys == NIL) {
     *startup = *total = get_float8_infinity();
     *selectivity = 0;
@@ -36,25 +51,39 @@ void ivfflat_cost_estimate(PlannerInfo* root, IndexPath* path, double loop_count
     *pages = 0;
     return;
   }
+  const SearchSettings& settings = method == Method::kFlat ? flat_settings : pq_settings;
   Relation index = index_open(path->indexinfo->indexoid, NoLock);
-  const int lists = index_lists(index);
+  const int lists = index_lists(index, method);
   index_close(index, NoLock);
-  const double fraction = std::min(1.0, static_cast<double>(std::max(probes, 1)) / std::max(lists, 1));
+  const double fraction = std::min(1.0, static_cast<double>(std::max(settings.probes, 1)) / std::max(lists, 1));
   GenericCosts costs{};
   costs.numIndexTuples = std::max(1.0, path->indexinfo->tuples * fraction);
   costs.numIndexPages = std::max(1.0, path->indexinfo->pages * fraction);
   genericcostestimate(root, path, loop_count, &costs);
-  const Cost distances = (costs.numIndexTuples + lists) * 25 * cpu_operator_cost;
+  const double per_entry = method == Method::kFlat ? 25 : 4;
+  const Cost distances = (costs.numIndexTuples * per_entry + lists * 25) * cpu_operator_cost;
   const Cost sort = costs.numIndexTuples * std::log2(std::max(2.0, costs.numIndexTuples)) * cpu_operator_cost;
-  *startup = *total = costs.indexTotalCost + distances + sort;
+  const Cost rerank = settings.rerank * (random_page_cost + 25 * cpu_operator_cost);
+  *startup = *total = costs.indexTotalCost + distances + sort + rerank;
   *selectivity = costs.indexSelectivity;
   *correlation = 0;
   *pages = costs.numIndexPages;
 }
 
-bool ivfflat_validate(Oid opclass) { return validate_distance_opclass(opclass, "ivfflat"); }
+void ivfflat_cost_estimate(PlannerInfo* root, IndexPath* path, double loop_count, Cost* startup, Cost* total,
+                           Selectivity* selectivity, double* correlation, double* pages) {
+  cost_estimate(Method::kFlat, root, path, loop_count, startup, total, selectivity, correlation, pages);
+}
 
-char* ivfflat_phase_name(int64 phase) {
+void ivfpq_cost_estimate(PlannerInfo* root, IndexPath* path, double loop_count, Cost* startup, Cost* total,
+                         Selectivity* selectivity, double* correlation, double* pages) {
+  cost_estimate(Method::kPq, root, path, loop_count, startup, total, selectivity, correlation, pages);
+}
+
+bool ivfflat_validate(Oid opclass) { return validate_distance_opclass(opclass, "ivfflat"); }
+bool ivfpq_validate(Oid opclass) { return validate_distance_opclass(opclass, "ivfpq"); }
+
+char* phase_name(int64 phase) {
   switch (phase) {
     case PROGRESS_CREATEIDX_SUBPHASE_INITIALIZE:
       return const_cast<char*>("initializing");
@@ -62,6 +91,8 @@ char* ivfflat_phase_name(int64 phase) {
       return const_cast<char*>("sampling tuples");
     case kPhaseKMeans:
       return const_cast<char*>("performing k-means");
+    case kPhaseCodebooks:
+      return const_cast<char*>("training codebooks");
     case kPhaseLoad:
       return const_cast<char*>("loading tuples");
     default:
@@ -69,44 +100,20 @@ char* ivfflat_phase_name(int64 phase) {
   }
 }
 
-}  // namespace
-
-void init_module() {
-  relopt_kind_ivfflat = add_reloption_kind();
-  add_int_reloption(relopt_kind_ivfflat, "lists", "Number of inverted lists", 100, 1, 32768, AccessExclusiveLock);
-  DefineCustomIntVariable("ivfflat.probes", "Number of lists an ivfflat scan reads.",
-                          "More finds more of the true nearest rows, more slowly.", &probes, 1, 1, 32768, PGC_USERSET,
-                          0, nullptr, nullptr, nullptr);
-  DefineCustomEnumVariable("ivfflat.iterative_scan", "Whether ivfflat scans probe more lists when rows run out.",
-                           nullptr, &iterative_scan, static_cast<int>(IterativeScan::kOff), kIterativeScanOptions,
+void define_search_gucs(const char* method, SearchSettings& settings) {
+  const auto name = [&](const char* setting) { return psprintf("%s.%s", method, setting); };
+  DefineCustomIntVariable(name("probes"), psprintf("Number of lists an %s scan reads.", method),
+                          "More finds more of the true nearest rows, more slowly.", &settings.probes, 1, 1, 32768,
+                          PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomEnumVariable(name("iterative_scan"),
+                           psprintf("Whether %s scans probe more lists when rows run out.", method), nullptr,
+                           &settings.iterative_scan, static_cast<int>(IterativeScan::kOff), kIterativeScanOptions,
                            PGC_USERSET, 0, nullptr, nullptr, nullptr);
-  DefineCustomIntVariable("ivfflat.max_probes", "Most lists an iterative ivfflat scan reads.", nullptr, &max_probes,
-                          32768, 1, 32768, PGC_USERSET, 0, nullptr, nullptr, nullptr);
-  MarkGUCPrefixReserved("ivfflat");
+  DefineCustomIntVariable(name("max_probes"), psprintf("Most lists an iterative %s scan reads.", method), nullptr,
+                          &settings.max_probes, 32768, 1, 32768, PGC_USERSET, 0, nullptr, nullptr, nullptr);
 }
 
-int index_lists(Relation index) {
-  const auto* options = reinterpret_cast<const Options*>(index->rd_options);
-  return options ? options->lists : 100;
-}
-
-Space space_for_new_ivf_index(Relation index) {
-  const Space space = space_for_new_index(index);
-  if (!vectorx::ivf::supported(space.kind(), space.metric()))
-    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("ivfflat does not support this operator class")));
-  const size_t limit = vectorx::ivf::max_value_bytes(BLCKSZ - MAXALIGN(SizeOfPageHeaderData));
-  if (vectorx::ivf::value_bytes(space) > limit)
-    ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-                    errmsg("column cannot have more than %zu bytes of vector data for ivfflat index", limit),
-                    errhint("Use an hnsw index, which stores larger vectors.")));
-  return space;
-}
-
-}  // namespace vectorx::pg::ivf
-
-using namespace vectorx::pg::ivf;
-
-VX_FUNCTION(ivfflathandler) {
+IndexAmRoutine* ivf_routine() {
   IndexAmRoutine* am = makeNode(IndexAmRoutine);
   am->amstrategies = 1;
   am->amsupport = 1;
@@ -114,18 +121,102 @@ VX_FUNCTION(ivfflathandler) {
   am->amoptionalkey = true;
   am->amparallelvacuumoptions = VACUUM_OPTION_PARALLEL_BULKDEL;
   am->amkeytype = InvalidOid;
+  am->aminsert = ivf_insert;
+  am->ambulkdelete = ivf_bulk_delete;
+  am->amvacuumcleanup = ivf_vacuum_cleanup;
+  am->ambuildphasename = phase_name;
+  am->ambeginscan = ivf_begin_scan;
+  am->amrescan = ivf_rescan;
+  am->amgettuple = ivf_get_tuple;
+  am->amendscan = ivf_end_scan;
+  return am;
+}
+
+}  // namespace
+
+const char* method_name(Method method) { return method == Method::kFlat ? "ivfflat" : "ivfpq"; }
+
+void init_module() {
+  relopt_kind_ivfflat = add_reloption_kind();
+  add_int_reloption(relopt_kind_ivfflat, "lists", "Number of inverted lists", 100, 1, 32768, AccessExclusiveLock);
+  relopt_kind_ivfpq = add_reloption_kind();
+  add_int_reloption(relopt_kind_ivfpq, "lists", "Number of inverted lists", 100, 1, 32768, AccessExclusiveLock);
+  add_int_reloption(relopt_kind_ivfpq, "m", "Number of PQ sub-quantizers (0: chosen from the dimensions)", 0, 0, 16000,
+                    AccessExclusiveLock);
+  add_int_reloption(relopt_kind_ivfpq, "nbits", "Bits per sub-quantizer code (4 or 8)", 4, 4, 8, AccessExclusiveLock);
+  add_bool_reloption(relopt_kind_ivfpq, "residual", "Whether codes encode the difference from the list centre", true,
+                     AccessExclusiveLock);
+  define_search_gucs("ivfflat", flat_settings);
+  define_search_gucs("ivfpq", pq_settings);
+  DefineCustomIntVariable("ivfpq.rerank", "Number of candidates an ivfpq scan re-ranks by exact distance at a time.",
+                          "0 returns rows in the order of their codes' estimates.", &pq_settings.rerank, 100, 0, 100000,
+                          PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  MarkGUCPrefixReserved("ivfflat");
+  MarkGUCPrefixReserved("ivfpq");
+}
+
+int index_lists(Relation index, Method method) {
+  if (!index->rd_options) return 100;
+  return method == Method::kFlat ? reinterpret_cast<const FlatOptions*>(index->rd_options)->lists
+                                 : pq_options(index)->lists;
+}
+
+Space space_for_new_ivf_index(Relation index, Method method) {
+  const Space space = space_for_new_index(index);
+  if (!vectorx::ivf::supported(space.kind(), space.metric()) ||
+      (method == Method::kPq && space.kind() == ElementKind::kBit))
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("%s does not support this operator class", method_name(method))));
+  const size_t limit = vectorx::ivf::max_value_bytes(BLCKSZ - MAXALIGN(SizeOfPageHeaderData));
+  if (vectorx::ivf::value_bytes(space) > limit)
+    ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                    errmsg("column cannot have more than %zu bytes of vector data for %s index", limit,
+                           method_name(method)),
+                    errhint("Use an hnsw index, which stores larger vectors.")));
+  return space;
+}
+
+vectorx::ivf::EntrySpec pq_entry_spec(Relation index, const Space& space) {
+  const PqOptions* options = pq_options(index);
+  const int nbits = options ? options->nbits : 4;
+  const auto dim = static_cast<size_t>(space.dim());
+  const size_t m = options && options->m > 0 ? static_cast<size_t>(options->m) : vectorx::ivf::default_pq_m(dim, nbits);
+  if (dim % m != 0)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("m must divide the number of dimensions (%zu)", dim),
+                    errdetail("Each of the m sub-quantizers encodes dim / m dimensions; m = %zu does not divide %zu.",
+                              m, dim)));
+  if (nbits == 4 && m > vectorx::ivf::kMaxFastScanM)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("m must be at most %zu with nbits = 4", vectorx::ivf::kMaxFastScanM),
+                    errhint("Use nbits = 8 for more sub-quantizers.")));
+  vectorx::ivf::EntrySpec spec;
+  spec.format = nbits == 8 ? vectorx::ivf::EntryFormat::kCode8 : vectorx::ivf::EntryFormat::kCode4;
+  spec.pq_m = m;
+  spec.residual = options ? options->residual : true;
+  return spec;
+}
+
+}  // namespace vectorx::pg::ivf
+
+using namespace vectorx::pg::ivf;
+
+VX_FUNCTION(ivfflathandler) {
+  IndexAmRoutine* am = ivf_routine();
   am->ambuild = ivfflat_build;
   am->ambuildempty = ivfflat_build_empty;
-  am->aminsert = ivfflat_insert;
-  am->ambulkdelete = ivfflat_bulk_delete;
-  am->amvacuumcleanup = ivfflat_vacuum_cleanup;
   am->amcostestimate = ivfflat_cost_estimate;
   am->amoptions = ivfflat_options;
-  am->ambuildphasename = ivfflat_phase_name;
   am->amvalidate = ivfflat_validate;
-  am->ambeginscan = ivfflat_begin_scan;
-  am->amrescan = ivfflat_rescan;
-  am->amgettuple = ivfflat_get_tuple;
-  am->amendscan = ivfflat_end_scan;
+  PG_RETURN_POINTER(am);
+}
+
+VX_FUNCTION(ivfpqhandler) {
+  IndexAmRoutine* am = ivf_routine();
+  am->ambuild = ivfpq_build;
+  am->ambuildempty = ivfpq_build_empty;
+  am->amcostestimate = ivfpq_cost_estimate;
+  am->amoptions = ivfpq_options;
+  am->amvalidate = ivfpq_validate;
   PG_RETURN_POINTER(am);
 }

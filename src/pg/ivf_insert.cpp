@@ -1,4 +1,5 @@
-// ivfflat aminsert: the value goes to the list of its nearest centre.
+// ivfflat / ivfpq aminsert: the value's entry goes to the list of its nearest centre.
+#include "vectorx/ivf/entries.h"
 #include "buffer_page_store.h"
 #include "guard.h"
 #include "index_values.h"
@@ -6,10 +7,10 @@
 
 using namespace vectorx::pg;
 
-bool ivfflat_insert(Relation index, Datum* values, bool* isnull, ItemPointer heap_tid, Relation, IndexUniqueCheck,
-                    bool, IndexInfo*) {
+bool ivf_insert(Relation index, Datum* values, bool* isnull, ItemPointer heap_tid, Relation, IndexUniqueCheck, bool,
+                IndexInfo*) {
   if (isnull[0]) return false;
-  const MemoryContext context = AllocSetContextCreate(CurrentMemoryContext, "ivfflat insert", ALLOCSET_SMALL_SIZES);
+  const MemoryContext context = AllocSetContextCreate(CurrentMemoryContext, "ivf insert", ALLOCSET_SMALL_SIZES);
   const MemoryContext old = MemoryContextSwitchTo(context);
   const Datum value = values[0];
   const vectorx::HeapTid tid{ItemPointerGetBlockNumber(heap_tid), ItemPointerGetOffsetNumber(heap_tid)};
@@ -20,7 +21,9 @@ bool ivfflat_insert(Relation index, Datum* values, bool* isnull, ItemPointer hea
     pg_call([&] { v = index_value(value, ivf.space().kind()); });
     check_index_dims(v, ivf.space());
     if (!ivf.space().indexable(v.payload)) return;
-    ivf.insert(ivf.nearest_list(v.payload), v.payload, tid);
+    vectorx::ivf::Entries entries(ivf);
+    const uint32_t list = ivf.nearest_list(v.payload);
+    ivf.insert(list, entries.encode(v.payload, list), tid);
   });
   MemoryContextSwitchTo(old);
   MemoryContextDelete(context);

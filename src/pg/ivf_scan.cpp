@@ -1,63 +1,116 @@
-// ivfflat index scans: ORDER BY distance over the ivfflat.probes nearest lists; with
-// ivfflat.iterative_scan, further batches of lists (up to ivfflat.max_probes) when the rows
-// run out. Scan lifecycle: ordered_scan.h.
+// ivfflat and ivfpq index scans: ORDER BY distance over the `probes` nearest lists; with
+// iterative_scan, further batches of lists (up to max_probes) when the rows run out. Scan
+// lifecycle: ordered_scan.h.
+//
+// ivfflat entries hold the values, so a batch comes back in exact order. ivfpq entries hold
+// codes whose estimates order a batch; the best ivfpq.rerank candidates at a time are read
+// from the table (ivf_rerank.h) and returned in exact order with exact distances, then the
+// next best, and so on (0: estimates only).
+#include <algorithm>
 #include <memory>
 #include <vector>
 
+#include "vectorx/ivf/entries.h"
 #include "buffer_page_store.h"
 #include "guard.h"
 #include "index_values.h"
 #include "ivf_am.h"
+#include "ivf_rerank.h"
 #include "ordered_scan.h"
 
 namespace vectorx::pg::ivf {
 namespace {
 
+using vectorx::ivf::Entries;
 using vectorx::ivf::IvfIndex;
 using vectorx::ivf::Result;
 
 struct ProbeState {
-  explicit ProbeState(Relation index) : store(index, MAIN_FORKNUM, BufferPageStore::Mode::kWal), ivf(store) {}
+  explicit ProbeState(Relation index) : store(index, MAIN_FORKNUM, BufferPageStore::Mode::kWal), ivf(store), entries(ivf) {}
   BufferPageStore store;
   IvfIndex ivf;
+  Entries entries;
   std::unique_ptr<IvfIndex::Scan> scan;
-  std::vector<Result> results;
+  const uint8_t* query = nullptr;  // in the scan's memory context
+  std::vector<Result> batch;       // the current batch of lists, by key
   size_t next = 0;
+  std::vector<Result> ranked;  // re-ranked candidates, exact order
+  size_t next_ranked = 0;
+  size_t rerank = 0;  // candidates a re-rank reads (0: none)
+  RerankFetch* fetch = nullptr;  // Postgres resources, released by release_fetch
 };
 
 using ScanOpaque = OrderedScan<ProbeState>;
 
+void release_fetch(ScanOpaque* so) {
+  if (so->state && so->state->fetch) {
+    rerank_fetch_end(so->state->fetch);
+    so->state->fetch = nullptr;
+  }
+}
+
 void start(IndexScanDesc scan, ScanOpaque* so) {
   so->started = true;
-  if (null_query(scan, "ivfflat")) {
+  const MemoryContext old = MemoryContextSwitchTo(so->context);
+  so->state = guarded([&] { return new ProbeState(scan->indexRelation); });
+  ProbeState* state = so->state;
+  const bool exact = state->entries.exact();
+  if (null_query(scan, method_name(exact ? Method::kFlat : Method::kPq))) {
+    MemoryContextSwitchTo(old);
     so->exhausted = true;
     return;
   }
-  const MemoryContext old = MemoryContextSwitchTo(so->context);
-  so->state = guarded([&] { return new ProbeState(scan->indexRelation); });
-  const IndexValue query = index_value(scan->orderByData[0].sk_argument, so->state->ivf.space().kind());
+  const IndexValue query = index_value(scan->orderByData[0].sk_argument, state->ivf.space().kind());
+  const SearchSettings& settings = exact ? flat_settings : pq_settings;
+  state->rerank = exact ? 0 : static_cast<size_t>(settings.rerank);
+  if (state->rerank > 0) state->fetch = rerank_fetch_begin(scan);
   MemoryContextSwitchTo(old);
-  const size_t batch = static_cast<size_t>(probes);
-  const bool iterative = static_cast<IterativeScan>(iterative_scan) != IterativeScan::kOff;
-  const size_t most = iterative ? static_cast<size_t>(std::max(max_probes, probes)) : batch;
-  ProbeState* state = so->state;
+  state->query = query.payload;
+  const size_t batch = static_cast<size_t>(settings.probes);
+  const bool iterative = static_cast<IterativeScan>(settings.iterative_scan) != IterativeScan::kOff;
+  const size_t most = iterative ? static_cast<size_t>(std::max(settings.max_probes, settings.probes)) : batch;
   so->exhausted = guarded([&] {
     check_index_dims(query, state->ivf.space());
     if (!state->ivf.space().indexable(query.payload)) return true;  // cosine of a zero vector orders nothing
-    state->scan = std::make_unique<IvfIndex::Scan>(state->ivf, query.payload, batch, most);
+    state->scan = std::make_unique<IvfIndex::Scan>(state->ivf, query.payload, state->entries.scorer(query.payload),
+                                                   batch, most);
     return false;
   });
+}
+
+// Re-ranks the next `count` candidates of the batch by their values in the table. Postgres
+// calls only: no C++ object with a destructor lives in this frame.
+void rerank_next(ProbeState* s, size_t count) {
+  guarded([&] {
+    s->ranked.clear();
+    s->ranked.reserve(count);  // the push_backs below cannot allocate, so cannot throw
+  });
+  s->next_ranked = 0;
+  const Space& space = s->ivf.space();
+  for (size_t i = s->next; i < s->next + count; ++i) {
+    CHECK_FOR_INTERRUPTS();
+    IndexValue value;
+    if (!rerank_fetch(s->fetch, s->batch[i].tid, space.kind(), &value) || value.dim != space.dim()) continue;
+    s->ranked.push_back({space.distance(s->query, value.payload), s->batch[i].tid});
+  }
+  s->next += count;
+  std::sort(s->ranked.begin(), s->ranked.end(), [](const Result& a, const Result& b) { return a.distance < b.distance; });
 }
 
 // The next result, or nullptr when every allowed list has been read.
 const Result* next_result(ScanOpaque* so) {
   ProbeState* s = so->state;
-  while (s->next >= s->results.size()) {
-    s->results.clear();
+  for (;;) {
+    if (s->next_ranked < s->ranked.size()) return &s->ranked[s->next_ranked++];
+    if (s->next < s->batch.size() && s->rerank == 0) return &s->batch[s->next++];
+    if (s->next < s->batch.size()) {
+      rerank_next(s, std::min(s->rerank, s->batch.size() - s->next));
+      continue;
+    }
+    s->batch.clear();
     s->next = 0;
-    if (!guarded([&] { return s->scan->next_batch(s->results); })) return nullptr;
+    if (!guarded([&] { return s->scan->next_batch(s->batch); })) return nullptr;
   }
-  return &s->results[s->next++];
 }
 
 }  // namespace
@@ -66,15 +119,16 @@ const Result* next_result(ScanOpaque* so) {
 using namespace vectorx::pg;
 using namespace vectorx::pg::ivf;
 
-IndexScanDesc ivfflat_begin_scan(Relation index, int nkeys, int norderbys) {
+IndexScanDesc ivf_begin_scan(Relation index, int nkeys, int norderbys) {
   return begin_ordered_scan<ProbeState>(index, nkeys, norderbys);
 }
 
-void ivfflat_rescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys) {
+void ivf_rescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys) {
+  release_fetch(ordered_scan<ProbeState>(scan));
   rescan_ordered<ProbeState>(scan, keys, nkeys, orderbys, norderbys);
 }
 
-bool ivfflat_get_tuple(IndexScanDesc scan, ScanDirection) {
+bool ivf_get_tuple(IndexScanDesc scan, ScanDirection) {
   auto* so = ordered_scan<ProbeState>(scan);
   if (!so->started) start(scan, so);
   if (so->exhausted) return false;
@@ -87,4 +141,7 @@ bool ivfflat_get_tuple(IndexScanDesc scan, ScanDirection) {
   return true;
 }
 
-void ivfflat_end_scan(IndexScanDesc scan) { end_ordered_scan<ProbeState>(scan); }
+void ivf_end_scan(IndexScanDesc scan) {
+  release_fetch(ordered_scan<ProbeState>(scan));
+  end_ordered_scan<ProbeState>(scan);
+}

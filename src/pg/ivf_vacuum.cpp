@@ -1,11 +1,11 @@
-// ivfflat VACUUM: compact every data page without the entries of dead rows (IvfIndex::remove_dead).
+// ivfflat / ivfpq VACUUM: compact every data page without the entries of dead rows (IvfIndex::remove_dead).
 #include "buffer_page_store.h"
 #include "guard.h"
 #include "ivf_am.h"
 
 using namespace vectorx::pg;
 
-IndexBulkDeleteResult* ivfflat_bulk_delete(IndexVacuumInfo* info, IndexBulkDeleteResult* stats,
+IndexBulkDeleteResult* ivf_bulk_delete(IndexVacuumInfo* info, IndexBulkDeleteResult* stats,
                                            IndexBulkDeleteCallback callback, void* callback_state) {
   if (!stats) stats = static_cast<IndexBulkDeleteResult*>(palloc0(sizeof(IndexBulkDeleteResult)));
   guarded([&] {
@@ -22,7 +22,7 @@ IndexBulkDeleteResult* ivfflat_bulk_delete(IndexVacuumInfo* info, IndexBulkDelet
   return stats;
 }
 
-IndexBulkDeleteResult* ivfflat_vacuum_cleanup(IndexVacuumInfo* info, IndexBulkDeleteResult* stats) {
+IndexBulkDeleteResult* ivf_vacuum_cleanup(IndexVacuumInfo* info, IndexBulkDeleteResult* stats) {
   if (info->analyze_only || !stats) return stats;
   stats->num_pages = RelationGetNumberOfBlocks(info->index);
   return stats;
