@@ -51,7 +51,6 @@ class CodeScorer : public EntryScorer {
     if (codec_->space.metric() == Metric::kL2) {
       if (per_list_) {
         pq.ip_table(query_.data(), query_table_.data());
-        list_terms_.resize(entries);
       } else {
         pq.l2_table(query_.data(), table_.data());
       }
@@ -70,8 +69,7 @@ class CodeScorer : public EntryScorer {
       bias_ = codec_->space.metric() == Metric::kCosine ? 1.0 : 0.0;
     }
     if (!per_list_) return;
-    pq.list_term_table(codec_->centres.data() + size_t{list} * pq.dim(), list_terms_.data());
-    ProductQuantizer::residual_l2_table(list_terms_.data(), query_table_.data(), table_.size(), table_.data());
+    ProductQuantizer::residual_l2_table(codec_->list_terms(list), query_table_.data(), table_.size(), table_.data());
     if (fast_) quantized_ = quantize_table(table_.data(), pq.m());
   }
 
@@ -96,7 +94,7 @@ class CodeScorer : public EntryScorer {
   EntryLayout layout_;
   bool fast_, per_list_ = false;
   double bias_ = 0;
-  std::vector<float> query_, query_table_, list_terms_, table_;
+  std::vector<float> query_, query_table_, table_;
   QuantizedTable quantized_;
   std::vector<uint16_t> sums_;
 };
@@ -128,6 +126,18 @@ PqCodec::PqCodec(IvfIndex& index)
       pq(static_cast<size_t>(index.space().dim()), index.meta().pq_m,
          static_cast<EntryFormat>(index.meta().entry_format) == EntryFormat::kCode8 ? 8 : 4, index.codebooks()),
       centres(floats_of_values(index.space(), index.centres().data(), index.lists())) {}
+
+const float* PqCodec::list_terms(uint32_t list) const {
+  const size_t lists = centres.size() / pq.dim();
+  if (list >= lists) throw std::out_of_range("PQ list out of range");
+  if (list_terms_.empty()) list_terms_.resize(lists);
+  std::vector<float>& terms = list_terms_[list];
+  if (terms.empty()) {
+    terms.resize(pq.m() * pq.ksub());
+    pq.list_term_table(centres.data() + size_t{list} * pq.dim(), terms.data());
+  }
+  return terms.data();
+}
 
 Entries::Entries(IvfIndex& index, std::shared_ptr<const PqCodec> codec) : index_(index), codec_(std::move(codec)) {
   if (!codec_ && static_cast<EntryFormat>(index.meta().entry_format) != EntryFormat::kValue)
@@ -171,6 +181,17 @@ std::vector<float> train_codebooks(const Space& space, const uint8_t* samples, s
   KMeansOptions options;
   options.seed = seed;
   return ProductQuantizer::train(data.data(), n, dim, m, nbits, options).codebooks();
+}
+
+}  // namespace vectorx::ivf
+
+namespace vectorx::ivf {
+
+size_t default_pq_m(size_t dim, int nbits) {
+  size_t limit = nbits == 4 ? std::min(dim / 2, kMaxFastScanM) : dim / 4;
+  for (size_t m = std::max<size_t>(limit, 1); m > 1; --m)
+    if (dim % m == 0) return m;
+  return 1;
 }
 
 }  // namespace vectorx::ivf

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <numeric>
+#include <random>
 #include <stdexcept>
 
 #include "vectorx/errors.h"
@@ -94,6 +95,7 @@ void IvfIndex::create(PageStore& store, const Space& space, const std::vector<ui
   meta.pq_m = static_cast<uint32_t>(entries.pq_m);
   const size_t per_codebook_page = codebook_floats_per_page(page_size);
   meta.codebook_pages = static_cast<uint32_t>((floats + per_codebook_page - 1) / per_codebook_page);
+  meta.build_stamp = std::random_device()();
   if (layout_of(meta, page_size).capacity() == 0)
     throw IndexFull("IVF entries of " + std::to_string(meta.entry_bytes) + " bytes do not fit a page");
   {
@@ -172,8 +174,8 @@ ListSlot IvfIndex::read_slot(uint32_t list) {
   return slot;
 }
 
-const std::vector<uint8_t>& IvfIndex::centres() {
-  if (!centres_.empty()) return centres_;
+std::shared_ptr<const std::vector<uint8_t>> IvfIndex::shared_centres() {
+  if (centres_) return centres_;
   const size_t bytes = meta_.centre_bytes, per_page = slots_per_page(store_.page_size(), bytes);
   std::vector<uint8_t> all(size_t{meta_.lists} * bytes);
   for (uint32_t p = 0; p < meta_.directory_pages; ++p) {
@@ -184,7 +186,7 @@ const std::vector<uint8_t>& IvfIndex::centres() {
       std::memcpy(all.data() + (p * per_page + i) * bytes,
                   page.data() + sizeof(PageHeader) + i * slot_size(bytes) + sizeof(ListSlot), bytes);
   }
-  centres_ = std::move(all);
+  centres_ = std::make_shared<const std::vector<uint8_t>>(std::move(all));
   return centres_;
 }
 
@@ -328,7 +330,6 @@ IvfIndex::Scan::Scan(IvfIndex& index, const uint8_t* query, std::unique_ptr<Entr
 bool IvfIndex::Scan::next_batch(std::vector<Result>& out) {
   if (next_ >= order_.size()) return false;
   const size_t end = std::min(order_.size(), next_ + probes_);
-  std::vector<std::pair<double, HeapTid>> found;
   std::vector<double> keys(index_.layout_.capacity());
   for (; next_ < end; ++next_) {
     scorer_->start_list(order_[next_].second, order_[next_].first);
@@ -337,13 +338,19 @@ bool IvfIndex::Scan::next_batch(std::vector<Result>& out) {
       scorer_->score(index_.layout_.area(page), n, keys.data());
       const EntryHeader* headers = EntryLayout::headers(page);
       for (size_t i = 0; i < n; ++i)
-        if (!(headers[i].flags & kEntryDead)) found.push_back({keys[i], HeapTid{headers[i].heap_block, headers[i].heap_offset}});
+        if (!(headers[i].flags & kEntryDead))
+          out.push_back({scorer_->distance_from_key(keys[i]), HeapTid{headers[i].heap_block, headers[i].heap_offset}});
     });
   }
-  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  out.reserve(out.size() + found.size());
-  for (const auto& [key, tid] : found) out.push_back({scorer_->distance_from_key(key), tid});
   return true;
+}
+
+void order_next(std::vector<Result>& results, size_t from, size_t count) {
+  const auto by_distance = [](const Result& a, const Result& b) { return a.distance < b.distance; };
+  const auto first = results.begin() + static_cast<std::ptrdiff_t>(from);
+  const auto middle = first + static_cast<std::ptrdiff_t>(std::min(count, results.size() - from));
+  std::nth_element(first, middle, results.end(), by_distance);
+  std::sort(first, middle, by_distance);
 }
 
 // Rewrites page `block` with its live entries only (a copy of the result left in `after`).

@@ -36,7 +36,7 @@ QuantizedTable quantize_table(const float* table, size_t m) {
   q.scale = widest > 0 ? 255.0f / widest : 1.0f;
   for (size_t j = 0; j < m; ++j)
     for (size_t c = 0; c < 16; ++c)
-      q.lut[j * 16 + c] = static_cast<uint8_t>(std::min(255.0f, std::nearbyint((table[j * 16 + c] - mins[j]) * q.scale)));
+      q.lut[j * 16 + c] = static_cast<uint8_t>(std::min(255.0f, (table[j * 16 + c] - mins[j]) * q.scale + 0.5f));
   return q;
 }
 

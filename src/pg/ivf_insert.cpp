@@ -4,6 +4,7 @@
 #include "guard.h"
 #include "index_values.h"
 #include "ivf_am.h"
+#include "ivf_shape_cache.h"
 
 using namespace vectorx::pg;
 
@@ -21,7 +22,7 @@ bool ivf_insert(Relation index, Datum* values, bool* isnull, ItemPointer heap_ti
     pg_call([&] { v = index_value(value, ivf.space().kind()); });
     check_index_dims(v, ivf.space());
     if (!ivf.space().indexable(v.payload)) return;
-    vectorx::ivf::Entries entries(ivf);
+    vectorx::ivf::Entries entries(ivf, vectorx::pg::ivf::use_cached_shape(index, ivf));
     const uint32_t list = ivf.nearest_list(v.payload);
     ivf.insert(list, entries.encode(v.payload, list), tid);
   });

@@ -16,6 +16,7 @@
 #include "index_values.h"
 #include "ivf_am.h"
 #include "ivf_rerank.h"
+#include "ivf_shape_cache.h"
 #include "ordered_scan.h"
 
 namespace vectorx::pg::ivf {
@@ -26,14 +27,15 @@ using vectorx::ivf::IvfIndex;
 using vectorx::ivf::Result;
 
 struct ProbeState {
-  explicit ProbeState(Relation index) : store(index, MAIN_FORKNUM, BufferPageStore::Mode::kWal), ivf(store), entries(ivf) {}
+  explicit ProbeState(Relation index)
+      : store(index, MAIN_FORKNUM, BufferPageStore::Mode::kWal), ivf(store), entries(ivf, use_cached_shape(index, ivf)) {}
   BufferPageStore store;
   IvfIndex ivf;
   Entries entries;
   std::unique_ptr<IvfIndex::Scan> scan;
   const uint8_t* query = nullptr;  // in the scan's memory context
-  std::vector<Result> batch;       // the current batch of lists, by key
-  size_t next = 0;
+  std::vector<Result> batch;  // the current batch of lists, in order up to `ordered`
+  size_t next = 0, ordered = 0;
   std::vector<Result> ranked;  // re-ranked candidates, exact order
   size_t next_ranked = 0;
   size_t rerank = 0;  // candidates a re-rank reads (0: none)
@@ -97,18 +99,27 @@ void rerank_next(ProbeState* s, size_t count) {
   std::sort(s->ranked.begin(), s->ranked.end(), [](const Result& a, const Result& b) { return a.distance < b.distance; });
 }
 
+// Orders the batch's next candidates: the next re-rank's worth, or a chunk when nothing is
+// re-ranked (most scans stop after LIMIT rows).
+constexpr size_t kOrderChunk = 64;
+
 // The next result, or nullptr when every allowed list has been read.
 const Result* next_result(ScanOpaque* so) {
   ProbeState* s = so->state;
   for (;;) {
     if (s->next_ranked < s->ranked.size()) return &s->ranked[s->next_ranked++];
-    if (s->next < s->batch.size() && s->rerank == 0) return &s->batch[s->next++];
     if (s->next < s->batch.size()) {
-      rerank_next(s, std::min(s->rerank, s->batch.size() - s->next));
+      if (s->next == s->ordered) {
+        const size_t count = std::max(s->rerank, kOrderChunk);
+        guarded([&] { vectorx::ivf::order_next(s->batch, s->next, count); });
+        s->ordered = std::min(s->batch.size(), s->next + count);
+      }
+      if (s->rerank == 0) return &s->batch[s->next++];
+      rerank_next(s, std::min(s->rerank, s->ordered - s->next));
       continue;
     }
     s->batch.clear();
-    s->next = 0;
+    s->next = s->ordered = 0;
     if (!guarded([&] { return s->scan->next_batch(s->batch); })) return nullptr;
   }
 }

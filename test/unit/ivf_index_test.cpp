@@ -37,6 +37,7 @@ struct Fixture {
     IvfIndex::Scan scan = open_scan(index, bytes(q), probes, max_probes);
     std::vector<Result> out;
     scan.next_batch(out);
+    order_next(out, 0, out.size());
     return out;
   }
   MemoryPageStore store;
@@ -120,6 +121,7 @@ TEST(IvfIndex, HalfvecAndBitIndexesReturnExactDistances) {
     IvfIndex::Scan scan = open_scan(index, p, 6, 6);
     std::vector<Result> out;
     scan.next_batch(out);
+    order_next(out, 0, out.size());
     ASSERT_EQ(out.size(), n);
     EXPECT_EQ(out[0].distance, space.distance(p, p + row_of(out[0].tid) * 80));
     EXPECT_NEAR(out[0].distance, 0.0, 1e-6);
@@ -135,6 +137,7 @@ TEST(IvfIndex, HalfvecAndBitIndexesReturnExactDistances) {
     IvfIndex::Scan scan = open_scan(index, values.data() + 13, 5, 5);
     std::vector<Result> out;
     scan.next_batch(out);
+    order_next(out, 0, out.size());
     ASSERT_EQ(out.size(), n);
     EXPECT_EQ(row_of(out[0].tid), 1u);
     EXPECT_EQ(out[0].distance, 0.0);

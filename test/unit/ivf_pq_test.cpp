@@ -45,6 +45,7 @@ struct PqFixture {
     IvfIndex::Scan scan(index, bytes(q), Entries(index).scorer(bytes(q)), probes, probes);
     std::vector<Result> out;
     scan.next_batch(out);
+    order_next(out, 0, out.size());
     return out;
   }
   // The operator's distance from q to what row i's entry stands for (centre + decoded code).
@@ -178,6 +179,7 @@ TEST(IvfPq, HalfvecCodesReRankToTheTrueNeighbours) {
   IvfIndex::Scan scan(index, p + 7 * dim * 2, entries.scorer(p + 7 * dim * 2), 6, 6);
   std::vector<Result> out;
   scan.next_batch(out);
+  order_next(out, 0, out.size());
   ASSERT_EQ(out.size(), n);
   bool seen = false;
   for (size_t k = 0; k < 20; ++k) seen |= row_of(out[k].tid) == 7;

@@ -221,7 +221,7 @@ std::vector<std::string> available_anchors() {
   names.push_back("hnswlib");
 #endif
 #ifdef VECTORX_BENCH_FAISS
-  for (const char* n : {"faiss-flat", "faiss-ivfflat", "faiss-ivfpq"}) names.push_back(n);
+  for (const char* n : {"faiss-flat", "faiss-ivfflat", "faiss-ivfpq", "faiss-ivfpq-rerank"}) names.push_back(n);
 #endif
   return names;
 }

@@ -20,6 +20,7 @@ struct AnchorParams {
   std::vector<int> ivf_probes = {1, 2, 4, 8, 16};
   int pq_m = 16;
   int pq_nbits = 8;
+  int pq_rerank = 100;  // faiss-ivfpq-rerank: candidates re-ranked by exact distance
 };
 
 struct AnchorPoint {

@@ -14,6 +14,7 @@
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexIVFFlat.h>
 #include <faiss/IndexIVFPQ.h>
+#include <faiss/utils/distances.h>
 #include <faiss/impl/io.h>
 #include <faiss/index_io.h>
 #include <omp.h>
@@ -88,19 +89,33 @@ AnchorRun faiss_run(const std::string& name, const AnchorParams& p, const Matrix
   } else {
     index = std::make_unique<faiss::IndexIVFPQ>(&quantizer, d, p.ivf_lists, p.pq_m, p.pq_nbits, mt);
     run.params = "lists=" + std::to_string(p.ivf_lists) + " m=" + std::to_string(p.pq_m) + " nbits=" + std::to_string(p.pq_nbits);
+    if (name == "faiss-ivfpq-rerank") run.params += " rerank=" + std::to_string(p.pq_rerank);
   }
   const auto start = Clock::now();
   index->train(n, base.data.data());
   index->add(n, base.data.data());
   run.build_seconds = seconds_since(start);
   run.size_bytes = faiss_size(*index);
+  // faiss-ivfpq-rerank: the best pq_rerank codes, then exact distances to the stored vectors.
+  const size_t candidates = name == "faiss-ivfpq-rerank" ? std::max(k, static_cast<size_t>(p.pq_rerank)) : k;
   auto search = [&](size_t q) {
-    std::vector<float> dist(k);
-    std::vector<FaissId> ids(k);
-    index->search(1, queries.row(q), static_cast<FaissId>(k), dist.data(), ids.data());
+    std::vector<float> dist(candidates);
+    std::vector<FaissId> ids(candidates);
+    index->search(1, queries.row(q), static_cast<FaissId>(candidates), dist.data(), ids.data());
+    std::vector<std::pair<float, int32_t>> found;
+    for (FaissId id : ids) {
+      if (id < 0) continue;
+      float exact = 0;  // keeps FAISS's order when nothing is re-ranked
+      if (candidates > k) {
+        const float* row = base.row(static_cast<size_t>(id));
+        exact = mt == faiss::METRIC_L2 ? faiss::fvec_L2sqr(queries.row(q), row, base.dim)
+                                       : -faiss::fvec_inner_product(queries.row(q), row, base.dim);
+      }
+      found.push_back({exact, static_cast<int32_t>(id)});
+    }
+    std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<int32_t> out;
-    for (FaissId id : ids)
-      if (id >= 0) out.push_back(static_cast<int32_t>(id));
+    for (size_t i = 0; i < found.size() && i < k; ++i) out.push_back(found[i].second);
     return out;
   };
   if (name == "faiss-flat") {

@@ -36,9 +36,10 @@ PostgreSQL (libpq connection string or PG* environment):
   --insert-batches 1,100  rows per INSERT for those inserts   --insert-clients 1,2 (1)
                           (the rows are split evenly over every batches × clients run)
 In-process anchors:
-  --anchors a,b           any of: kernel-scan vectorx-hnsw vectorx-ivfflat vectorx-ivfpq hnswlib faiss-flat faiss-ivfflat faiss-ivfpq, or all
+  --anchors a,b           any of: kernel-scan vectorx-hnsw vectorx-ivfflat vectorx-ivfpq hnswlib faiss-flat faiss-ivfflat
+                          faiss-ivfpq faiss-ivfpq-rerank (IVFPQ, then exact distances of --pq-rerank candidates), or all
   --hnsw-m 16 --hnsw-ef-construction 64 --hnsw-ef 10,20,40,80,160 --build-threads N (vectorx-hnsw)
-  --ivf-lists 100 --ivf-probes 1,2,4,8,16 --pq-m 16 --pq-nbits 8
+  --ivf-lists 100 --ivf-probes 1,2,4,8,16 --pq-m 16 --pq-nbits 8 --pq-rerank 100
 Output:
   --json FILE (appends JSON lines)   --plot FILE.png|.svg   --expect-recall X (exit 1 below X)
 )";
@@ -109,6 +110,7 @@ Options parse(int argc, char** argv) {
     else if (arg == "--ivf-probes") o.anchor.ivf_probes = int_list(v);
     else if (arg == "--pq-m") o.anchor.pq_m = std::stoi(v);
     else if (arg == "--pq-nbits") o.anchor.pq_nbits = std::stoi(v);
+    else if (arg == "--pq-rerank") o.anchor.pq_rerank = std::stoi(v);
     else throw std::invalid_argument("unknown option " + arg + " (see --help)");
   }
   if (o.dataset == "siftsmall") {

@@ -16,14 +16,21 @@
 
 namespace vectorx::ivf {
 
-// What ivfpq codes are computed from: an index's codebooks and centres as floats. Immutable,
-// so one copy can serve every scan of an index.
+// What ivfpq codes are computed from: an index's codebooks and centres as floats. Never
+// changes for one build, so one copy can serve every scan of an index (in one thread).
 struct PqCodec {
   explicit PqCodec(IvfIndex& index);
+  // L2 with residuals: the query-independent part of list l's lookup table
+  // (ProductQuantizer::list_term_table), computed on first use and kept.
+  const float* list_terms(uint32_t list) const;
+
   Space space;
   bool residual;
   ProductQuantizer pq;
   std::vector<float> centres;  // lists × dim
+
+ private:
+  mutable std::vector<std::vector<float>> list_terms_;  // per list: m × ksub, or empty
 };
 
 class Entries {
@@ -54,5 +61,15 @@ void pq_input(const Space& space, const uint8_t* payload, float* out);
 std::vector<float> train_codebooks(const Space& space, const uint8_t* samples, size_t n,
                                    const std::vector<uint8_t>& centres, size_t m, int nbits, bool residual,
                                    uint64_t seed);
+
+}  // namespace vectorx::ivf
+
+namespace vectorx::ivf {
+
+// Most sub-quantizers of 4-bit codes: fast scan adds m 8-bit table entries in 16 bits.
+constexpr size_t kMaxFastScanM = 256;
+// The number of sub-quantizers an ivfpq index uses when none is given: the largest divisor
+// of dim not above dim/2 for 4-bit codes (and kMaxFastScanM), dim/4 for 8-bit codes.
+size_t default_pq_m(size_t dim, int nbits);
 
 }  // namespace vectorx::ivf

@@ -49,6 +49,10 @@ class EntryScorer {
   virtual double distance_from_key(double key) const = 0;
 };
 
+// Moves the `count` nearest of results[from..] to results[from..from+count), in order, so a
+// scan sorts only as much of a batch as its reader consumes.
+void order_next(std::vector<Result>& results, size_t from, size_t count);
+
 class IvfIndex {
  public:
   // Writes the meta page, the directory (one list per centre: payloads of `space`,
@@ -63,8 +67,11 @@ class IvfIndex {
   size_t lists() const { return meta_.lists; }
   const Meta& meta() const { return meta_; }
   const EntryLayout& layout() const { return layout_; }
-  // Every list's centre, value_bytes(space()) each (read once; centres never change).
-  const std::vector<uint8_t>& centres();
+  // Every list's centre, value_bytes(space()) each (read once; centres never change, so a
+  // caller may keep them for later opens of the same build: meta().build_stamp).
+  const std::vector<uint8_t>& centres() { return *shared_centres(); }
+  std::shared_ptr<const std::vector<uint8_t>> shared_centres();
+  void adopt_centres(std::shared_ptr<const std::vector<uint8_t>> centres) { centres_ = std::move(centres); }
   // The PQ codebooks (empty for ivfflat).
   std::vector<float> codebooks();
 
@@ -80,8 +87,8 @@ class IvfIndex {
    public:
     Scan(IvfIndex& index, const uint8_t* query, std::unique_ptr<EntryScorer> scorer, size_t probes,
          size_t max_probes);
-    // Appends the live entries of the next batch of lists in key order; false when no list is
-    // left to probe.
+    // Appends the live entries of the next batch of lists, in no particular order (see
+    // order_next); false when no list is left to probe.
     bool next_batch(std::vector<Result>& out);
 
    private:
@@ -116,7 +123,7 @@ class IvfIndex {
   Meta meta_{};
   Space space_;
   EntryLayout layout_;
-  std::vector<uint8_t> centres_;  // loaded on first use
+  std::shared_ptr<const std::vector<uint8_t>> centres_;  // loaded on first use
 };
 
 }  // namespace vectorx::ivf

@@ -61,7 +61,7 @@ struct Meta {
   uint32_t entry_bytes;      // payload bytes of one entry
   uint32_t pq_m;             // ivfpq: sub-quantizers (0 for ivfflat)
   uint32_t codebook_pages;   // blocks directory_pages + 1 .. directory_pages + codebook_pages
-  uint32_t reserved;
+  uint32_t build_stamp;      // random per build: tells caches one build from another
 };
 
 struct ListSlot {

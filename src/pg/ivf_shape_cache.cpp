@@ -1,0 +1,46 @@
+// The IVF shape cache (ivf_shape_cache.h).
+#include "ivf_shape_cache.h"
+
+#include <array>
+#include <cstdint>
+
+namespace vectorx::pg::ivf {
+namespace {
+
+struct CachedShape {
+  RelFileNode file{};
+  uint32_t build_stamp = 0;
+  uint64_t last_used = 0;  // 0: empty
+  std::shared_ptr<const std::vector<uint8_t>> centres;
+  std::shared_ptr<const vectorx::ivf::PqCodec> codec;
+};
+
+std::array<CachedShape, kShapeCacheSize> cache;
+uint64_t clock_ticks = 0;
+
+}  // namespace
+
+std::shared_ptr<const vectorx::ivf::PqCodec> use_cached_shape(Relation index, vectorx::ivf::IvfIndex& ivf) {
+  const RelFileNode& file = index->rd_node;
+  const uint32_t stamp = ivf.meta().build_stamp;
+  CachedShape* slot = &cache[0];
+  for (CachedShape& c : cache) {
+    if (c.last_used != 0 && RelFileNodeEquals(c.file, file) && c.build_stamp == stamp) {
+      c.last_used = ++clock_ticks;
+      ivf.adopt_centres(c.centres);
+      return c.codec;
+    }
+    if (c.last_used < slot->last_used) slot = &c;
+  }
+  CachedShape fresh;
+  fresh.file = file;
+  fresh.build_stamp = stamp;
+  fresh.centres = ivf.shared_centres();
+  if (static_cast<vectorx::ivf::EntryFormat>(ivf.meta().entry_format) != vectorx::ivf::EntryFormat::kValue)
+    fresh.codec = std::make_shared<const vectorx::ivf::PqCodec>(ivf);
+  fresh.last_used = ++clock_ticks;
+  *slot = std::move(fresh);
+  return slot->codec;
+}
+
+}  // namespace vectorx::pg::ivf
