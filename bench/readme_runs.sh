@@ -26,3 +26,12 @@ PGOPTIONS="-c maintenance_work_mem=2GB -c max_parallel_maintenance_workers=1" \
 PGOPTIONS="-c maintenance_work_mem=2GB -c max_parallel_maintenance_workers=1" \
   run fashion-mnist-hnsw --dataset fashion-mnist --queries-limit 500 --storage plain --index "$hnsw_index" \
   --sweep hnsw.ef_search=$ef --anchors hnswlib --hnsw-ef $ef --clients 1,2
+# ivfflat and ivfpq (defaults: 4-bit codes, m = dim/2 up to 256, residuals, ivfpq.rerank = 100)
+for spec in "ivfflat|ivfflat.probes" "ivfpq|ivfpq.probes"; do
+  am="${spec%%|*}" guc="${spec##*|}"
+  run "siftsmall-$am" --dataset siftsmall --data-dir "$data" --storage plain \
+    --index "CREATE INDEX ON {table} USING $am (embedding) WITH (lists = 100)" --sweep "$guc=1,2,4,8,16" --repeat 3 \
+    --anchors faiss-ivfflat,faiss-ivfpq,faiss-ivfpq-rerank --ivf-lists 100 --ivf-probes 1,2,4,8,16 --pq-m 64 --pq-nbits 4
+  PGOPTIONS="-c maintenance_work_mem=1GB" run "fashion-mnist-$am" --dataset fashion-mnist --queries-limit 200 --storage plain \
+    --index "CREATE INDEX ON {table} USING $am (embedding) WITH (lists = 245)" --sweep "$guc=1,2,4,8,16"
+done
