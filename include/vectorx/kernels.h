@@ -28,6 +28,13 @@ struct BitCounts {
   uint64_t union_;        // popcount(a | b)
 };
 
+// A 4-bit PQ lookup table's range (pq_fastscan.h): Σ of the 16-entry rows' minima, and the
+// widest row (max - min).
+struct Lut16Bounds {
+  float bias;
+  float widest;
+};
+
 struct KernelTable {
   float (*l2sq_f32)(const float* a, const float* b, size_t n);
   float (*dot_f32)(const float* a, const float* b, size_t n);
@@ -48,6 +55,10 @@ struct KernelTable {
 
   // 4-bit PQ fast scan (pq_fastscan.h): for one block of 32 vectors, out[v] = Σ_j lut[j][code].
   void (*pq4_scan_block)(const uint8_t* block, const uint8_t* lut, size_t m, uint16_t* out);
+  // Its 8-bit table from m rows of 16 floats: lut16_bounds, then lut16_quantize writes
+  // min(255, trunc((t - row min) * scale + 0.5)) for every entry t. Every level gives the same bytes.
+  Lut16Bounds (*lut16_bounds)(const float* table, size_t m);
+  void (*lut16_quantize)(const float* table, size_t m, float scale, uint8_t* lut);
 };
 
 // The best level this CPU (and this build) supports.

@@ -29,8 +29,9 @@ struct QuantizedTable {
   float max_error(size_t m) const { return 0.5f * static_cast<float>(m) / scale; }
 };
 
-// Quantizes an m × 16 float table (from ProductQuantizer::l2_table and friends).
-QuantizedTable quantize_table(const float* table, size_t m);
+// Quantizes an m × 16 float table (from ProductQuantizer::l2_table and friends) into `out`,
+// reusing its storage (called once per probed list).
+void quantize_table(const float* table, size_t m, QuantizedTable& out);
 
 // Quantized sums for all n vectors of a packed list.
 void fastscan(const uint8_t* packed, size_t n, size_t m, const QuantizedTable& table, uint16_t* out);

@@ -58,7 +58,7 @@ class CodeScorer : public EntryScorer {
       pq.ip_table(query_.data(), table_.data());
       for (float& t : table_) t = -t;
     }
-    if (!per_list_ && fast_) quantized_ = quantize_table(table_.data(), pq.m());
+    if (!per_list_ && fast_) quantize_table(table_.data(), pq.m(), quantized_);
   }
 
   void start_list(uint32_t list, double centre_key) override {
@@ -70,7 +70,7 @@ class CodeScorer : public EntryScorer {
     }
     if (!per_list_) return;
     ProductQuantizer::residual_l2_table(codec_->list_terms(list), query_table_.data(), table_.size(), table_.data());
-    if (fast_) quantized_ = quantize_table(table_.data(), pq.m());
+    if (fast_) quantize_table(table_.data(), pq.m(), quantized_);
   }
 
   void score(const uint8_t* area, size_t count, double* keys) override {

@@ -206,11 +206,14 @@ std::vector<float> IvfIndex::codebooks() {
   return all;
 }
 
-std::vector<std::pair<double, uint32_t>> IvfIndex::lists_by_distance(const uint8_t* payload) {
+std::vector<std::pair<double, uint32_t>> IvfIndex::lists_by_distance(const uint8_t* payload, size_t count) {
   const std::vector<uint8_t>& c = centres();
   std::vector<std::pair<double, uint32_t>> order(meta_.lists);
   for (uint32_t l = 0; l < meta_.lists; ++l) order[l] = {space_.key(payload, c.data() + size_t{l} * meta_.centre_bytes), l};
-  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  // Pairs compare by key, then list number: equal keys keep list order.
+  const auto end = order.begin() + static_cast<std::ptrdiff_t>(std::min(count, order.size()));
+  std::partial_sort(order.begin(), end, order.end());
+  order.erase(end, order.end());
   return order;
 }
 
@@ -323,8 +326,8 @@ void IvfIndex::for_each_page(uint32_t list, const std::function<void(const uint8
 
 IvfIndex::Scan::Scan(IvfIndex& index, const uint8_t* query, std::unique_ptr<EntryScorer> scorer, size_t probes,
                      size_t max_probes)
-    : index_(index), scorer_(std::move(scorer)), order_(index.lists_by_distance(query)), probes_(std::max<size_t>(probes, 1)) {
-  order_.resize(std::min(order_.size(), std::max(max_probes, probes_)));
+    : index_(index), scorer_(std::move(scorer)), probes_(std::max<size_t>(probes, 1)) {
+  order_ = index.lists_by_distance(query, std::max(max_probes, probes_));
 }
 
 bool IvfIndex::Scan::next_batch(std::vector<Result>& out) {

@@ -2,6 +2,7 @@
 // Four independent accumulators keep the add chains short without changing the algorithm.
 #include "vectorx/kernels.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "bit_count.hpp"
@@ -68,12 +69,40 @@ float dot_u8(const float* q, const uint8_t* c, size_t n) {
       [](float x, float y) { return x * y; });
 }
 
+// 4-bit table quantization; the SIMD levels reproduce it exactly (no fused
+// multiply-add, row minima summed in row order).
+Lut16Bounds lut16_bounds(const float* table, size_t m) {
+  Lut16Bounds b{0, 0};
+  for (size_t j = 0; j < m; ++j) {
+    float lo = table[j * 16], hi = lo;
+    for (size_t c = 1; c < 16; ++c) {
+      lo = std::min(lo, table[j * 16 + c]);
+      hi = std::max(hi, table[j * 16 + c]);
+    }
+    b.bias += lo;
+    b.widest = std::max(b.widest, hi - lo);
+  }
+  return b;
+}
+
+void lut16_quantize(const float* table, size_t m, float scale, uint8_t* lut) {
+  for (size_t j = 0; j < m; ++j) {
+    const float* row = table + j * 16;
+    const float lo = *std::min_element(row, row + 16);
+    for (size_t c = 0; c < 16; ++c) {
+      const float scaled = (row[c] - lo) * scale;
+      lut[j * 16 + c] = static_cast<uint8_t>(std::min(255.0f, scaled + 0.5f));
+    }
+  }
+}
+
 using F32 = Ops<float, as_float>;
 using F16 = Ops<half_bits, from_half>;
 
 const KernelTable kTable = {
     F32::l2sq, F32::dot, F32::norms, F32::l1, F16::l2sq, F16::dot, F16::norms, F16::l1,
     hamming_words, and_or_count_words, l2sq_sq8, dot_u8, pq4_scan_block_portable,
+    lut16_bounds, lut16_quantize,
 };
 
 }  // namespace

@@ -205,6 +205,101 @@ void pq4_scan_block(const uint8_t* block, const uint8_t* lut, size_t m, uint16_t
   }
 }
 
+// 4-bit table quantization, one 16-float row at a time: in one AVX-512 register, else in four
+// SSE registers (SSE2 and AVX2 levels). Horizontal min/max by halving; no fused multiply-add,
+// so the bytes equal the portable kernel's. AVX-512 uses the all-lanes masked intrinsics
+// (GCC 12's false "uninitialized" warnings, as above).
+inline float hmin4(__m128 v) {
+  v = _mm_min_ps(v, _mm_movehl_ps(v, v));
+  return _mm_cvtss_f32(_mm_min_ss(v, _mm_shuffle_ps(v, v, 1)));
+}
+
+inline float hmax4(__m128 v) {
+  v = _mm_max_ps(v, _mm_movehl_ps(v, v));
+  return _mm_cvtss_f32(_mm_max_ss(v, _mm_shuffle_ps(v, v, 1)));
+}
+
+struct Lut16Quarters {
+  __m128 part[4];
+};
+struct Lut16Whole {
+  __m512 v;
+};
+
+template <class Arch>
+struct Lut16Row {
+  static constexpr bool kWide = std::is_base_of<xsimd::avx512f, Arch>::value;
+  std::conditional_t<kWide, Lut16Whole, Lut16Quarters> lanes;
+
+  explicit Lut16Row(const float* row) {
+    if constexpr (kWide) {
+      lanes.v = _mm512_loadu_ps(row);
+    } else {
+      for (int i = 0; i < 4; ++i) lanes.part[i] = _mm_loadu_ps(row + 4 * i);
+    }
+  }
+
+  template <class Op>
+  __m128 fold(Op op) const {
+    if constexpr (kWide) {
+      const __m512d bits = _mm512_castps_pd(lanes.v);
+      const __m256 half = op(_mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xff, bits, 0)),
+                             _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xff, bits, 1)));
+      return op(_mm256_castps256_ps128(half), _mm256_extractf128_ps(half, 1));
+    } else {
+      return op(op(lanes.part[0], lanes.part[1]), op(lanes.part[2], lanes.part[3]));
+    }
+  }
+  float min() const {
+    return hmin4(fold([](auto a, auto b) {
+      if constexpr (sizeof(a) == 32) return _mm256_min_ps(a, b); else return _mm_min_ps(a, b);
+    }));
+  }
+  float max() const {
+    return hmax4(fold([](auto a, auto b) {
+      if constexpr (sizeof(a) == 32) return _mm256_max_ps(a, b); else return _mm_max_ps(a, b);
+    }));
+  }
+
+  // min(255, trunc((row - lo) * scale + 0.5)) as 16 bytes.
+  void quantize(float lo, float scale, uint8_t* out) const {
+    if constexpr (kWide) {
+      __m512 v = _mm512_mul_ps(_mm512_sub_ps(lanes.v, _mm512_set1_ps(lo)), _mm512_set1_ps(scale));
+      v = _mm512_maskz_min_ps(0xffff, _mm512_set1_ps(255.0f), _mm512_add_ps(v, _mm512_set1_ps(0.5f)));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm512_maskz_cvtepi32_epi8(0xffff, _mm512_maskz_cvttps_epi32(0xffff, v)));
+    } else {
+      __m128i q[4];
+      for (int i = 0; i < 4; ++i) {
+        __m128 v = _mm_mul_ps(_mm_sub_ps(lanes.part[i], _mm_set1_ps(lo)), _mm_set1_ps(scale));
+        q[i] = _mm_cvttps_epi32(_mm_min_ps(_mm_set1_ps(255.0f), _mm_add_ps(v, _mm_set1_ps(0.5f))));
+      }
+      // 0..255 survive signed 32→16 saturation, then unsigned 16→8.
+      const __m128i words = _mm_packs_epi32(q[0], q[1]), words2 = _mm_packs_epi32(q[2], q[3]);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_packus_epi16(words, words2));
+    }
+  }
+};
+
+template <class Arch>
+Lut16Bounds lut16_bounds(const float* table, size_t m) {
+  Lut16Bounds b{0, 0};
+  for (size_t j = 0; j < m; ++j) {
+    const Lut16Row<Arch> row(table + j * 16);
+    const float lo = row.min();
+    b.bias += lo;
+    b.widest = std::max(b.widest, row.max() - lo);
+  }
+  return b;
+}
+
+template <class Arch>
+void lut16_quantize(const float* table, size_t m, float scale, uint8_t* lut) {
+  for (size_t j = 0; j < m; ++j) {
+    const Lut16Row<Arch> row(table + j * 16);
+    row.quantize(row.min(), scale, lut + j * 16);
+  }
+}
+
 template <class Arch>
 constexpr KernelTable make_table() {
   using F32 = SimdOps<Arch, float>;
@@ -212,7 +307,8 @@ constexpr KernelTable make_table() {
   return KernelTable{F32::l2sq,    F32::dot,       F32::dot_norms,     F32::l1,
                      F16::l2sq,    F16::dot,       F16::dot_norms,     F16::l1,
                      hamming_words, and_or_count_words,
-                     CodeOps<Arch>::l2sq_sq8, CodeOps<Arch>::dot_u8, pq4_scan_block<Arch>};
+                     CodeOps<Arch>::l2sq_sq8, CodeOps<Arch>::dot_u8, pq4_scan_block<Arch>,
+                     lut16_bounds<Arch>,      lut16_quantize<Arch>};
 }
 
 }  // namespace

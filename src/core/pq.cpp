@@ -6,6 +6,27 @@
 #include "vectorx/kernels.h"
 
 namespace vectorx {
+namespace {
+
+// Sub-vectors are often a few floats long (dim / m = 2..8): an inline loop then beats an
+// indirect call into a kernel that is built for long vectors.
+constexpr size_t kShortSubVector = 16;
+
+float sub_l2sq(const float* a, const float* b, size_t n) {
+  if (n >= kShortSubVector) return l2sq(a, b, n);
+  float s = 0;
+  for (size_t i = 0; i < n; ++i) s += (a[i] - b[i]) * (a[i] - b[i]);
+  return s;
+}
+
+float sub_dot(const float* a, const float* b, size_t n) {
+  if (n >= kShortSubVector) return dot(a, b, n);
+  float s = 0;
+  for (size_t i = 0; i < n; ++i) s += a[i] * b[i];
+  return s;
+}
+
+}  // namespace
 
 ProductQuantizer ProductQuantizer::train(const float* data, size_t n, size_t dim, size_t m, int nbits,
                                          const KMeansOptions& options) {
@@ -43,9 +64,9 @@ void ProductQuantizer::encode(const float* x, uint8_t* code) const {
   for (size_t j = 0; j < m_; ++j) {
     const float* book = codebooks_.data() + j * ksub() * dsub_;
     uint32_t best = 0;
-    float best_d = l2sq(x + j * dsub_, book, dsub_);
+    float best_d = sub_l2sq(x + j * dsub_, book, dsub_);
     for (uint32_t c = 1; c < ksub(); ++c) {
-      const float d = l2sq(x + j * dsub_, book + c * dsub_, dsub_);
+      const float d = sub_l2sq(x + j * dsub_, book + c * dsub_, dsub_);
       if (d < best_d) best_d = d, best = c;
     }
     if (nbits_ == 8)
@@ -65,20 +86,20 @@ void ProductQuantizer::decode(const uint8_t* code, float* x) const {
 void ProductQuantizer::l2_table(const float* query, float* table) const {
   for (size_t j = 0; j < m_; ++j)
     for (size_t c = 0; c < ksub(); ++c)
-      table[j * ksub() + c] = l2sq(query + j * dsub_, codebooks_.data() + (j * ksub() + c) * dsub_, dsub_);
+      table[j * ksub() + c] = sub_l2sq(query + j * dsub_, codebooks_.data() + (j * ksub() + c) * dsub_, dsub_);
 }
 
 void ProductQuantizer::ip_table(const float* query, float* table) const {
   for (size_t j = 0; j < m_; ++j)
     for (size_t c = 0; c < ksub(); ++c)
-      table[j * ksub() + c] = dot(query + j * dsub_, codebooks_.data() + (j * ksub() + c) * dsub_, dsub_);
+      table[j * ksub() + c] = sub_dot(query + j * dsub_, codebooks_.data() + (j * ksub() + c) * dsub_, dsub_);
 }
 
 void ProductQuantizer::list_term_table(const float* list_centre, float* table) const {
   for (size_t j = 0; j < m_; ++j)
     for (size_t c = 0; c < ksub(); ++c) {
       const float* centroid = codebooks_.data() + (j * ksub() + c) * dsub_;
-      table[j * ksub() + c] = dot(centroid, centroid, dsub_) + 2 * dot(list_centre + j * dsub_, centroid, dsub_);
+      table[j * ksub() + c] = sub_dot(centroid, centroid, dsub_) + 2 * sub_dot(list_centre + j * dsub_, centroid, dsub_);
     }
 }
 

@@ -22,22 +22,12 @@ std::vector<uint8_t> pack_fastscan(const uint8_t* codes, size_t n, size_t m) {
   return packed;
 }
 
-QuantizedTable quantize_table(const float* table, size_t m) {
-  QuantizedTable q;
-  q.lut.resize(m * 16);
-  std::vector<float> mins(m);
-  float widest = 0;
-  for (size_t j = 0; j < m; ++j) {
-    const auto [lo, hi] = std::minmax_element(table + j * 16, table + (j + 1) * 16);
-    mins[j] = *lo;
-    q.bias += *lo;
-    widest = std::max(widest, *hi - *lo);
-  }
-  q.scale = widest > 0 ? 255.0f / widest : 1.0f;
-  for (size_t j = 0; j < m; ++j)
-    for (size_t c = 0; c < 16; ++c)
-      q.lut[j * 16 + c] = static_cast<uint8_t>(std::min(255.0f, (table[j * 16 + c] - mins[j]) * q.scale + 0.5f));
-  return q;
+void quantize_table(const float* table, size_t m, QuantizedTable& out) {
+  const Lut16Bounds bounds = kernels().lut16_bounds(table, m);
+  out.bias = bounds.bias;
+  out.scale = bounds.widest > 0 ? 255.0f / bounds.widest : 1.0f;
+  out.lut.resize(m * 16);
+  kernels().lut16_quantize(table, m, out.scale, out.lut.data());
 }
 
 void fastscan(const uint8_t* packed, size_t n, size_t m, const QuantizedTable& table, uint16_t* out) {

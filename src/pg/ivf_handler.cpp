@@ -149,7 +149,7 @@ void init_module() {
   define_search_gucs("ivfflat", flat_settings);
   define_search_gucs("ivfpq", pq_settings);
   DefineCustomIntVariable("ivfpq.rerank", "Number of candidates an ivfpq scan re-ranks by exact distance at a time.",
-                          "0 returns rows in the order of their codes' estimates.", &pq_settings.rerank, 100, 0, 100000,
+                          "0 returns rows in the order of their codes' estimates.", &pq_settings.rerank, 40, 0, 100000,
                           PGC_USERSET, 0, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("ivfflat");
   MarkGUCPrefixReserved("ivfpq");

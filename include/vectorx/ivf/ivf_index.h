@@ -77,8 +77,8 @@ class IvfIndex {
 
   // The list whose centre is nearest to a value.
   uint32_t nearest_list(const uint8_t* payload);
-  // Lists ordered by their centre's key to a value, nearest first.
-  std::vector<std::pair<double, uint32_t>> lists_by_distance(const uint8_t* payload);
+  // The `count` lists whose centres are nearest to a value (by key), nearest first.
+  std::vector<std::pair<double, uint32_t>> lists_by_distance(const uint8_t* payload, size_t count);
   // Appends an entry (payload of meta().entry_bytes) to a list.
   void insert(uint32_t list, const uint8_t* entry, HeapTid tid);
 
