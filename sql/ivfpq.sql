@@ -1,5 +1,6 @@
 -- ivfpq: DDL, options and GUC bounds, exact top-k with every list probed and everything
--- re-ranked, estimates without re-rank, iterative scans, expression indexes, MVCC, vacuum.
+-- re-ranked, estimates without re-rank, iterative scans, expression indexes, MVCC, vacuum,
+-- and the same pages from builds on one thread or several (ivfpq and ivfflat).
 SET client_min_messages = notice;
 CREATE TABLE items (id int, v vector(8), h halfvec(8));
 INSERT INTO items SELECT i, (SELECT array_agg(sin(i * j) + (i % 5)) FROM generate_series(1, 8) j)::vector,
@@ -118,3 +119,27 @@ SELECT v FROM unlogged_items ORDER BY v <-> '[50,1,2,1]' LIMIT 1;
 RESET enable_seqscan;
 DROP TABLE empty, unlogged_items, items;
 DROP FUNCTION same_top10;
+
+-- Builds on several threads (max_parallel_maintenance_workers) write the same pages as a
+-- build on one: every page but the meta page (random build stamp) equal after its header.
+CREATE EXTENSION pageinspect;
+CREATE TABLE par (id int, v vector(16)) WITH (parallel_workers = 2);
+INSERT INTO par SELECT i, (SELECT array_agg(sin(i * j * 0.37) + (i % 7)) FROM generate_series(1, 16) j)::vector
+FROM generate_series(1, 5000) i;
+CREATE FUNCTION index_pages(idx regclass) RETURNS text[] LANGUAGE sql AS $$
+  SELECT array_agg(md5(substr(get_raw_page(idx::text, b::int), 25)) ORDER BY b)
+  FROM generate_series(1, pg_relation_size(idx) / 8192 - 1) b $$;
+SET max_parallel_maintenance_workers = 0;
+CREATE INDEX par_pq ON par USING ivfpq (v) WITH (lists = 20, m = 8);
+CREATE INDEX par_flat ON par USING ivfflat (v) WITH (lists = 20);
+CREATE TEMP TABLE one_thread AS SELECT index_pages('par_pq') AS pq, index_pages('par_flat') AS flat;
+DROP INDEX par_pq, par_flat;
+SET max_parallel_maintenance_workers = 2;
+CREATE INDEX par_pq ON par USING ivfpq (v) WITH (lists = 20, m = 8);
+CREATE INDEX par_flat ON par USING ivfflat (v) WITH (lists = 20);
+SELECT pq = index_pages('par_pq') AS pq_same, flat = index_pages('par_flat') AS flat_same,
+       cardinality(pq) > 20 AS pq_has_data_pages FROM one_thread;
+RESET max_parallel_maintenance_workers;
+DROP TABLE par;
+DROP FUNCTION index_pages;
+DROP EXTENSION pageinspect;

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace vectorx {
@@ -14,6 +15,9 @@ struct KMeansOptions {
   int iterations = 10;
   bool spherical = false;
   uint64_t seed = 42;
+  unsigned threads = 1;           // seeding and assignment run on this many threads (threads.h);
+                                  // the result does not depend on it
+  std::function<void()> check{};  // called now and then on the caller's thread (interrupts)
 };
 
 struct KMeansResult {
@@ -27,8 +31,9 @@ struct KMeansResult {
 KMeansResult kmeans(const float* data, size_t n, size_t dim, const KMeansOptions& options);
 
 // Index of the nearest centre for each row (largest inner product when spherical), computed
-// in blocks with one matrix product per block.
+// in blocks with one matrix product per block, blocks spread over `threads` threads.
 void assign_nearest(const float* centroids, size_t k, const float* data, size_t n, size_t dim, bool spherical,
-                    uint32_t* out, float* distance = nullptr);
+                    uint32_t* out, float* distance = nullptr, unsigned threads = 1,
+                    const std::function<void()>& check = {});
 
 }  // namespace vectorx

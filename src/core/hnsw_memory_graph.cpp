@@ -1,14 +1,11 @@
 // In-memory HNSW graph (see memory_graph.h for the locking rules).
 #include "vectorx/hnsw/memory_graph.h"
 
-#include <pthread.h>
-
 #include <algorithm>
 #include <atomic>
-#include <csignal>
 #include <cstring>
-#include <exception>
-#include <thread>
+
+#include "vectorx/threads.h"
 
 namespace vectorx::hnsw {
 
@@ -146,27 +143,6 @@ MemoryGraph::Id MemoryGraph::add(const uint8_t* payload, size_t length, int leve
   return id;
 }
 
-namespace {
-
-// Starts threads with every signal blocked, so signal handlers keep running on the caller's
-// thread only (Postgres' handlers assume they interrupt the backend's own thread).
-// Threads that started before a failure stay in `pool` for the caller to join.
-template <class F>
-void spawn_quiet(unsigned count, F work, std::vector<std::thread>& pool) {
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  try {
-    for (unsigned t = 0; t < count; ++t) pool.emplace_back(work);
-  } catch (...) {
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
-    throw;
-  }
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
-}
-
-}  // namespace
-
 void MemoryGraph::build(Payloads values, const std::vector<int>& levels, unsigned threads, const Progress& progress) {
   const size_t n = values.size();
   values_ = std::move(values);
@@ -181,33 +157,18 @@ void MemoryGraph::build(Payloads values, const std::vector<int>& levels, unsigne
   link(*adder_, 0);
   std::atomic<size_t> next{1}, done{1};
   std::atomic<bool> stop{false};
-  auto work = [&] {
-    View view(*this, nullptr);
-    for (size_t i; !stop && (i = next++) < n; ++done) {
-      view.set_query(payload(static_cast<Id>(i)));
-      link(view, static_cast<Id>(i));
-    }
-  };
-  std::vector<std::thread> pool;
-  std::exception_ptr failure;
-  try {
-    spawn_quiet(std::max(threads, 1u) - 1, work, pool);
+  run_on_threads(std::max(threads, 1u), stop, [&](bool caller) {
     View view(*this, nullptr);
     size_t since_report = 0;
     for (size_t i; !stop && (i = next++) < n; ++done) {
       view.set_query(payload(static_cast<Id>(i)));
       link(view, static_cast<Id>(i));
-      if (progress && ++since_report >= 256) {
+      if (caller && progress && ++since_report >= 256) {
         since_report = 0;
         progress(done);
       }
     }
-  } catch (...) {
-    failure = std::current_exception();
-    stop = true;
-  }
-  for (auto& t : pool) t.join();
-  if (failure) std::rethrow_exception(failure);
+  });
   if (progress) progress(n);
 }
 

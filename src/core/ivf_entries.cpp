@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 
 #include "vectorx/ivf/training.h"
@@ -139,7 +140,8 @@ const float* PqCodec::list_terms(uint32_t list) const {
   return terms.data();
 }
 
-Entries::Entries(IvfIndex& index, std::shared_ptr<const PqCodec> codec) : index_(index), codec_(std::move(codec)) {
+Entries::Entries(IvfIndex& index, std::shared_ptr<const PqCodec> codec)
+    : index_(index), codec_(std::move(codec)), entry_bytes_(index.meta().entry_bytes) {
   if (!codec_ && static_cast<EntryFormat>(index.meta().entry_format) != EntryFormat::kValue)
     codec_ = std::make_shared<const PqCodec>(index);
   if (codec_) {
@@ -150,13 +152,22 @@ Entries::Entries(IvfIndex& index, std::shared_ptr<const PqCodec> codec) : index_
 
 const uint8_t* Entries::encode(const uint8_t* value, uint32_t list) {
   if (!codec_) return value;
-  pq_input(codec_->space, value, floats_.data());
-  if (codec_->residual) {
-    const float* centre = codec_->centres.data() + size_t{list} * floats_.size();
-    for (size_t i = 0; i < floats_.size(); ++i) floats_[i] -= centre[i];
-  }
-  codec_->pq.encode(floats_.data(), code_.data());
+  encode_to(value, list, code_.data(), floats_.data());
   return code_.data();
+}
+
+void Entries::encode_to(const uint8_t* value, uint32_t list, uint8_t* out, float* scratch) const {
+  if (!codec_) {
+    std::memcpy(out, value, entry_bytes_);
+    return;
+  }
+  const size_t dim = codec_->pq.dim();
+  pq_input(codec_->space, value, scratch);
+  if (codec_->residual) {
+    const float* centre = codec_->centres.data() + size_t{list} * dim;
+    for (size_t i = 0; i < dim; ++i) scratch[i] -= centre[i];
+  }
+  codec_->pq.encode(scratch, out);
 }
 
 std::unique_ptr<EntryScorer> Entries::scorer(const uint8_t* query) const {
@@ -166,7 +177,7 @@ std::unique_ptr<EntryScorer> Entries::scorer(const uint8_t* query) const {
 
 std::vector<float> train_codebooks(const Space& space, const uint8_t* samples, size_t n,
                                    const std::vector<uint8_t>& centres, size_t m, int nbits, bool residual,
-                                   uint64_t seed) {
+                                   uint64_t seed, unsigned threads, const std::function<void()>& check) {
   const size_t dim = static_cast<size_t>(space.dim()), ksub = size_t{1} << nbits;
   if (n == 0) return std::vector<float>(ksub * dim, 0.0f);
   std::vector<float> data = floats_of_values(space, samples, n);
@@ -174,12 +185,15 @@ std::vector<float> train_codebooks(const Space& space, const uint8_t* samples, s
     const size_t lists = centres.size() / value_bytes(space);
     const std::vector<float> c = floats_of_values(space, centres.data(), lists);
     std::vector<uint32_t> nearest(n);
-    assign_nearest(c.data(), lists, data.data(), n, dim, space.metric() != Metric::kL2, nearest.data());
+    assign_nearest(c.data(), lists, data.data(), n, dim, space.metric() != Metric::kL2, nearest.data(), nullptr, threads,
+                   check);
     for (size_t i = 0; i < n; ++i)
       for (size_t d = 0; d < dim; ++d) data[i * dim + d] -= c[size_t{nearest[i]} * dim + d];
   }
   KMeansOptions options;
   options.seed = seed;
+  options.threads = threads;
+  options.check = check;
   return ProductQuantizer::train(data.data(), n, dim, m, nbits, options).codebooks();
 }
 

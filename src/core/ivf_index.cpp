@@ -217,15 +217,19 @@ std::vector<std::pair<double, uint32_t>> IvfIndex::lists_by_distance(const uint8
   return order;
 }
 
-uint32_t IvfIndex::nearest_list(const uint8_t* payload) {
-  const std::vector<uint8_t>& c = centres();
+uint32_t nearest_centre(const Space& space, const uint8_t* centres, size_t count, const uint8_t* payload) {
+  const size_t bytes = value_bytes(space);
   uint32_t best = 0;
-  double best_key = space_.key(payload, c.data());
-  for (uint32_t l = 1; l < meta_.lists; ++l) {
-    const double key = space_.key(payload, c.data() + size_t{l} * meta_.centre_bytes);
+  double best_key = space.key(payload, centres);
+  for (uint32_t l = 1; l < count; ++l) {
+    const double key = space.key(payload, centres + l * bytes);
     if (key < best_key) best_key = key, best = l;
   }
   return best;
+}
+
+uint32_t IvfIndex::nearest_list(const uint8_t* payload) {
+  return nearest_centre(space_, centres().data(), meta_.lists, payload);
 }
 
 long IvfIndex::checked_entries(const uint8_t* page) const {

@@ -73,7 +73,8 @@ void Reservoir::offer(const uint8_t* payload) {
   if (slot < capacity_) std::memcpy(values_.data() + slot * value_bytes_, payload, value_bytes_);
 }
 
-std::vector<uint8_t> train_centres(const Space& space, const uint8_t* samples, size_t n, size_t lists, uint64_t seed) {
+std::vector<uint8_t> train_centres(const Space& space, const uint8_t* samples, size_t n, size_t lists, uint64_t seed,
+                                   unsigned threads, const std::function<void()>& check) {
   const size_t bytes = value_bytes(space), dim = static_cast<size_t>(space.dim());
   if (n == 0) return std::vector<uint8_t>(bytes, 0);
   std::vector<float> data(n * dim);
@@ -82,6 +83,8 @@ std::vector<uint8_t> train_centres(const Space& space, const uint8_t* samples, s
   options.k = lists;
   options.spherical = space.metric() == Metric::kInnerProduct || space.metric() == Metric::kCosine;
   options.seed = seed;
+  options.threads = threads;
+  options.check = check;
   const KMeansResult km = kmeans(data.data(), n, dim, options);
   const size_t k = km.centroids.size() / dim;
   std::vector<uint8_t> centres(k * bytes);

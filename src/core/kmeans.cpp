@@ -1,7 +1,8 @@
 // k-means (see kmeans.h).
 //
 // Assignment uses ||x - c||² = ||x||² - 2 x·c + ||c||², with x·c for a block of rows and all
-// centres as one Eigen matrix product; seeding (k-means++) uses the SIMD kernels. An empty
+// centres as one Eigen matrix product; seeding (k-means++) uses the SIMD kernels. Both run
+// on options.threads threads, block by block, with results independent of the thread count. An empty
 // cluster takes the row currently farthest from its centre, so every centre stays in use.
 #include "vectorx/kmeans.h"
 
@@ -13,6 +14,7 @@
 #include <random>
 
 #include "vectorx/kernels.h"
+#include "vectorx/threads.h"
 #include "vectorx/vector_math.h"
 
 namespace vectorx {
@@ -21,27 +23,36 @@ namespace {
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using ConstMap = Eigen::Map<const RowMatrix>;
 
-constexpr size_t kBlockRows = 4096;
+constexpr size_t kBlockRows = 1024;  // rows per matrix product and per thread task
+
+size_t blocks_of(size_t n) { return (n + kBlockRows - 1) / kBlockRows; }
 
 void normalize_rows(float* rows, size_t n, size_t dim) {
   for (size_t i = 0; i < n; ++i) l2_normalize(rows + i * dim, rows + i * dim, dim);
 }
 
 // k-means++: each next centre is a row drawn with probability proportional to its squared
-// distance to the nearest centre chosen so far.
-std::vector<float> seed_centres(const float* data, size_t n, size_t dim, size_t k, std::mt19937_64& rng) {
+// distance to the nearest centre chosen so far. Distances are updated block by block on
+// threads; block totals are added in block order, so the draw does not depend on threads.
+std::vector<float> seed_centres(const float* data, size_t n, size_t dim, size_t k, std::mt19937_64& rng,
+                                const KMeansOptions& options) {
   std::vector<float> centres;
   centres.reserve(k * dim);
-  std::vector<double> nearest(n, std::numeric_limits<double>::infinity());
+  std::vector<double> nearest(n, std::numeric_limits<double>::infinity()), block_totals(blocks_of(n));
   size_t chosen = std::uniform_int_distribution<size_t>(0, n - 1)(rng);
   for (size_t c = 0; c < k; ++c) {
     centres.insert(centres.end(), data + chosen * dim, data + (chosen + 1) * dim);
     const float* centre = centres.data() + c * dim;
+    for_each_block(block_totals.size(), options.threads, [&](size_t b) {
+      double sum = 0;
+      for (size_t i = b * kBlockRows; i < std::min(n, (b + 1) * kBlockRows); ++i) {
+        nearest[i] = std::min(nearest[i], static_cast<double>(l2sq(data + i * dim, centre, dim)));
+        sum += nearest[i];
+      }
+      block_totals[b] = sum;
+    }, options.check);
     double total = 0;
-    for (size_t i = 0; i < n; ++i) {
-      nearest[i] = std::min(nearest[i], static_cast<double>(l2sq(data + i * dim, centre, dim)));
-      total += nearest[i];
-    }
+    for (double t : block_totals) total += t;
     if (c + 1 == k) break;
     if (total <= 0) {  // every row sits on a centre already (duplicates): any row will do
       chosen = std::uniform_int_distribution<size_t>(0, n - 1)(rng);
@@ -63,11 +74,11 @@ std::vector<float> seed_centres(const float* data, size_t n, size_t dim, size_t 
 }  // namespace
 
 void assign_nearest(const float* centroids, size_t k, const float* data, size_t n, size_t dim, bool spherical,
-                    uint32_t* out, float* distance) {
+                    uint32_t* out, float* distance, unsigned threads, const std::function<void()>& check) {
   const ConstMap c(centroids, static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(dim));
   const Eigen::VectorXf c_norms = c.rowwise().squaredNorm();
-  for (size_t start = 0; start < n; start += kBlockRows) {
-    const size_t rows = std::min(kBlockRows, n - start);
+  for_each_block(blocks_of(n), threads, [&](size_t block) {
+    const size_t start = block * kBlockRows, rows = std::min(kBlockRows, n - start);
     const ConstMap x(data + start * dim, static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(dim));
     const RowMatrix dots = x * c.transpose();
     for (size_t r = 0; r < rows; ++r) {
@@ -82,7 +93,7 @@ void assign_nearest(const float* centroids, size_t k, const float* data, size_t 
       out[start + r] = static_cast<uint32_t>(best);
       if (distance != nullptr) distance[start + r] = std::max(0.0f, value);
     }
-  }
+  }, check);
 }
 
 KMeansResult kmeans(const float* data_in, size_t n, size_t dim, const KMeansOptions& options) {
@@ -97,12 +108,13 @@ KMeansResult kmeans(const float* data_in, size_t n, size_t dim, const KMeansOpti
     data = unit.data();
   }
   std::mt19937_64 rng(options.seed);
-  result.centroids = seed_centres(data, n, dim, k, rng);
+  result.centroids = seed_centres(data, n, dim, k, rng, options);
   if (options.spherical) normalize_rows(result.centroids.data(), k, dim);
   result.assignment.assign(n, 0);
   std::vector<float> dist(n);
   for (int it = 0; it < std::max(options.iterations, 1); ++it) {
-    assign_nearest(result.centroids.data(), k, data, n, dim, options.spherical, result.assignment.data(), dist.data());
+    assign_nearest(result.centroids.data(), k, data, n, dim, options.spherical, result.assignment.data(), dist.data(),
+                   options.threads, options.check);
     std::vector<double> sums(k * dim, 0.0);
     std::vector<size_t> counts(k, 0);
     for (size_t i = 0; i < n; ++i) {
@@ -123,7 +135,8 @@ KMeansResult kmeans(const float* data_in, size_t n, size_t dim, const KMeansOpti
     }
     if (options.spherical) normalize_rows(result.centroids.data(), k, dim);
   }
-  assign_nearest(result.centroids.data(), k, data, n, dim, options.spherical, result.assignment.data(), dist.data());
+  assign_nearest(result.centroids.data(), k, data, n, dim, options.spherical, result.assignment.data(), dist.data(),
+                 options.threads, options.check);
   result.objective = 0;
   for (float d : dist) result.objective += d;
   return result;

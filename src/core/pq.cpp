@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "vectorx/kernels.h"
+#include "vectorx/threads.h"
 
 namespace vectorx {
 namespace {
@@ -34,18 +35,20 @@ ProductQuantizer ProductQuantizer::train(const float* data, size_t n, size_t dim
   if (nbits != 4 && nbits != 8) throw std::invalid_argument("PQ: nbits must be 4 or 8");
   const size_t dsub = dim / m, ksub = size_t{1} << nbits;
   std::vector<float> codebooks(m * ksub * dsub, 0.0f);
-  std::vector<float> sub(n * dsub);
-  for (size_t j = 0; j < m; ++j) {
+  // Sub-quantizers train independently, one per thread task; each k-means runs on one thread.
+  for_each_block(m, options.threads, [&](size_t j) {
+    std::vector<float> sub(n * dsub);
     for (size_t i = 0; i < n; ++i)
       std::copy(data + i * dim + j * dsub, data + i * dim + (j + 1) * dsub, sub.begin() + static_cast<std::ptrdiff_t>(i * dsub));
-    KMeansOptions o = options;
+    KMeansOptions o;
     o.k = ksub;
+    o.iterations = options.iterations;
     o.spherical = false;  // sub-vectors are clustered by L2 for every metric
     o.seed = options.seed + j;
     const KMeansResult r = kmeans(sub.data(), n, dsub, o);
     // With fewer rows than centroids the unused entries stay zero and are never chosen first.
     std::copy(r.centroids.begin(), r.centroids.end(), codebooks.begin() + static_cast<std::ptrdiff_t>(j * ksub * dsub));
-  }
+  }, options.check);
   return ProductQuantizer(dim, m, nbits, std::move(codebooks));
 }
 

@@ -4,13 +4,18 @@
 //    max(50 × lists, 10,000) values, bounded by maintenance_work_mem.
 // 2. performing k-means: centres from the sample (vectorx/ivf/training.h).
 // 3. training codebooks (ivfpq): PQ codebooks from the sample or its residuals (entries.h).
-// 4. loading tuples: a second heap scan appends every value's entry to its nearest list,
+// 4. loading tuples: a second heap scan collects values in batches; each batch's nearest
+//    lists and entries are computed on threads (loader.h), then appended in heap order
 //    without WAL; every page is WAL-logged once at the end.
+// Phases 2-4 run on 1 + N threads, N from plan_create_index_workers (max_parallel_maintenance_
+// workers, table size, parallel_workers). Helper threads run only core C++ and block signals;
+// the backend's thread checks interrupts. The index does not depend on N.
 // A table with fewer rows than lists gets as many lists as rows (at least one), with a NOTICE.
 #include <algorithm>
 #include <memory>
 
 #include "vectorx/ivf/entries.h"
+#include "vectorx/ivf/loader.h"
 #include "vectorx/ivf/training.h"
 #include "buffer_page_store.h"
 #include "guard.h"
@@ -21,6 +26,7 @@ namespace vectorx::pg::ivf {
 namespace {
 
 using vectorx::HeapTid;
+using vectorx::ivf::BatchLoader;
 using vectorx::ivf::Entries;
 using vectorx::ivf::IvfIndex;
 using vectorx::ivf::Reservoir;
@@ -31,9 +37,7 @@ struct BuildState {
   Space space;
   MemoryContext tuple_context;
   Reservoir* sample = nullptr;
-  IvfIndex* index = nullptr;
-  Entries* entries = nullptr;
-  double indexed = 0;
+  BatchLoader* loader = nullptr;
 };
 
 // Calls f(value) for a non-null, indexable value of the right dimensions (ERROR otherwise).
@@ -58,11 +62,17 @@ void sample_callback(Relation, ItemPointer, Datum* values, bool* isnull, bool, v
 void load_callback(Relation, ItemPointer tid, Datum* values, bool* isnull, bool, void* state) {
   auto* st = static_cast<BuildState*>(state);
   with_value(*st, values, isnull, [&](const IndexValue& v) {
-    const uint32_t list = st->index->nearest_list(v.payload);
-    st->index->insert(list, st->entries->encode(v.payload, list),
-                      HeapTid{ItemPointerGetBlockNumberNoCheck(tid), ItemPointerGetOffsetNumberNoCheck(tid)});
-    st->indexed += 1;
+    st->loader->add(v.payload, HeapTid{ItemPointerGetBlockNumberNoCheck(tid), ItemPointerGetOffsetNumberNoCheck(tid)});
   });
+}
+
+// Rows per load batch: kLoadBatchRows, or fewer when a batch (values and entries) would take
+// more than a tenth of maintenance_work_mem.
+constexpr size_t kLoadBatchRows = 4096;
+
+size_t load_batch_rows(size_t value_bytes, size_t entry_bytes) {
+  const size_t affordable = static_cast<size_t>(maintenance_work_mem) * 1024 / 10 / (value_bytes + entry_bytes);
+  return std::max<size_t>(1, std::min(kLoadBatchRows, affordable));
 }
 
 size_t sample_capacity(int lists, size_t value_bytes) {
@@ -79,7 +89,8 @@ IndexBuildResult* build(Method method, Relation heap, Relation index, IndexInfo*
   vectorx::ivf::EntrySpec spec;
   if (method == Method::kPq) spec = pq_entry_spec(index, st.space);
   const int lists = index_lists(index, method);
-  double heap_tuples = 0;
+  const unsigned threads = 1u + static_cast<unsigned>(std::max(plan_create_index_workers(RelationGetRelid(heap), RelationGetRelid(index)), 0));
+  double heap_tuples = 0, indexed = 0;
   guarded([&] {
     const size_t bytes = vectorx::ivf::value_bytes(st.space);
     Reservoir sample(sample_capacity(lists, bytes), bytes, kSampleSeed);
@@ -96,31 +107,33 @@ IndexBuildResult* build(Method method, Relation heap, Relation index, IndexInfo*
       });
     }
     pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, kPhaseKMeans);
-    const std::vector<uint8_t> centres =
-        vectorx::ivf::train_centres(st.space, sample.values().data(), sample.size(), static_cast<size_t>(lists), kSampleSeed);
+    BufferPageStore store(index, MAIN_FORKNUM, BufferPageStore::Mode::kBulk);
+    const auto check = [&] { store.check_interrupts(); };
+    const std::vector<uint8_t> centres = vectorx::ivf::train_centres(st.space, sample.values().data(), sample.size(),
+                                                                     static_cast<size_t>(lists), kSampleSeed, threads, check);
     if (method == Method::kPq) {
       pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, kPhaseCodebooks);
       const int nbits = spec.format == vectorx::ivf::EntryFormat::kCode8 ? 8 : 4;
       spec.codebooks = vectorx::ivf::train_codebooks(st.space, sample.values().data(), sample.size(), centres, spec.pq_m,
-                                                     nbits, spec.residual, kSampleSeed);
+                                                     nbits, spec.residual, kSampleSeed, threads, check);
     }
     st.sample = nullptr;
-    BufferPageStore store(index, MAIN_FORKNUM, BufferPageStore::Mode::kBulk);
     IvfIndex::create(store, st.space, centres, spec);
     IvfIndex ivf(store);
-    Entries entries(ivf);
-    st.index = &ivf;
-    st.entries = &entries;
+    const Entries entries(ivf);
+    BatchLoader loader(ivf, entries, threads, load_batch_rows(bytes, entries.entry_bytes()), check);
+    st.loader = &loader;
     pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, kPhaseLoad);
     pg_call([&] { heap_tuples = table_index_build_scan(heap, index, info, true, true, load_callback, &st, nullptr); });
-    st.index = nullptr;
-    st.entries = nullptr;
+    st.loader = nullptr;
+    loader.flush();
+    indexed = static_cast<double>(loader.loaded());
     if (RelationNeedsWAL(index)) store.log_all_pages();
   });
   MemoryContextDelete(st.tuple_context);
   auto* result = static_cast<IndexBuildResult*>(palloc(sizeof(IndexBuildResult)));
   result->heap_tuples = heap_tuples;
-  result->index_tuples = st.indexed;
+  result->index_tuples = indexed;
   return result;
 }
 

@@ -1,5 +1,6 @@
 // k-means: recovers well-separated clusters, is deterministic per seed, keeps every centre in
-// use, copes with duplicates and k above the row count, and keeps spherical centres at unit length.
+// use, copes with duplicates and k above the row count, keeps spherical centres at unit length,
+// and gives the same result on any number of threads.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -60,6 +61,24 @@ TEST(KMeans, DeterministicForASeed) {
   const KMeansResult b = kmeans(c.rows.data(), n, 16, {12, 5, false, 99});
   EXPECT_EQ(a.centroids, b.centroids);
   EXPECT_EQ(a.assignment, b.assignment);
+}
+
+// Seeding and assignment spread over threads give bit-identical centres for any thread count
+// (more rows than one block, so the threads really share the work).
+TEST(KMeans, SameResultForAnyThreadCount) {
+  const Clusters c = make_clusters(7, 400, 24, 4.0f, 5);
+  const size_t n = c.rows.size() / 24;
+  for (bool spherical : {false, true}) {
+    KMeansOptions options{20, 6, spherical, 17};
+    const KMeansResult one = kmeans(c.rows.data(), n, 24, options);
+    options.threads = 3;
+    int checks = 0;
+    options.check = [&] { ++checks; };
+    const KMeansResult three = kmeans(c.rows.data(), n, 24, options);
+    EXPECT_EQ(one.centroids, three.centroids) << spherical;
+    EXPECT_EQ(one.assignment, three.assignment) << spherical;
+    EXPECT_GT(checks, 0);
+  }
 }
 
 TEST(KMeans, EveryCentreIsUsedEvenWithMoreCentresThanClusters) {

@@ -80,11 +80,12 @@ std::vector<int32_t> ivfpq_search(const ConstCentroids& c, const ProductQuantize
   TopK<int32_t> best(rerank ? k * rerank : k);
   const size_t entries = pq.m() * pq.ksub();
   std::vector<float> query_ip(entries), table(entries);
+  QuantizedTable qt;
   pq.ip_table(query, query_ip.data());
   for (const auto& [centre_distance, l] : lists) {
     ProductQuantizer::residual_l2_table(list_terms.data() + size_t{l} * entries, query_ip.data(), entries, table.data());
     if (pq.nbits() == 4) {  // fast scan over the list's packed blocks
-      const QuantizedTable qt = quantize_table(table.data(), pq.m());
+      quantize_table(table.data(), pq.m(), qt);
       std::vector<uint16_t> sums(ids[l].size());
       fastscan(codes[l].data(), ids[l].size(), pq.m(), qt, sums.data());
       for (size_t i = 0; i < sums.size(); ++i) best.push(centre_distance + qt.dequantize(sums[i]), ids[l][i]);

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -43,11 +44,16 @@ class Entries {
   const std::shared_ptr<const PqCodec>& codec() const { return codec_; }
   // The entry for a value going to `list`; valid until the next call.
   const uint8_t* encode(const uint8_t* value, uint32_t list);
+  // The same into `out` (meta().entry_bytes), with the caller's scratch of dim floats: safe
+  // to call from several threads at once.
+  void encode_to(const uint8_t* value, uint32_t list, uint8_t* out, float* scratch) const;
+  size_t entry_bytes() const { return entry_bytes_; }
   std::unique_ptr<EntryScorer> scorer(const uint8_t* query) const;
 
  private:
   IvfIndex& index_;
   std::shared_ptr<const PqCodec> codec_;
+  size_t entry_bytes_;
   std::vector<float> floats_;
   std::vector<uint8_t> code_;
 };
@@ -60,7 +66,7 @@ void pq_input(const Space& space, const uint8_t* payload, float* out);
 // differences from the nearest of `centres` (payloads of `space`).
 std::vector<float> train_codebooks(const Space& space, const uint8_t* samples, size_t n,
                                    const std::vector<uint8_t>& centres, size_t m, int nbits, bool residual,
-                                   uint64_t seed);
+                                   uint64_t seed, unsigned threads = 1, const std::function<void()>& check = {});
 
 }  // namespace vectorx::ivf
 

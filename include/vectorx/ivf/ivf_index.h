@@ -49,6 +49,9 @@ class EntryScorer {
   virtual double distance_from_key(double key) const = 0;
 };
 
+// The number of the centre nearest to a value among `count` centres (value_bytes(space) each).
+uint32_t nearest_centre(const Space& space, const uint8_t* centres, size_t count, const uint8_t* payload);
+
 // Moves the `count` nearest of results[from..] to results[from..from+count), in order, so a
 // scan sorts only as much of a batch as its reader consumes.
 void order_next(std::vector<Result>& results, size_t from, size_t count);

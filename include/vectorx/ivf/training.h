@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "vectorx/metric.h"
@@ -32,6 +33,7 @@ void value_to_floats(const Space& space, const uint8_t* payload, float* out);
 // k-means on the values as floats (spherical for inner product and cosine), converted back to
 // the element kind (bit centres: each bit set when most of the cluster has it). Fewer than
 // `lists` centres when the sample has fewer values; one centre (all zeros) when it is empty.
-std::vector<uint8_t> train_centres(const Space& space, const uint8_t* samples, size_t n, size_t lists, uint64_t seed);
+std::vector<uint8_t> train_centres(const Space& space, const uint8_t* samples, size_t n, size_t lists, uint64_t seed,
+                                   unsigned threads = 1, const std::function<void()>& check = {});
 
 }  // namespace vectorx::ivf
