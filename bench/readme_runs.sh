@@ -26,12 +26,23 @@ PGOPTIONS="-c maintenance_work_mem=2GB -c max_parallel_maintenance_workers=1" \
 PGOPTIONS="-c maintenance_work_mem=2GB -c max_parallel_maintenance_workers=1" \
   run fashion-mnist-hnsw --dataset fashion-mnist --queries-limit 500 --storage plain --index "$hnsw_index" \
   --sweep hnsw.ef_search=$ef --anchors hnswlib --hnsw-ef $ef --clients 1,2
-# ivfflat and ivfpq (defaults: 4-bit codes, m = dim/2 up to 256, residuals, ivfpq.rerank = 100)
+# ivfflat and ivfpq (defaults: 4-bit codes, m = dim/2 up to 256, residuals, ivfpq.rerank = 40),
+# each in the same run as FAISS IVFFlat / IVFPQ / IVFPQ + exact re-rank of as many candidates
 for spec in "ivfflat|ivfflat.probes" "ivfpq|ivfpq.probes"; do
   am="${spec%%|*}" guc="${spec##*|}"
   run "siftsmall-$am" --dataset siftsmall --data-dir "$data" --storage plain \
-    --index "CREATE INDEX ON {table} USING $am (embedding) WITH (lists = 100)" --sweep "$guc=1,2,4,8,16" --repeat 3 \
-    --anchors faiss-ivfflat,faiss-ivfpq,faiss-ivfpq-rerank --ivf-lists 100 --ivf-probes 1,2,4,8,16 --pq-m 64 --pq-nbits 4
-  PGOPTIONS="-c maintenance_work_mem=1GB" run "fashion-mnist-$am" --dataset fashion-mnist --queries-limit 200 --storage plain \
-    --index "CREATE INDEX ON {table} USING $am (embedding) WITH (lists = 245)" --sweep "$guc=1,2,4,8,16"
+    --index "CREATE INDEX ON {table} USING $am (embedding) WITH (lists = 100)" --sweep "$guc=4,8,16" --repeat 3 \
+    --anchors faiss-ivfflat,faiss-ivfpq,faiss-ivfpq-rerank --ivf-lists 100 --ivf-probes 4,8,16 --pq-m 64 --pq-nbits 4 --pq-rerank 40
+  PGOPTIONS="-c maintenance_work_mem=1GB" run "fashion-mnist-$am" --dataset fashion-mnist --queries-limit 1000 --storage plain \
+    --index "CREATE INDEX ON {table} USING $am (embedding) WITH (lists = 245)" --sweep "$guc=4,5,6,8" --repeat 2 \
+    --anchors faiss-ivfflat,faiss-ivfpq,faiss-ivfpq-rerank --ivf-lists 245 --ivf-probes 4,5,6,8 --pq-m 196 --pq-nbits 4 --pq-rerank 40
 done
+# IVF build times on 1 and 2 threads (max_parallel_maintenance_workers 0 and 1)
+for am in ivfflat ivfpq; do
+  for workers in 0 1; do
+    echo "build $am fashion-mnist lists=245 max_parallel_maintenance_workers=$workers"
+    psql -X -q -c "DROP INDEX IF EXISTS vxb_fashion_mnist_embedding_idx" \
+      -c "SET maintenance_work_mem = '1GB'" -c "SET max_parallel_maintenance_workers = $workers" -c '\timing on' \
+      -c "CREATE INDEX ON vxb_fashion_mnist USING $am (embedding) WITH (lists = 245)"
+  done
+done | tee "$out/ivf-build-threads.txt"

@@ -454,3 +454,9 @@ CREATE OPERATOR CLASS halfvec_ip_ops FOR TYPE halfvec USING ivfpq AS
 CREATE OPERATOR CLASS halfvec_cosine_ops FOR TYPE halfvec USING ivfpq AS
 	OPERATOR 1 <=> (halfvec, halfvec) FOR ORDER BY float_ops,
 	FUNCTION 1 cosine_distance(halfvec, halfvec);
+
+-- Operating vectorx indexes (hnsw, ivfflat, ivfpq)
+CREATE FUNCTION vectorx_index_stats(index regclass, OUT index_type text, OUT element_type text,
+	OUT dimensions integer, OUT metric text, OUT live_entries bigint, OUT dead_entries bigint,
+	OUT pages bigint, OUT bytes bigint, OUT shape jsonb)
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL SAFE;

@@ -49,6 +49,10 @@ class PageStore {
 
   // A point where long loops may be cancelled (throws to unwind).
   virtual void check_interrupts() {}
+  // Called inside a Change, before it commits, with the number of vectors the index would
+  // hold after it; a store with a vector quota throws when that is over it (the change is
+  // then discarded). Page quotas are the store's own business, at change_new_page.
+  virtual void check_vector_quota(uint64_t would_hold) { (void)would_hold; }
 };
 
 // RAII shared lock on one page.
@@ -106,6 +110,9 @@ class MemoryPageStore : public PageStore {
   size_t shared_locks_held() const { return shared_held_; }
   // Raw access for tests that corrupt or inspect pages.
   uint8_t* raw(uint32_t block) { return pages_.at(block).data(); }
+  // A vector quota (0: none), enforced like the Postgres layer's.
+  void set_max_vectors(uint64_t max) { max_vectors_ = max; }
+  void check_vector_quota(uint64_t would_hold) override;
 
  private:
   struct Pending {
@@ -117,6 +124,7 @@ class MemoryPageStore : public PageStore {
   std::vector<Pending> pending_;
   bool in_change_ = false;
   size_t shared_held_ = 0;
+  uint64_t max_vectors_ = 0;
 };
 
 }  // namespace vectorx

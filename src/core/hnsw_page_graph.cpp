@@ -407,6 +407,7 @@ void PageGraph::write(PageStore& store, const MemoryGraph& graph, const std::vec
     meta.entry = ids[ep.id];
     meta.entry_level = ep.level;
     meta.insert_hint = element_pages;
+    meta.vectors = n;
   }
   write_meta_page(store, meta);
   // Element pages; the overflow chains are numbered in order after the last element page.
@@ -478,6 +479,8 @@ EntryPoint<Id> PageGraph::entry_point() {
   const Meta meta = read_meta();
   return {meta.entry, meta.entry_level};
 }
+
+uint64_t PageGraph::vectors() { return read_meta().vectors; }
 
 void PageGraph::set_entry(EntryPoint<Id> ep) {
   Change change(store_);
@@ -595,6 +598,7 @@ Id PageGraph::store_element(const uint8_t* payload, size_t length, HeapTid tid, 
   init_element(page, page_size, item, m, tid, level, length, overflow, inline_value ? payload : nullptr);
   const Id id = make_id(place.block, item);
   Meta* meta_page = meta_of(change.page(kMetaBlock));
+  if (place.free_item < 0) count_vector(meta_page);  // a claimed item was counted when claimed
   *became_entry = meta_page->entry_level < 0;
   if (*became_entry) {
     meta_page->entry = id;
@@ -614,12 +618,20 @@ bool PageGraph::claim_free_item(const Placement& place) {
   ElementRef e;
   if (!e.parse(page, store_.page_size(), place.free_item, params_.m) || !e.free()) return false;
   e.mutable_header().flags = kDead;
+  count_vector(meta_of(change.page(kMetaBlock)));
   change.commit();
   return true;
 }
 
+void PageGraph::count_vector(Meta* meta) {
+  store_.check_vector_quota(meta->vectors + 1);
+  ++meta->vectors;
+}
+
 bool PageGraph::insert(const uint8_t* payload, size_t length, HeapTid tid, int level, bool may_raise_entry) {
   const Meta meta = read_meta();
+  // Early quota check, before any page is touched; count_vector checks again under the lock.
+  store_.check_vector_quota(meta.vectors + 1);
   EntryPoint<Id> ep{meta.entry, meta.entry_level};
   if (level > ep.level && !may_raise_entry) return false;
   bool became_entry = false;
@@ -870,13 +882,17 @@ size_t PageGraph::Vacuum::release() {
     const uint32_t block = id_block(dead_[i]);
     Change change(store);
     uint8_t* page = change.page(block);
+    size_t freed_here = 0;
     for (; i < dead_.size() && id_block(dead_[i]) == block; ++i) {
       ElementRef e;
       if (!e.parse(page, page_size, id_item(dead_[i]), m) || e.free()) continue;
       e.mutable_header().flags |= kFree;
-      ++freed;
+      ++freed_here;
     }
+    Meta* meta = meta_of(change.page(kMetaBlock));
+    meta->vectors -= std::min<uint64_t>(meta->vectors, freed_here);
     change.commit();
+    freed += freed_here;
   }
   Change change(store);
   Meta* meta = meta_of(change.page(kMetaBlock));

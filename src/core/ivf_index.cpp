@@ -239,8 +239,22 @@ long IvfIndex::checked_entries(const uint8_t* page) const {
   return n;
 }
 
+uint64_t IvfIndex::vectors() {
+  ReadPage page(store_, kMetaBlock);
+  return meta_of(page.data())->vectors;
+}
+
+void IvfIndex::count_entries(Change& change, int64_t delta) {
+  Meta* meta = meta_of(change.page(kMetaBlock));
+  if (delta > 0) store_.check_vector_quota(meta->vectors + static_cast<uint64_t>(delta));
+  meta->vectors = delta >= 0 ? meta->vectors + static_cast<uint64_t>(delta)
+                             : meta->vectors - std::min<uint64_t>(meta->vectors, static_cast<uint64_t>(-delta));
+}
+
 void IvfIndex::insert(uint32_t list, const uint8_t* entry, HeapTid tid) {
   if (list >= meta_.lists) throw std::out_of_range("IVF list out of range");
+  // Early quota check, before any page is touched; count_entries checks again under the lock.
+  store_.check_vector_quota(vectors() + 1);
   const EntryHeader header{tid.block, tid.offset, 0};
   const size_t page_size = store_.page_size();
   for (int attempt = 0; attempt < kInsertAttempts; ++attempt) {
@@ -257,6 +271,7 @@ void IvfIndex::insert(uint32_t list, const uint8_t* entry, HeapTid tid) {
       layout_.append(page.data, header, entry);
       now = {page.block, page.block};
       std::memcpy(directory + place.offset, &now, sizeof now);
+      count_entries(change, 1);
       change.commit();
       return;
     }
@@ -266,6 +281,7 @@ void IvfIndex::insert(uint32_t list, const uint8_t* entry, HeapTid tid) {
       uint8_t* page = change.page(slot.insert);
       if (static_cast<size_t>(checked_entries(page)) < layout_.capacity()) {
         layout_.append(page, header, entry);
+        count_entries(change, 1);
         change.commit();
         return;
       }
@@ -297,6 +313,7 @@ bool IvfIndex::append_to_new_page(uint32_t list, uint32_t full_block, const Entr
   std::memcpy(&slot, directory + place.offset, sizeof slot);
   if (slot.insert == full_block) slot.insert = fresh.block;
   std::memcpy(directory + place.offset, &slot, sizeof slot);
+  count_entries(change, 1);
   change.commit();
   return true;
 }
@@ -396,7 +413,26 @@ void IvfIndex::vacuum_page(uint32_t block, const std::function<bool(HeapTid)>& i
   page_header(page)->item_count = static_cast<uint16_t>(kept);
   stats.kept += kept;
   std::memcpy(after.data(), page, page_size);
+  count_entries(change, -(n - static_cast<long>(kept)));
   change.commit();
+}
+
+IvfIndex::ListStats IvfIndex::list_stats() {
+  ListStats stats;
+  stats.lengths.assign(meta_.lists, 0);
+  for (uint32_t list = 0; list < meta_.lists; ++list)
+    for_each_page(list, [&](const uint8_t* page) {
+      ++stats.data_pages;
+      const auto* headers = EntryLayout::headers(page);
+      const size_t n = static_cast<size_t>(layout_.entries(page));
+      for (size_t i = 0; i < n; ++i) {
+        const bool dead = headers[i].flags & kEntryDead;
+        stats.dead += dead;
+        stats.live += !dead;
+        stats.lengths[list] += !dead;
+      }
+    });
+  return stats;
 }
 
 IvfIndex::VacuumStats IvfIndex::remove_dead(const std::function<bool(HeapTid)>& is_dead) {

@@ -1,7 +1,13 @@
 // In-memory PageStore (page_store.h): changes edit copies and land on commit, as with WAL.
 #include <stdexcept>
+#include <string>
 
+#include "vectorx/errors.h"
 #include "vectorx/page_store.h"
+
+#include <string>
+
+#include "vectorx/errors.h"
 
 namespace vectorx {
 
@@ -41,6 +47,12 @@ PageRef MemoryPageStore::change_new_page() {
   const auto block = static_cast<uint32_t>(pages_.size() - 1);
   pending_.push_back({block, pages_[block]});
   return {block, pending_.back().copy.data(), 0};
+}
+
+void MemoryPageStore::check_vector_quota(uint64_t would_hold) {
+  if (max_vectors_ > 0 && would_hold > max_vectors_)
+    throw InputError(ErrorKind::kProgramLimit, "vector quota exceeded",
+                     "limit " + std::to_string(max_vectors_) + ", would hold " + std::to_string(would_hold));
 }
 
 void MemoryPageStore::change_commit() {

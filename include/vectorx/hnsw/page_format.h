@@ -5,7 +5,7 @@
 // overflow page.
 //
 //   meta page      PageHeader | Meta (format, space, m / ef_construction, entry point,
-//                  insert hint)
+//                  insert hint, vector count)
 //   element page   PageHeader | ItemEntry[item_count] → free space ← items (from the end)
 //                  A slotted page: an item is one element, addressed by Id = block << 8 | item
 //                  (at most 255 items a page; blocks below 2^24, so an index holds 128 GiB).
@@ -22,6 +22,10 @@
 // it free; a free item (and its overflow chain) is reused by a later insert whose element
 // fits. A free element keeps its old lists and value until reused, so a concurrent search
 // that still holds its Id traverses it harmlessly.
+//
+// The meta page counts the elements that are not free, in the same change as each element is
+// added (a fresh item, or a free one claimed) or freed, so vector quotas are exact under
+// concurrent inserts: the count is checked against the quota under the meta page's lock.
 //
 // Locking: pages are read under shared locks taken one at a time (a list or a distance is
 // copied or computed, then the lock is released); every write is a Change of up to four pages
@@ -41,7 +45,7 @@
 namespace vectorx::hnsw {
 
 constexpr uint32_t kMagic = 0x4E535856;  // "VXSN"
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;
 constexpr uint32_t kMetaBlock = 0;
 constexpr uint32_t kMaxBlock = (1u << 24) - 1;
 constexpr int kMaxLevel = 16;
@@ -68,6 +72,7 @@ struct Meta {
   int32_t entry_level;  // -1: empty graph
   uint32_t insert_hint;  // first element page that may have room (free item or free space)
   uint32_t reserved2;
+  uint64_t vectors;  // elements that are not free (live or dead): what vector quotas count
 };
 
 enum ElementFlags : uint8_t { kDead = 1, kFree = 2 };

@@ -51,6 +51,7 @@ class PageGraph {
   const Params& params() const { return params_; }
   PageStore& store() { return store_; }
   EntryPoint<Id> entry_point();  // read from the meta page now
+  uint64_t vectors();            // elements that are not free, from the meta page now
 
   // Inserts a value with its heap row at `level`. Raising the entry point needs the caller's
   // exclusive index lock: without it (`may_raise_entry` false) an insert that would raise it
@@ -67,6 +68,8 @@ class PageGraph {
   Id store_element(const uint8_t* payload, size_t length, HeapTid tid, int level, uint32_t insert_hint,
                    bool* became_entry);
   bool claim_free_item(const Placement& place);
+  // Adds one to the vector count of a meta page held in a change, after the quota check.
+  void count_vector(Meta* meta);
   // Writes a value into overflow pages (reusing `reuse`'s chain if given); returns the head.
   uint32_t write_overflow(const uint8_t* payload, size_t length, uint32_t reuse);
   void set_entry(EntryPoint<Id> ep);

@@ -82,8 +82,11 @@ class IvfIndex {
   uint32_t nearest_list(const uint8_t* payload);
   // The `count` lists whose centres are nearest to a value (by key), nearest first.
   std::vector<std::pair<double, uint32_t>> lists_by_distance(const uint8_t* payload, size_t count);
-  // Appends an entry (payload of meta().entry_bytes) to a list.
+  // Appends an entry (payload of meta().entry_bytes) to a list; the store's vector quota
+  // (PageStore::check_vector_quota) applies.
   void insert(uint32_t list, const uint8_t* entry, HeapTid tid);
+  // Entries the index holds, from the meta page now (kept in step by inserts and VACUUM).
+  uint64_t vectors();
 
   // Reads the nearest lists to a query, `probes` lists a batch, at most `max_probes` in all.
   class Scan {
@@ -101,6 +104,15 @@ class IvfIndex {
     size_t probes_, next_ = 0;
   };
 
+  // The shape of the lists, from one pass over the directory and every list's chain
+  // (vectorx_index_stats): each page once, under a short shared lock.
+  struct ListStats {
+    size_t live = 0, dead = 0;
+    size_t data_pages = 0;
+    std::vector<size_t> lengths;  // live entries per list
+  };
+  ListStats list_stats();
+
   struct VacuumStats {
     size_t removed = 0, kept = 0, pages = 0;
   };
@@ -117,6 +129,9 @@ class IvfIndex {
   // Reads a list's chain, calling f(page data) under a shared lock for each page.
   void for_each_page(uint32_t list, const std::function<void(const uint8_t*)>& f);
   long checked_entries(const uint8_t* page) const;
+  // Adds delta to the meta page's entry count within `change` (the meta page is always the
+  // last page a change locks); a positive delta is checked against the vector quota first.
+  void count_entries(Change& change, int64_t delta);
   bool append_to_new_page(uint32_t list, uint32_t full_block, const EntryHeader& header, const uint8_t* entry);
   void move_insert_page(uint32_t list, uint32_t from, uint32_t to);
   void vacuum_page(uint32_t block, const std::function<bool(HeapTid)>& is_dead, std::vector<uint8_t>& after,

@@ -3,7 +3,7 @@
 // Every page's data area starts with a PageHeader (slotted_page.h).
 //
 //   block 0        meta page: PageHeader | Meta (format, space, lists, entry format, where
-//                  the directory and the codebooks are)
+//                  the directory and the codebooks are, the entry count)
 //   blocks 1..D    directory pages: PageHeader | ListSlot[…]; list l lives in block
 //                  1 + l / slots_per_page. A slot holds the list's first data page, the page
 //                  inserts try first, and the list's centre (a payload of the index's Space,
@@ -27,6 +27,8 @@
 // directory page}, data pages before the directory. The first page of an empty list is one
 // Change of {directory page, new page}; nobody else can hold a page that does not exist yet.
 // Nothing holds the directory while waiting for an existing data page, so locks form no cycle.
+// Every change that adds or removes entries also updates the meta page's entry count, and
+// locks the meta page last; the vector quota is checked against that count under its lock.
 #pragma once
 
 #include <cstddef>
@@ -38,7 +40,7 @@
 namespace vectorx::ivf {
 
 constexpr uint32_t kMagic = 0x46565856;  // "VXVF"
-constexpr uint32_t kFormatVersion = 2;
+constexpr uint32_t kFormatVersion = 3;
 constexpr uint32_t kMetaBlock = 0;
 constexpr uint32_t kFirstDirectoryBlock = 1;
 
@@ -62,6 +64,7 @@ struct Meta {
   uint32_t pq_m;             // ivfpq: sub-quantizers (0 for ivfflat)
   uint32_t codebook_pages;   // blocks directory_pages + 1 .. directory_pages + codebook_pages
   uint32_t build_stamp;      // random per build: tells caches one build from another
+  uint64_t vectors;          // entries in the lists: what vector quotas count
 };
 
 struct ListSlot {

@@ -1,0 +1,69 @@
+-- vectorx_index_stats: common columns and per-type shape for hnsw, ivfflat and ivfpq; the
+-- figures follow inserts, deletes and VACUUM; errors for other relations and for callers
+-- without SELECT on the table.
+SET client_min_messages = warning;
+CREATE TABLE st (id int, v vector(4), h halfvec(4));
+INSERT INTO st SELECT i, ARRAY[i % 13, i % 7, i % 5, (i * 7) % 11]::vector, ARRAY[i % 3, i % 5, 1, 0]::halfvec
+FROM generate_series(1, 600) i;
+CREATE INDEX st_hnsw ON st USING hnsw (v vector_cosine_ops) WITH (m = 8);
+CREATE INDEX st_flat ON st USING ivfflat (v) WITH (lists = 6);
+CREATE INDEX st_pq ON st USING ivfpq (h halfvec_ip_ops) WITH (lists = 5, m = 2, nbits = 8);
+
+SELECT i, s.index_type, s.element_type, s.dimensions, s.metric, s.live_entries, s.dead_entries,
+       s.pages = pg_relation_size(i) / 8192 AS pages_match, s.bytes = pg_relation_size(i) AS bytes_match
+FROM unnest(ARRAY['st_hnsw', 'st_flat', 'st_pq']::regclass[]) i, vectorx_index_stats(i) s;
+
+-- hnsw: every element reachable, level-0 degrees within 1..2m, levels add up to the rows.
+SELECT shape->>'m' AS m, (shape->>'levels')::int >= 1 AS has_levels, shape->>'unreachable' AS unreachable,
+       (shape->>'min_out_degree')::int BETWEEN 1 AND 16 AS min_degree_ok,
+       (shape->>'mean_out_degree')::float BETWEEN 1 AND 16 AS mean_degree_ok,
+       (SELECT sum(x::int) FROM jsonb_array_elements_text(shape->'live_per_level') x) AS per_level_sum,
+       shape->>'entry_point' IS NOT NULL AS has_entry
+FROM vectorx_index_stats('st_hnsw');
+
+-- ivf: list lengths bounded by min/median/max and adding up (ivfpq also shows its codebooks).
+SELECT shape->>'lists' AS lists, (shape->>'min_list')::int <= (shape->>'median_list')::int
+         AND (shape->>'median_list')::int <= (shape->>'max_list')::int AS ordered,
+       shape ? 'pq_m' AS has_codebooks
+FROM vectorx_index_stats('st_flat');
+SELECT shape->>'lists' AS lists, shape->>'pq_m' AS pq_m, shape->>'nbits' AS nbits, shape->>'residual' AS residual,
+       shape->>'codebook_bytes' AS codebook_bytes
+FROM vectorx_index_stats('st_pq');
+
+-- Deleting rows: entries stay until VACUUM, then the live counts drop to the rows left;
+-- hnsw's removed elements become free items.
+DELETE FROM st WHERE id % 3 = 0;
+SELECT index_type, live_entries FROM vectorx_index_stats('st_hnsw') UNION ALL
+SELECT index_type, live_entries FROM vectorx_index_stats('st_flat');
+VACUUM st;
+SELECT i, s.live_entries, s.dead_entries FROM unnest(ARRAY['st_hnsw', 'st_flat', 'st_pq']::regclass[]) i,
+  vectorx_index_stats(i) s;
+SELECT shape->>'free_items' AS free_items, shape->>'unreachable' AS unreachable FROM vectorx_index_stats('st_hnsw');
+-- What vector quotas count: entries held, dead or alive, until VACUUM reclaims them.
+SELECT i, s.shape->>'quota_vectors' AS quota_vectors FROM unnest(ARRAY['st_hnsw', 'st_flat', 'st_pq']::regclass[]) i,
+  vectorx_index_stats(i) s;
+INSERT INTO st SELECT i, ARRAY[i, 1, 2, 3]::vector, NULL FROM generate_series(1, 50) i;
+SELECT live_entries, shape->>'free_items' AS free_items FROM vectorx_index_stats('st_hnsw');
+
+-- An empty index.
+CREATE TABLE empty (v vector(3));
+CREATE INDEX empty_hnsw ON empty USING hnsw (v vector_l2_ops);
+CREATE INDEX empty_pq ON empty USING ivfpq (v) WITH (lists = 2, m = 1);
+SELECT live_entries, shape->>'levels' AS levels, shape->>'entry_point' AS entry FROM vectorx_index_stats('empty_hnsw');
+SELECT live_entries, shape->>'lists' AS lists, shape->>'max_list' AS max_list FROM vectorx_index_stats('empty_pq');
+
+-- Errors: not a vectorx index, not an index, no SELECT on the table.
+CREATE INDEX st_btree ON st (id);
+SELECT * FROM vectorx_index_stats('st_btree');
+SELECT * FROM vectorx_index_stats('st');
+CREATE ROLE stats_reader;
+SET ROLE stats_reader;
+SELECT * FROM vectorx_index_stats('st_flat');
+RESET ROLE;
+GRANT SELECT ON st TO stats_reader;
+SET ROLE stats_reader;
+SELECT live_entries > 0 AS readable FROM vectorx_index_stats('st_flat');
+RESET ROLE;
+REVOKE SELECT ON st FROM stats_reader;
+DROP ROLE stats_reader;
+DROP TABLE st, empty;
