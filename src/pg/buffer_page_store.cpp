@@ -1,5 +1,6 @@
 // Shared-buffer PageStore (buffer_page_store.h).
 #include "buffer_page_store.h"
+#include "settings.h"
 
 #include "guard.h"
 
@@ -95,11 +96,22 @@ PageRef BufferPageStore::change_new_page() {
     // The extension lock orders concurrent extensions; the page is locked before others can
     // find it (readers of a not-yet-initialised page see an all-zero page and skip it).
     LockRelationForExtension(index_, ExclusiveLock);
+    if (fork_ == MAIN_FORKNUM) {
+      const BlockNumber blocks = RelationGetNumberOfBlocksInFork(index_, fork_);
+      if (size_quota_exceeded(blocks + 1)) {
+        UnlockRelationForExtension(index_, ExclusiveLock);
+        check_size_quota(index_, blocks + 1);
+      }
+    }
     buffer = ReadBufferExtended(index_, fork_, P_NEW, RBM_NORMAL, nullptr);
     LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
     UnlockRelationForExtension(index_, ExclusiveLock);
   });
   return add_to_change(buffer, true);
+}
+
+void BufferPageStore::check_vector_quota(uint64_t would_hold) {
+  pg_call([&] { vectorx::pg::check_vector_quota(index_, would_hold); });
 }
 
 void BufferPageStore::change_commit() {

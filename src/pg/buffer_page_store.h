@@ -35,6 +35,8 @@ class BufferPageStore final : public PageStore {
   void change_commit() override;
   void change_abort() noexcept override;
   void check_interrupts() override;
+  // vectorx.max_index_vectors; vectorx.max_index_size is checked as the main fork grows.
+  void check_vector_quota(uint64_t would_hold) override;
 
   // WAL-logs every page of the fork (after a bulk build).
   void log_all_pages();

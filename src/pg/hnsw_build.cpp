@@ -6,8 +6,10 @@
 //    C++ and block signals, and the backend's thread reports progress and checks interrupts.
 // 3. writing pages: PageGraph::write lays the graph out without WAL; every page is WAL-logged
 //    once at the end.
-// When the collected tuples would exceed maintenance_work_mem, a NOTICE says so, the graph so
-// far is built and written, and the remaining tuples are inserted one by one on disk.
+// When the collected tuples would exceed the build memory (vectorx.build_memory, else
+// maintenance_work_mem), a NOTICE says so, the graph so far is built and written, and the
+// remaining tuples are inserted one by one on disk. vectorx.max_index_vectors is checked as
+// tuples are collected, before anything is written.
 #include <memory>
 #include <random>
 #include <vector>
@@ -17,6 +19,7 @@
 #include "guard.h"
 #include "hnsw_am.h"
 #include "index_values.h"
+#include "settings.h"
 
 namespace vectorx::pg::hnsw {
 namespace {
@@ -67,9 +70,9 @@ void build_and_write(BuildState& st) {
 void switch_to_disk(BuildState& st) {
   const size_t collected = st.tids.size();
   pg_call([&] {
-    ereport(NOTICE, (errmsg("hnsw graph no longer fits into maintenance_work_mem after %zu tuples", collected),
+    ereport(NOTICE, (errmsg("hnsw graph no longer fits into the build memory after %zu tuples", collected),
                      errdetail("The remaining tuples are inserted into the index on disk, which is much slower."),
-                     errhint("Increase maintenance_work_mem to build faster.")));
+                     errhint("Increase vectorx.build_memory (or maintenance_work_mem when it is -1) to build faster.")));
   });
   build_and_write(st);
   st.on_disk = std::make_unique<PageGraph>(*st.store);
@@ -83,6 +86,7 @@ void add_tuple(BuildState& st, const IndexValue& v, HeapTid tid) {
   const int level = vectorx::hnsw::random_level(1.0 - u, st.params.m);
   st.indexed += 1;
   if (!st.on_disk) {
+    st.store->check_vector_quota(static_cast<uint64_t>(st.indexed));  // before anything is written
     const size_t need = v.length + MemoryGraph::node_overhead(st.params) + sizeof(HeapTid) + sizeof(int) +
                         st.threads * sizeof(uint32_t);  // each thread's visited marks
     if (st.used_bytes + need <= st.budget_bytes) {
@@ -124,7 +128,7 @@ IndexBuildResult* hnsw_build(Relation heap, Relation index, IndexInfo* info) {
   guarded([&] {
     BufferPageStore store(index, MAIN_FORKNUM, BufferPageStore::Mode::kBulk);
     BuildState st{index, space, params, &store, 1u + static_cast<unsigned>(std::max(workers, 0)),
-                  static_cast<size_t>(maintenance_work_mem) * 1024, {}, {}, {}, 0, std::mt19937_64(0x5eed), nullptr, 0,
+                  build_memory_bytes(), {}, {}, {}, 0, std::mt19937_64(0x5eed), nullptr, 0,
                   tuple_context};
     pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, kPhaseLoad);
     pg_call([&] { heap_tuples = table_index_build_scan(heap, index, info, true, true, build_callback, &st, nullptr); });

@@ -1,7 +1,9 @@
 // ivfflat and ivfpq index builds.
 //
 // 1. sampling tuples: one heap scan keeps a uniform sample (reservoir) of at most
-//    max(50 × lists, 10,000) values, bounded by maintenance_work_mem.
+//    vectorx.build_sample_rows values (automatic: max(50 × lists, 10,000)), bounded by the
+//    build memory (vectorx.build_memory, else maintenance_work_mem). The scan also counts
+//    the rows, so vectorx.max_index_vectors is checked before anything is written.
 // 2. performing k-means: centres from the sample (vectorx/ivf/training.h).
 // 3. training codebooks (ivfpq): PQ codebooks from the sample or its residuals (entries.h).
 // 4. loading tuples: a second heap scan collects values in batches; each batch's nearest
@@ -21,6 +23,7 @@
 #include "guard.h"
 #include "index_values.h"
 #include "ivf_am.h"
+#include "settings.h"
 
 namespace vectorx::pg::ivf {
 namespace {
@@ -66,18 +69,17 @@ void load_callback(Relation, ItemPointer tid, Datum* values, bool* isnull, bool,
   });
 }
 
-// Rows per load batch: kLoadBatchRows, or fewer when a batch (values and entries) would take
-// more than a tenth of maintenance_work_mem.
-constexpr size_t kLoadBatchRows = 4096;
-
+// Rows per load batch: vectorx.build_batch_rows, or fewer when a batch (values and entries)
+// would take more than a tenth of the build memory.
 size_t load_batch_rows(size_t value_bytes, size_t entry_bytes) {
-  const size_t affordable = static_cast<size_t>(maintenance_work_mem) * 1024 / 10 / (value_bytes + entry_bytes);
-  return std::max<size_t>(1, std::min(kLoadBatchRows, affordable));
+  const size_t affordable = build_memory_bytes() / 10 / (value_bytes + entry_bytes);
+  return std::max<size_t>(1, std::min(static_cast<size_t>(build_batch_rows()), affordable));
 }
 
 size_t sample_capacity(int lists, size_t value_bytes) {
-  const size_t wanted = std::max<size_t>(50 * static_cast<size_t>(lists), 10000);
-  const size_t affordable = static_cast<size_t>(maintenance_work_mem) * 1024 / 2 / value_bytes;  // half: k-means copies
+  const size_t automatic = std::max<size_t>(50 * static_cast<size_t>(lists), 10000);
+  const size_t wanted = build_sample_rows() > 0 ? static_cast<size_t>(build_sample_rows()) : automatic;
+  const size_t affordable = build_memory_bytes() / 2 / value_bytes;  // half: k-means copies
   return std::max<size_t>(1, std::min(wanted, affordable));
 }
 
@@ -97,6 +99,8 @@ IndexBuildResult* build(Method method, Relation heap, Relation index, IndexInfo*
     st.sample = &sample;
     pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, kPhaseSample);
     pg_call([&] { table_index_build_scan(heap, index, info, true, true, sample_callback, &st, nullptr); });
+    BufferPageStore store(index, MAIN_FORKNUM, BufferPageStore::Mode::kBulk);
+    store.check_vector_quota(sample.seen());
     if (sample.seen() < static_cast<size_t>(lists)) {
       const size_t rows = sample.seen();
       pg_call([&] {
@@ -107,7 +111,6 @@ IndexBuildResult* build(Method method, Relation heap, Relation index, IndexInfo*
       });
     }
     pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, kPhaseKMeans);
-    BufferPageStore store(index, MAIN_FORKNUM, BufferPageStore::Mode::kBulk);
     const auto check = [&] { store.check_interrupts(); };
     const std::vector<uint8_t> centres = vectorx::ivf::train_centres(st.space, sample.values().data(), sample.size(),
                                                                      static_cast<size_t>(lists), kSampleSeed, threads, check);

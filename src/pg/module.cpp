@@ -3,6 +3,7 @@
 #include "vectorx/kernels.h"
 #include "hnsw_am.h"
 #include "ivf_am.h"
+#include "settings.h"
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -43,6 +44,7 @@ void _PG_init(void) {
   DefineCustomEnumVariable("vectorx.simd", "Instruction set used by the distance kernels.",
                            "auto picks the best this CPU supports.", &simd_setting, -1,
                            kSimdOptions, PGC_USERSET, 0, check_simd, assign_simd, nullptr);
+  vectorx::pg::define_settings();
   MarkGUCPrefixReserved("vectorx");
   vectorx::pg::hnsw::init_module();
   vectorx::pg::ivf::init_module();

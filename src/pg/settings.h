@@ -1,0 +1,30 @@
+// vectorx.* settings for operating indexes: quotas (what one index may hold), build memory
+// and build batch sizes. Quotas are superuser settings (PGC_SUSET): administrators set them
+// per database or role (ALTER DATABASE / ALTER ROLE … SET) or per session, and an ordinary
+// user cannot lift them (GRANT SET ON PARAMETER delegates that right).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "am_headers.h"
+
+namespace vectorx::pg {
+
+void define_settings();
+
+// ERROR (program_limit_exceeded) when an index would hold more than vectorx.max_index_vectors.
+// Plain Postgres code (inside guarded regions, through pg_call or BufferPageStore).
+void check_vector_quota(Relation index, uint64_t would_hold);
+// The same for vectorx.max_index_size, with the index's size in blocks after a change.
+void check_size_quota(Relation index, uint64_t would_have_blocks);
+bool size_quota_exceeded(uint64_t would_have_blocks);
+
+// Memory an index build may use: vectorx.build_memory, or maintenance_work_mem when it is -1.
+size_t build_memory_bytes();
+// Values a build's training sample holds at most (0: automatic).
+int build_sample_rows();
+// Rows per assignment batch of a parallel IVF load.
+int build_batch_rows();
+
+}  // namespace vectorx::pg
