@@ -46,3 +46,12 @@ for am in ivfflat ivfpq; do
       -c "CREATE INDEX ON vxb_fashion_mnist USING $am (embedding) WITH (lists = 245)"
   done
 done | tee "$out/ivf-build-threads.txt"
+# build settings: rows per assignment batch and training sample size (fashion-mnist, 2 threads)
+for setting in vectorx.build_batch_rows=64 vectorx.build_batch_rows=1024 vectorx.build_batch_rows=4096 \
+  vectorx.build_batch_rows=65536 vectorx.build_sample_rows=5000 vectorx.build_sample_rows=0 \
+  vectorx.build_sample_rows=30000 vectorx.build_sample_rows=60000; do
+  echo "$setting"
+  PGOPTIONS="-c maintenance_work_mem=1GB -c max_parallel_maintenance_workers=1 -c $setting" \
+    build/vectorx-bench --dataset fashion-mnist --queries-limit 1000 \
+    --index "CREATE INDEX ON {table} USING ivfflat (embedding) WITH (lists = 245)" --sweep ivfflat.probes=5 | grep -E '^(build|search):'
+done | tee "$out/build-settings.txt"

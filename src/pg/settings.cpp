@@ -11,7 +11,7 @@ int max_index_size_kb = 0;  // 0: no limit
 int build_memory_kb = -1;   // -1: maintenance_work_mem
 constexpr int kMinBuildMemoryKb = 1024;  // as maintenance_work_mem
 int sample_rows = 0;        // 0: automatic
-int batch_rows = 4096;
+int batch_rows = 1024;
 
 // "123 kB", "4 MB", … for messages.
 char* pretty_kb(uint64_t kb) {
@@ -44,7 +44,7 @@ void define_settings() {
                           0, INT_MAX, PGC_USERSET, 0, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("vectorx.build_batch_rows",
                           "Rows an ivfflat or ivfpq build assigns to lists per batch, spread over its threads.", nullptr,
-                          &batch_rows, 4096, 1, 1000000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+                          &batch_rows, 1024, 1, 1000000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
 }
 
 void check_vector_quota(Relation index, uint64_t would_hold) {
