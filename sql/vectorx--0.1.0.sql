@@ -460,3 +460,6 @@ CREATE FUNCTION vectorx_index_stats(index regclass, OUT index_type text, OUT ele
 	OUT dimensions integer, OUT metric text, OUT live_entries bigint, OUT dead_entries bigint,
 	OUT pages bigint, OUT bytes bigint, OUT shape jsonb)
 	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
+CREATE FUNCTION vectorx_validate_index(index regclass, check_heap boolean DEFAULT true,
+	OUT block bigint, OUT item integer, OUT problem text) RETURNS SETOF record
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;

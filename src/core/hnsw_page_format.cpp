@@ -19,20 +19,26 @@ size_t element_size(int m, int level, size_t inline_value_len) {
 }
 
 bool ElementRef::parse(const uint8_t* page, size_t page_size, int item, int m) {
-  if (page_header(page)->kind != static_cast<uint16_t>(PageKind::kElements)) return false;
+  return parse_problem(page, page_size, item, m) == nullptr;
+}
+
+const char* ElementRef::parse_problem(const uint8_t* page, size_t page_size, int item, int m) {
+  if (page_header(page)->kind != static_cast<uint16_t>(PageKind::kElements)) return "not on an element page";
   size_t length;
   const uint8_t* data = find_item(page, page_size, item, &length);
-  if (!data || length < sizeof(ElementHeader)) return false;
+  if (!data) return "item entry points outside the page";
+  if (length < sizeof(ElementHeader)) return "item shorter than an element header";
   header_ = reinterpret_cast<const ElementHeader*>(data);
   m_ = m;
   item_length_ = length;
-  if (header_->level > kMaxLevel) return false;
+  if (header_->level > kMaxLevel) return "level above the maximum";
   const size_t fixed = sizeof(ElementHeader) + lists_size(m, header_->level);
-  if (fixed > length) return false;
+  if (fixed > length) return "neighbour lists longer than the item";
   for (int l = 0; l <= header_->level; ++l)
-    if (count(l) > static_cast<uint32_t>(list_capacity(m, l))) return false;
+    if (count(l) > static_cast<uint32_t>(list_capacity(m, l))) return "a neighbour list claims more ids than it holds";
   value_ = data + fixed;
-  return !value_inline() || fixed + header_->value_len <= length;
+  if (value_inline() && fixed + header_->value_len > length) return "inline value longer than the item";
+  return nullptr;
 }
 
 uint32_t* ElementRef::list_(int level) const {

@@ -12,6 +12,7 @@
 #include "guard.h"
 #include "hnsw_am.h"
 #include "ivf_am.h"
+#include "vectorx_index.h"
 
 extern "C" {
 #include "access/table.h"
@@ -21,20 +22,6 @@ extern "C" {
 
 namespace vectorx::pg {
 namespace {
-
-enum class IndexType { kHnsw, kIvfflat, kIvfpq };
-
-const char* type_name(IndexType t) {
-  switch (t) {
-    case IndexType::kHnsw:
-      return "hnsw";
-    case IndexType::kIvfflat:
-      return "ivfflat";
-    case IndexType::kIvfpq:
-      return "ivfpq";
-  }
-  return "?";
-}
 
 const char* element_name(ElementKind kind) {
   switch (kind) {
@@ -66,18 +53,6 @@ const char* metric_name(Metric metric) {
       return "jaccard";
   }
   return "?";
-}
-
-// The index's type, or ERROR (wrong_object_type) when it is not one of ours.
-IndexType vectorx_index_type(Relation index) {
-  const IndexAmRoutine* am = index->rd_indam;
-  if (am && am->ambuild == hnsw_build) return IndexType::kHnsw;
-  if (am && am->ambuild == ivfflat_build) return IndexType::kIvfflat;
-  if (am && am->ambuild == ivfpq_build) return IndexType::kIvfpq;
-  ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
-                  errmsg("\"%s\" is not a vectorx index", RelationGetRelationName(index)),
-                  errhint("vectorx indexes use the hnsw, ivfflat or ivfpq access method.")));
-  pg_unreachable();
 }
 
 // Common columns, then the per-type shape as JSON text.
@@ -172,9 +147,7 @@ using namespace vectorx::pg;
 
 VX_FUNCTION(vectorx_index_stats) {
   const Oid index_oid = PG_GETARG_OID(0);
-  const Oid heap_oid = IndexGetRelation(index_oid, true);
-  if (!OidIsValid(heap_oid))
-    ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("\"%s\" is not an index", get_rel_name(index_oid))));
+  const Oid heap_oid = table_of_index(index_oid);
   check_can_read(heap_oid);
   // Table first, then index: the order a scan takes its locks in.
   Relation heap = table_open(heap_oid, AccessShareLock);

@@ -104,6 +104,8 @@ class ElementRef {
  public:
   // Parses item `item` of an element page; false when the page or item is malformed.
   bool parse(const uint8_t* page, size_t page_size, int item, int m);
+  // The same, saying what is malformed (nullptr when the element parses).
+  const char* parse_problem(const uint8_t* page, size_t page_size, int item, int m);
 
   const ElementHeader& header() const { return *header_; }
   ElementHeader& mutable_header() { return *const_cast<ElementHeader*>(header_); }

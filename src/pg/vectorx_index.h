@@ -1,0 +1,17 @@
+// What the operating functions (vectorx_index_stats, vectorx_validate_index) share: telling
+// a vectorx index from any other relation.
+#pragma once
+
+#include "am_headers.h"
+
+namespace vectorx::pg {
+
+enum class IndexType { kHnsw, kIvfflat, kIvfpq };
+
+const char* type_name(IndexType t);
+// The index's type, or ERROR (wrong_object_type) when it is not one of ours.
+IndexType vectorx_index_type(Relation index);
+// The table of an index, or ERROR (wrong_object_type) when the relation is not an index.
+Oid table_of_index(Oid index);
+
+}  // namespace vectorx::pg
