@@ -463,3 +463,6 @@ CREATE FUNCTION vectorx_index_stats(index regclass, OUT index_type text, OUT ele
 CREATE FUNCTION vectorx_validate_index(index regclass, check_heap boolean DEFAULT true,
 	OUT block bigint, OUT item integer, OUT problem text) RETURNS SETOF record
 	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+CREATE FUNCTION vectorx_advise(tbl regclass, col name, operator text DEFAULT NULL, target_recall float8 DEFAULT 0.95,
+	OUT method text, OUT create_index text, OUT settings text, OUT reason text, OUT details jsonb)
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL RESTRICTED;

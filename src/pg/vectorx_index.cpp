@@ -18,6 +18,11 @@ const char* type_name(IndexType t) {
   return "?";
 }
 
+bool is_vectorx_index(Relation index) {
+  const IndexAmRoutine* am = index->rd_indam;
+  return am && (am->ambuild == hnsw_build || am->ambuild == ivfflat_build || am->ambuild == ivfpq_build);
+}
+
 IndexType vectorx_index_type(Relation index) {
   const IndexAmRoutine* am = index->rd_indam;
   if (am && am->ambuild == hnsw_build) return IndexType::kHnsw;

@@ -9,6 +9,8 @@ namespace vectorx::pg {
 enum class IndexType { kHnsw, kIvfflat, kIvfpq };
 
 const char* type_name(IndexType t);
+// Whether an index is an hnsw, ivfflat or ivfpq index of this extension.
+bool is_vectorx_index(Relation index);
 // The index's type, or ERROR (wrong_object_type) when it is not one of ours.
 IndexType vectorx_index_type(Relation index);
 // The table of an index, or ERROR (wrong_object_type) when the relation is not an index.
