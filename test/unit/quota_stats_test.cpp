@@ -31,6 +31,15 @@ std::vector<std::vector<uint8_t>> snapshot(MemoryPageStore& store) {
   return pages;
 }
 
+// An empty hnsw index (m = 8) over kDim floats, and `rows` clustered values to insert into it.
+struct HnswFixture {
+  HnswFixture(size_t rows, uint32_t seed) : data(test::clustered(rows, kDim, seed)) {
+    hnsw::PageGraph::create(store, Space(ElementKind::kFloat32, Metric::kL2, kDim), {8, 32});
+  }
+  std::vector<float> data;
+  MemoryPageStore store;
+};
+
 void insert_hnsw(hnsw::PageGraph& g, const std::vector<float>& data, size_t row, int level) {
   const uint8_t* v = bytes(data.data() + row * kDim);
   if (!g.insert(v, kDim * sizeof(float), tid_of(row), level, false)) {
@@ -39,10 +48,9 @@ void insert_hnsw(hnsw::PageGraph& g, const std::vector<float>& data, size_t row,
 }
 
 TEST(HnswQuota, CountFollowsInsertsAndVacuumAndTheQuotaWritesNothing) {
-  const auto data = test::clustered(400, kDim, 2);
-  const Space space(ElementKind::kFloat32, Metric::kL2, kDim);
-  MemoryPageStore store;
-  hnsw::PageGraph::create(store, space, {8, 32});
+  HnswFixture f(400, 2);
+  const auto& data = f.data;
+  MemoryPageStore& store = f.store;
   hnsw::PageGraph g(store);
   std::mt19937_64 rng(4);
   std::uniform_real_distribution<double> u(0, 1);
@@ -78,10 +86,9 @@ TEST(HnswQuota, CountFollowsInsertsAndVacuumAndTheQuotaWritesNothing) {
 }
 
 TEST(HnswStats, FindsAnElementNoListLeadsTo) {
-  const auto data = test::clustered(200, kDim, 3);
-  const Space space(ElementKind::kFloat32, Metric::kL2, kDim);
-  MemoryPageStore store;
-  hnsw::PageGraph::create(store, space, {8, 32});
+  HnswFixture f(200, 3);
+  const auto& data = f.data;
+  MemoryPageStore& store = f.store;
   hnsw::PageGraph g(store);
   for (size_t i = 0; i < 200; ++i) insert_hnsw(g, data, i, 0);
   ASSERT_EQ(hnsw::graph_stats(g).unreachable, 0u);
