@@ -288,6 +288,33 @@ CREATE OPERATOR <-> (LEFTARG = vector, RIGHTARG = vector, FUNCTION = l2_distance
 CREATE OPERATOR <#> (LEFTARG = vector, RIGHTARG = vector, FUNCTION = vector_negative_inner_product, COMMUTATOR = '<#>');
 CREATE OPERATOR <=> (LEFTARG = vector, RIGHTARG = vector, FUNCTION = cosine_distance, COMMUTATOR = '<=>');
 CREATE OPERATOR <+> (LEFTARG = vector, RIGHTARG = vector, FUNCTION = l1_distance, COMMUTATOR = '<+>');
+-- Range search: `v <@ l2_ball(q, r)` holds when v <-> q <= r (ip_ball: <#>, cosine_ball: <=>,
+-- l1_ball: <+>); hnsw, ivfflat and ivfpq serve it through the matching operator classes.
+CREATE TYPE l2_ball AS (center vector, radius float8);
+CREATE TYPE ip_ball AS (center vector, radius float8);
+CREATE TYPE cosine_ball AS (center vector, radius float8);
+CREATE TYPE l1_ball AS (center vector, radius float8);
+CREATE FUNCTION l2_ball(vector, float8) RETURNS l2_ball
+	AS 'SELECT ROW($1, $2)::l2_ball' LANGUAGE SQL IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ip_ball(vector, float8) RETURNS ip_ball
+	AS 'SELECT ROW($1, $2)::ip_ball' LANGUAGE SQL IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION cosine_ball(vector, float8) RETURNS cosine_ball
+	AS 'SELECT ROW($1, $2)::cosine_ball' LANGUAGE SQL IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION l1_ball(vector, float8) RETURNS l1_ball
+	AS 'SELECT ROW($1, $2)::l1_ball' LANGUAGE SQL IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vector_in_l2_ball(vector, l2_ball) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 25;
+CREATE FUNCTION vector_in_ip_ball(vector, ip_ball) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 25;
+CREATE FUNCTION vector_in_cosine_ball(vector, cosine_ball) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 25;
+CREATE FUNCTION vector_in_l1_ball(vector, l1_ball) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 25;
+CREATE OPERATOR <@ (LEFTARG = vector, RIGHTARG = l2_ball, FUNCTION = vector_in_l2_ball, RESTRICT = contsel, JOIN = contjoinsel);
+CREATE OPERATOR <@ (LEFTARG = vector, RIGHTARG = ip_ball, FUNCTION = vector_in_ip_ball, RESTRICT = contsel, JOIN = contjoinsel);
+CREATE OPERATOR <@ (LEFTARG = vector, RIGHTARG = cosine_ball, FUNCTION = vector_in_cosine_ball, RESTRICT = contsel, JOIN = contjoinsel);
+CREATE OPERATOR <@ (LEFTARG = vector, RIGHTARG = l1_ball, FUNCTION = vector_in_l1_ball, RESTRICT = contsel, JOIN = contjoinsel);
+
 CREATE OPERATOR <-> (LEFTARG = halfvec, RIGHTARG = halfvec, FUNCTION = l2_distance, COMMUTATOR = '<->');
 CREATE OPERATOR <#> (LEFTARG = halfvec, RIGHTARG = halfvec, FUNCTION = halfvec_negative_inner_product, COMMUTATOR = '<#>');
 CREATE OPERATOR <=> (LEFTARG = halfvec, RIGHTARG = halfvec, FUNCTION = cosine_distance, COMMUTATOR = '<=>');
@@ -361,15 +388,19 @@ COMMENT ON ACCESS METHOD hnsw IS 'hnsw index access method';
 
 CREATE OPERATOR CLASS vector_l2_ops FOR TYPE vector USING hnsw AS
 	OPERATOR 1 <-> (vector, vector) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (vector, l2_ball),
 	FUNCTION 1 l2_distance(vector, vector);
 CREATE OPERATOR CLASS vector_ip_ops FOR TYPE vector USING hnsw AS
 	OPERATOR 1 <#> (vector, vector) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (vector, ip_ball),
 	FUNCTION 1 vector_negative_inner_product(vector, vector);
 CREATE OPERATOR CLASS vector_cosine_ops FOR TYPE vector USING hnsw AS
 	OPERATOR 1 <=> (vector, vector) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (vector, cosine_ball),
 	FUNCTION 1 cosine_distance(vector, vector);
 CREATE OPERATOR CLASS vector_l1_ops FOR TYPE vector USING hnsw AS
 	OPERATOR 1 <+> (vector, vector) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (vector, l1_ball),
 	FUNCTION 1 l1_distance(vector, vector);
 CREATE OPERATOR CLASS halfvec_l2_ops FOR TYPE halfvec USING hnsw AS
 	OPERATOR 1 <-> (halfvec, halfvec) FOR ORDER BY float_ops,
@@ -410,12 +441,15 @@ COMMENT ON ACCESS METHOD ivfflat IS 'ivfflat index access method';
 
 CREATE OPERATOR CLASS vector_l2_ops DEFAULT FOR TYPE vector USING ivfflat AS
 	OPERATOR 1 <-> (vector, vector) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (vector, l2_ball),
 	FUNCTION 1 l2_distance(vector, vector);
 CREATE OPERATOR CLASS vector_ip_ops FOR TYPE vector USING ivfflat AS
 	OPERATOR 1 <#> (vector, vector) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (vector, ip_ball),
 	FUNCTION 1 vector_negative_inner_product(vector, vector);
 CREATE OPERATOR CLASS vector_cosine_ops FOR TYPE vector USING ivfflat AS
 	OPERATOR 1 <=> (vector, vector) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (vector, cosine_ball),
 	FUNCTION 1 cosine_distance(vector, vector);
 CREATE OPERATOR CLASS halfvec_l2_ops FOR TYPE halfvec USING ivfflat AS
 	OPERATOR 1 <-> (halfvec, halfvec) FOR ORDER BY float_ops,
@@ -438,12 +472,15 @@ COMMENT ON ACCESS METHOD ivfpq IS 'ivfpq index access method';
 
 CREATE OPERATOR CLASS vector_l2_ops DEFAULT FOR TYPE vector USING ivfpq AS
 	OPERATOR 1 <-> (vector, vector) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (vector, l2_ball),
 	FUNCTION 1 l2_distance(vector, vector);
 CREATE OPERATOR CLASS vector_ip_ops FOR TYPE vector USING ivfpq AS
 	OPERATOR 1 <#> (vector, vector) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (vector, ip_ball),
 	FUNCTION 1 vector_negative_inner_product(vector, vector);
 CREATE OPERATOR CLASS vector_cosine_ops FOR TYPE vector USING ivfpq AS
 	OPERATOR 1 <=> (vector, vector) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (vector, cosine_ball),
 	FUNCTION 1 cosine_distance(vector, vector);
 CREATE OPERATOR CLASS halfvec_l2_ops FOR TYPE halfvec USING ivfpq AS
 	OPERATOR 1 <-> (halfvec, halfvec) FOR ORDER BY float_ops,

@@ -2,12 +2,14 @@
 #include "vectorx/ivf/ivf_index.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <numeric>
 #include <random>
 #include <stdexcept>
 
 #include "vectorx/errors.h"
+#include "vectorx/ivf/training.h"
 
 namespace vectorx::ivf {
 namespace {
@@ -226,6 +228,52 @@ uint32_t nearest_centre(const Space& space, const uint8_t* centres, size_t count
     if (key < best_key) best_key = key, best = l;
   }
   return best;
+}
+
+size_t IvfIndex::lists_reaching(const uint8_t* query, double radius) {
+  const Metric metric = space_.metric();
+  if (std::isnan(radius)) return 0;
+  if (metric != Metric::kL2 && metric != Metric::kCosine) return meta_.lists;  // no bound: every list
+  if (radius < 0) return 0;  // no row is that close
+  // Every entry sits in the list of its nearest centre (cosine: nearest on the unit sphere), so
+  // a row x of list l lies on l's side of the bisector between c_l and the centre c_n nearest
+  // to q: ||q - x|| >= (||q - c_l||² - ||q - c_n||²) / (2 ||c_l - c_n||).
+  const size_t dim = static_cast<size_t>(space_.dim());
+  const std::vector<uint8_t>& c = centres();
+  std::vector<double> q(dim), centre(dim), nearest(dim), d2(meta_.lists);
+  std::vector<float> scratch(dim);
+  auto load = [&](const uint8_t* payload, std::vector<double>& out) {
+    value_to_floats(space_, payload, scratch.data());
+    double norm = 0;
+    for (size_t i = 0; i < dim; ++i) norm += double{scratch[i]} * scratch[i];
+    const double scale = metric == Metric::kCosine && norm > 0 ? 1 / std::sqrt(norm) : 1;
+    for (size_t i = 0; i < dim; ++i) out[i] = scratch[i] * scale;
+  };
+  auto sq_distance = [&](const std::vector<double>& a, const std::vector<double>& b) {
+    double sum = 0;
+    for (size_t i = 0; i < dim; ++i) sum += (a[i] - b[i]) * (a[i] - b[i]);
+    return sum;
+  };
+  load(query, q);
+  uint32_t best = 0;
+  for (uint32_t l = 0; l < meta_.lists; ++l) {
+    load(c.data() + size_t{l} * meta_.centre_bytes, centre);
+    d2[l] = sq_distance(q, centre);
+    if (d2[l] < d2[best]) best = l;
+  }
+  load(c.data() + size_t{best} * meta_.centre_bytes, nearest);
+  // Cosine distance r is a chord of sqrt(2r) between unit vectors; a little slack covers the
+  // float rounding of the assignment.
+  const double reach = (metric == Metric::kCosine ? std::sqrt(2 * radius) : radius) * (1 + 1e-4) + 1e-6;
+  size_t needed = 0, position = 0;
+  for (const auto& [key, list] : lists_by_distance(query, meta_.lists)) {
+    ++position;
+    load(c.data() + size_t{list} * meta_.centre_bytes, centre);
+    const double gap = std::sqrt(sq_distance(centre, nearest));
+    const double bound = gap > 0 ? (d2[list] - d2[best]) / (2 * gap) : 0;
+    if (bound <= reach) needed = position;
+  }
+  return needed;
 }
 
 uint32_t IvfIndex::nearest_list(const uint8_t* payload) {

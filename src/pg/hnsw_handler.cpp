@@ -36,7 +36,7 @@ double visited_estimate(double tuples, int m) { return std::min(tuples, 2.0 * m 
 
 void hnsw_cost_estimate(PlannerInfo* root, IndexPath* path, double loop_count, Cost* startup, Cost* total,
                         Selectivity* selectivity, double* correlation, double* pages) {
-  if (path->indexorderbys == NIL) {  // the index answers nothing but ORDER BY distance
+  if (path->indexorderbys == NIL && path->indexclauses == NIL) {  // it answers ORDER BY distance and range keys
     *startup = *total = get_float8_infinity();
     *selectivity = 0;
     *correlation = 0;
@@ -123,7 +123,7 @@ using namespace vectorx::pg::hnsw;
 
 VX_FUNCTION(hnswhandler) {
   IndexAmRoutine* am = makeNode(IndexAmRoutine);
-  am->amstrategies = 1;
+  am->amstrategies = 2;  // 1: ORDER BY distance, 2: range search (range_ops.h)
   am->amsupport = 1;
   am->amoptsprocnum = 0;
   am->amcanorder = false;

@@ -1,5 +1,10 @@
 // hnsw index scans: ORDER BY distance, in batches of ef_search (more batches with
 // hnsw.iterative_scan). Scan lifecycle: ordered_scan.h.
+//
+// Range scans (`v <@ l2_ball(q, r)`, without ORDER BY) search from q iteratively, return the
+// rows within r, and stop once ef_search rows in a row have come back beyond r (the search
+// has moved past the ball); ORDER BY from the same q stops the same way. Like any hnsw
+// search this finds what the graph leads to: rows the graph cannot reach are missed.
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -27,22 +32,27 @@ struct SearchState {
   size_t next = 0;
   double last_distance = -std::numeric_limits<double>::infinity();
   IterativeScan mode = IterativeScan::kOff;
+  ScanTarget target;
+  size_t beyond = 0;  // rows in a row beyond target.radius
 };
 
 using ScanOpaque = OrderedScan<SearchState>;
 
 void start(IndexScanDesc scan, ScanOpaque* so) {
   so->started = true;
-  if (null_query(scan, "hnsw")) {
+  const ScanTarget target = scan_target(scan, "hnsw");
+  if (target.empty) {
     so->exhausted = true;
     return;
   }
   const MemoryContext old = MemoryContextSwitchTo(so->context);
   so->state = guarded([&] { return new SearchState(scan->indexRelation); });
-  const IndexValue query = index_value(scan->orderByData[0].sk_argument, so->state->graph.space().kind());
+  const IndexValue query = index_value(target.query, so->state->graph.space().kind());
   MemoryContextSwitchTo(old);
   SearchState* state = so->state;
-  state->mode = static_cast<IterativeScan>(iterative_scan);
+  state->target = target;
+  // A range scan searches on until it has passed the ball, whatever hnsw.iterative_scan says.
+  state->mode = target.range_only ? IterativeScan::kRelaxed : static_cast<IterativeScan>(iterative_scan);
   PageGraph::Scan::Limits limits;
   limits.ef = static_cast<size_t>(ef_search);
   if (state->mode != IterativeScan::kOff) {
@@ -65,6 +75,12 @@ const Result* next_result(ScanOpaque* so) {
     while (s->next < s->results.size()) {
       const Result* r = &s->results[s->next++];
       if (s->mode == IterativeScan::kStrict && r->distance < s->last_distance) continue;  // would break the order
+      if (r->distance > s->target.radius) {
+        if (++s->beyond >= static_cast<size_t>(ef_search)) return nullptr;  // the search has left the ball
+        if (s->target.range_only) continue;
+      } else {
+        s->beyond = 0;
+      }
       s->last_distance = r->distance;
       return r;
     }

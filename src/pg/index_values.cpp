@@ -6,6 +6,7 @@
 
 #include "vectorx/errors.h"
 #include "vectorx/limits.h"
+#include "range_ops.h"
 
 namespace vectorx::pg {
 namespace {
@@ -125,8 +126,11 @@ bool validate_distance_opclass(Oid opclass, const char* am_name) {
   CatCList* ops = SearchSysCacheList1(AMOPSTRATEGY, ObjectIdGetDatum(family));
   for (int i = 0; i < ops->n_members; ++i) {
     const auto* op = reinterpret_cast<Form_pg_amop>(GETSTRUCT(&ops->members[i]->tuple));
-    if (op->amopstrategy != 1 || op->amoppurpose != AMOP_ORDER) {
-      ereport(INFO, (errmsg("%s operator family %u has an operator that is not ORDER BY strategy 1", am_name, family)));
+    const bool order_by = op->amopstrategy == 1 && op->amoppurpose == AMOP_ORDER;
+    const bool range = op->amopstrategy == kRangeStrategy && op->amoppurpose == AMOP_SEARCH;
+    if (!order_by && !range) {
+      ereport(INFO, (errmsg("%s operator family %u has an operator that is neither ORDER BY strategy 1 nor range "
+                            "strategy 2", am_name, family)));
       valid = false;
     }
   }

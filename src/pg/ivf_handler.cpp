@@ -44,7 +44,7 @@ const PqOptions* pq_options(Relation index) { return reinterpret_cast<const PqOp
 // a few table lookups instead of a distance, plus the re-rank's table fetches.
 void cost_estimate(Method method, PlannerInfo* root, IndexPath* path, double loop_count, Cost* startup, Cost* total,
                    Selectivity* selectivity, double* correlation, double* pages) {
-  if (path->indexorderbys == NIL) {
+  if (path->indexorderbys == NIL && path->indexclauses == NIL) {  // it answers ORDER BY distance and range keys
     *startup = *total = get_float8_infinity();
     *selectivity = 0;
     *correlation = 0;
@@ -115,7 +115,7 @@ void define_search_gucs(const char* method, SearchSettings& settings) {
 
 IndexAmRoutine* ivf_routine() {
   IndexAmRoutine* am = makeNode(IndexAmRoutine);
-  am->amstrategies = 1;
+  am->amstrategies = 2;  // 1: ORDER BY distance, 2: range search (range_ops.h)
   am->amsupport = 1;
   am->amcanorderbyop = true;
   am->amoptionalkey = true;

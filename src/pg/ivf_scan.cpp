@@ -6,7 +6,14 @@
 // codes whose estimates order a batch; the best ivfpq.rerank candidates at a time are read
 // from the table (ivf_rerank.h) and returned in exact order with exact distances, then the
 // next best, and so on (0: estimates only).
+//
+// Range scans (`v <@ l2_ball(q, r)`, without ORDER BY) read every list that can hold a row
+// within r of q (IvfIndex::lists_reaching: exact for L2 and cosine, all lists otherwise):
+// ivfflat returns the rows within r, ivfpq every entry of those lists without re-ranking (the
+// executor rechecks each row against the ball). ORDER BY from the ball's center reads at least
+// those lists in its first batch, so every row within r comes back in that batch.
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <vector>
 
@@ -40,6 +47,8 @@ struct ProbeState {
   size_t next_ranked = 0;
   size_t rerank = 0;  // candidates a re-rank reads (0: none)
   RerankFetch* fetch = nullptr;  // Postgres resources, released by release_fetch
+  ScanTarget target;
+  bool stop_beyond_radius = false;  // rows come in exact order: the first beyond the ball ends the scan
 };
 
 using ScanOpaque = OrderedScan<ProbeState>;
@@ -57,23 +66,32 @@ void start(IndexScanDesc scan, ScanOpaque* so) {
   so->state = guarded([&] { return new ProbeState(scan->indexRelation); });
   ProbeState* state = so->state;
   const bool exact = state->entries.exact();
-  if (null_query(scan, method_name(exact ? Method::kFlat : Method::kPq))) {
+  const ScanTarget target = scan_target(scan, method_name(exact ? Method::kFlat : Method::kPq));
+  if (target.empty) {
     MemoryContextSwitchTo(old);
     so->exhausted = true;
     return;
   }
-  const IndexValue query = index_value(scan->orderByData[0].sk_argument, state->ivf.space().kind());
+  state->target = target;
+  const IndexValue query = index_value(target.query, state->ivf.space().kind());
   const SearchSettings& settings = exact ? flat_settings : pq_settings;
-  state->rerank = exact ? 0 : static_cast<size_t>(settings.rerank);
+  state->rerank = exact || target.range_only ? 0 : static_cast<size_t>(settings.rerank);
   if (state->rerank > 0) state->fetch = rerank_fetch_begin(scan);
   MemoryContextSwitchTo(old);
   state->query = query.payload;
-  const size_t batch = static_cast<size_t>(settings.probes);
+  state->stop_beyond_radius = exact;
   const bool iterative = static_cast<IterativeScan>(settings.iterative_scan) != IterativeScan::kOff;
-  const size_t most = iterative ? static_cast<size_t>(std::max(settings.max_probes, settings.probes)) : batch;
   so->exhausted = guarded([&] {
     check_index_dims(query, state->ivf.space());
     if (!state->ivf.space().indexable(query.payload)) return true;  // cosine of a zero vector orders nothing
+    size_t batch = static_cast<size_t>(settings.probes);
+    size_t most = iterative ? static_cast<size_t>(std::max(settings.max_probes, settings.probes)) : batch;
+    if (std::isfinite(target.radius)) {
+      const size_t reaching = state->ivf.lists_reaching(query.payload, target.radius);
+      if (reaching == 0) return true;
+      batch = target.range_only ? reaching : std::max(batch, reaching);
+      most = target.range_only ? reaching : std::max(most, batch);
+    }
     state->scan = std::make_unique<IvfIndex::Scan>(state->ivf, query.payload, state->entries.scorer(query.payload),
                                                    batch, most);
     return false;
@@ -144,7 +162,7 @@ bool ivf_get_tuple(IndexScanDesc scan, ScanDirection) {
   if (!so->started) start(scan, so);
   if (so->exhausted) return false;
   const vectorx::ivf::Result* r = next_result(so);
-  if (!r) {
+  if (!r || (so->state->stop_beyond_radius && r->distance > so->state->target.radius)) {
     so->exhausted = true;
     return false;
   }

@@ -1,11 +1,15 @@
-// What the ORDER BY scans of the vectorx access methods share: the scan's opaque data, whose
-// C++ search state (outside Postgres memory) is freed by a reset callback on the scan's memory
-// context even when the query ends in an ERROR; begin / rescan / end; handing a row and its
-// exact distance to the executor.
+// What the scans of the vectorx access methods share: the scan's opaque data, whose C++ search
+// state (outside Postgres memory) is freed by a reset callback on the scan's memory context
+// even when the query ends in an ERROR; begin / rescan / end; what a scan searches for (the
+// ORDER BY query, or the center of a range key); handing a row and its exact distance to the
+// executor.
 #pragma once
+
+#include <limits>
 
 #include "vectorx/slotted_page.h"
 #include "am_headers.h"
+#include "range_ops.h"
 
 namespace vectorx::pg {
 
@@ -59,17 +63,24 @@ void end_ordered_scan(IndexScanDesc scan) {
   OrderedScan<State>::free_state(ordered_scan<State>(scan));
 }
 
-// ERROR for a scan without ORDER BY; true when the query value is NULL (nothing to return).
-inline bool null_query(IndexScanDesc scan, const char* am_name) {
-  if (scan->numberOfOrderBys == 0)
-    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("cannot scan %s index without order", am_name)));
-  return scan->orderByData[0].sk_flags & SK_ISNULL;
-}
+// What a scan searches from. With ORDER BY: its query, and when a range key's ball is centered
+// on that query, the ball's radius (rows beyond it fail the WHERE clause). Without ORDER BY:
+// the first range key's center and radius, rows in no promised order (`range_only`).
+struct ScanTarget {
+  Datum query = 0;
+  bool empty = false;  // a NULL query or ball: no row can qualify
+  bool range_only = false;
+  double radius = std::numeric_limits<double>::infinity();
+};
 
-// Hands the executor one row with the operator's exact distance (no recheck needed).
+// ERROR for a scan with neither ORDER BY nor a range key.
+ScanTarget scan_target(IndexScanDesc scan, const char* am_name);
+
+// Hands the executor one row with the operator's exact distance. Range keys are rechecked by
+// the executor on the row (the index may pass rows beyond the radius, never drops one within).
 inline void return_row(IndexScanDesc scan, HeapTid tid, double distance) {
   ItemPointerSet(&scan->xs_heaptid, tid.block, tid.offset);
-  scan->xs_recheck = false;
+  scan->xs_recheck = scan->numberOfKeys > 0;
   scan->xs_recheckorderby = false;
   scan->xs_orderbyvals[0] = Float8GetDatum(distance);
   scan->xs_orderbynulls[0] = false;

@@ -93,6 +93,43 @@ TEST(IvfIndex, BatchesProbeFartherListsUpToMaxProbes) {
   EXPECT_GT(out.size(), 300u);
 }
 
+// Range scans read lists_reaching(q, r) lists: every row within r of q must be among them
+// (brute force over every row), and small radii must not need every list.
+TEST(IvfIndex, ListsReachingHoldEveryRowWithinTheRadius) {
+  for (Metric metric : {Metric::kL2, Metric::kCosine}) {
+    Fixture f(metric, 2000, 16, 20);
+    IvfIndex index(f.store);
+    size_t fewer = 0;
+    for (size_t q = 0; q < 2000; q += 97) {
+      const uint8_t* query = bytes(f.row(q));
+      std::vector<double> d(2000);
+      for (size_t i = 0; i < 2000; ++i) d[i] = f.space.distance(query, bytes(f.row(i)));
+      std::vector<double> sorted = d;
+      std::sort(sorted.begin(), sorted.end());
+      for (double share : {0.005, 0.05, 0.3}) {
+        const double radius = sorted[static_cast<size_t>(share * 2000)];
+        const size_t reaching = index.lists_reaching(query, radius);
+        fewer += reaching < 20;
+        IvfIndex::Scan scan = open_scan(index, query, reaching, reaching);
+        std::vector<Result> out;
+        scan.next_batch(out);
+        std::set<size_t> seen;
+        for (const Result& r : out) seen.insert(row_of(r.tid));
+        for (size_t i = 0; i < 2000; ++i) {
+          if (d[i] <= radius) {
+            ASSERT_TRUE(seen.count(i)) << "row " << i << " within " << radius << " of row " << q;
+          }
+        }
+      }
+    }
+    EXPECT_GT(fewer, 10u) << "small radii read fewer lists";
+    EXPECT_EQ(index.lists_reaching(bytes(f.row(0)), -1), 0u);
+  }
+  Fixture ip(Metric::kInnerProduct, 300, 8, 5);
+  IvfIndex index(ip.store);
+  EXPECT_EQ(index.lists_reaching(bytes(ip.row(0)), -100), 5u) << "inner product has no bound: every list";
+}
+
 TEST(IvfIndex, VacuumRemovesDeadEntriesAndInsertsReuseTheSpace) {
   Fixture f(Metric::kL2, 3000, 64, 8);
   const uint32_t blocks = f.store.block_count();

@@ -80,6 +80,10 @@ class IvfIndex {
 
   // The list whose centre is nearest to a value.
   uint32_t nearest_list(const uint8_t* payload);
+  // How many of the lists nearest to `query` (lists_by_distance order) a scan must read to see
+  // every entry within `radius` (the operator's distance) of it: exact for L2 and cosine
+  // (bisector bounds between centres), every list for other distances.
+  size_t lists_reaching(const uint8_t* query, double radius);
   // The `count` lists whose centres are nearest to a value (by key), nearest first.
   std::vector<std::pair<double, uint32_t>> lists_by_distance(const uint8_t* payload, size_t count);
   // Appends an entry (payload of meta().entry_bytes) to a list; the store's vector quota

@@ -1,0 +1,85 @@
+-- Range search: `v <@ l2_ball(q, r)` (ip_ball, cosine_ball, l1_ball) served by hnsw, ivfflat
+-- and ivfpq returns exactly the rows a sequential scan returns, for every distance and several
+-- radii; it composes with ORDER BY, LIMIT and other filters; NULL, negative and NaN radii
+-- match nothing.
+SET client_min_messages = warning;
+CREATE TABLE items (id int, v vector(8));
+INSERT INTO items SELECT i, (SELECT array_agg(sin(i * j * 0.37) + (i % 7) - 3) FROM generate_series(1, 8) j)::vector
+FROM generate_series(1, 3000) i;
+INSERT INTO items VALUES (0, NULL);
+SELECT v <@ l2_ball('[0,0,0,0,0,0,0,0]', 3) AS inside, v <@ l2_ball('[0,0,0,0,0,0,0,0]', 2) AS outside
+FROM (VALUES ('[2,2,0,0,0,0,0,0]'::vector)) t(v);
+
+-- For each index, distance and radius (the 1%, 5% and 25% nearest rows' distance from the
+-- query): the rows through the index equal the rows of a sequential scan, and the plan uses
+-- the index. The exception is hnsw under inner product on these vectors of very different
+-- lengths, where its graph search (ORDER BY as much as range) finds only part of the nearest
+-- rows: never a row outside the ball ("subset"); on unit-length vectors it finds them all.
+CREATE FUNCTION same_rows(spec text, op text, ball text, q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE r float8; radii float8[]; by_index int[]; exact int[]; plan text; result text := '';
+BEGIN
+  EXECUTE format('CREATE INDEX range_idx ON items USING %s', spec);
+  EXECUTE format('SELECT array_agg(d ORDER BY p) FROM (SELECT p, percentile_disc(p) WITHIN GROUP (ORDER BY v %s %L::vector) d
+                  FROM items, unnest(ARRAY[0.01, 0.05, 0.25]) p GROUP BY p) s', op, q) INTO radii;
+  FOREACH r IN ARRAY radii LOOP
+    SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off;
+    EXECUTE format('EXPLAIN (COSTS OFF) SELECT id FROM items WHERE v <@ %s(%L, %s)', ball, q, r) INTO plan;
+    EXECUTE format('SELECT array_agg(id ORDER BY id) FROM items WHERE v <@ %s(%L, %s)', ball, q, r) INTO by_index;
+    SET LOCAL enable_seqscan = on; SET LOCAL enable_indexscan = off;
+    EXECUTE format('SELECT array_agg(id ORDER BY id) FROM items WHERE v <@ %s(%L, %s)', ball, q, r) INTO exact;
+    SET LOCAL enable_indexscan = on;
+    result := result || CASE WHEN plan NOT LIKE 'Index Scan%' THEN 'NO INDEX '
+                              WHEN by_index IS NOT DISTINCT FROM exact THEN 'same '
+                              WHEN by_index <@ exact THEN format('subset(%s of %s) ', cardinality(by_index), cardinality(exact))
+                              ELSE format('WRONG(%s vs %s) ', cardinality(by_index), cardinality(exact)) END;
+  END LOOP;
+  DROP INDEX range_idx;
+  RETURN result;
+END $$;
+SELECT am, ball, same_rows(format('%s (v %s)', am, opclass) || CASE am WHEN 'hnsw' THEN '' ELSE ' WITH (lists = 20)' END,
+                           op, ball, '[1,0,-1,2,0,1,-2,0]')
+FROM (VALUES ('vector_l2_ops', '<->', 'l2_ball'), ('vector_ip_ops', '<#>', 'ip_ball'),
+             ('vector_cosine_ops', '<=>', 'cosine_ball'), ('vector_l1_ops', '<+>', 'l1_ball')) d(opclass, op, ball),
+     (VALUES ('hnsw'), ('ivfflat'), ('ivfpq')) a(am)
+WHERE am = 'hnsw' OR ball <> 'l1_ball'
+ORDER BY am, ball;
+
+CREATE TABLE unit_items AS SELECT id, l2_normalize(v) AS v FROM items WHERE v IS NOT NULL;
+ALTER TABLE unit_items ALTER COLUMN v TYPE vector(8);
+ALTER TABLE items RENAME TO all_items;
+ALTER TABLE unit_items RENAME TO items;
+SELECT 'hnsw' AS am, 'ip_ball' AS ball, same_rows('hnsw (v vector_ip_ops)', '<#>', 'ip_ball', '[1,0,-1,2,0,1,-2,0]') AS unit_length;
+DROP TABLE items;
+ALTER TABLE all_items RENAME TO items;
+
+-- With ORDER BY from the ball's center, LIMIT and another filter, through each index.
+CREATE INDEX items_flat ON items USING ivfflat (v) WITH (lists = 20);
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT id FROM items WHERE v <@ l2_ball('[1,1,1,1,1,1,1,1]', 3) AND id % 2 = 0
+  ORDER BY v <-> '[1,1,1,1,1,1,1,1]' LIMIT 5;
+SELECT id, round((v <-> '[1,1,1,1,1,1,1,1]')::numeric, 4) AS distance FROM items
+WHERE v <@ l2_ball('[1,1,1,1,1,1,1,1]', 3) AND id % 2 = 0 ORDER BY v <-> '[1,1,1,1,1,1,1,1]' LIMIT 5;
+SELECT count(*) AS rows_within, max(v <-> '[1,1,1,1,1,1,1,1]') <= 3 AS all_within FROM
+  (SELECT v FROM items WHERE v <@ l2_ball('[1,1,1,1,1,1,1,1]', 3) ORDER BY v <-> '[1,1,1,1,1,1,1,1]') s;
+RESET enable_seqscan;
+SELECT count(*) AS exact_rows_within FROM items WHERE v <-> '[1,1,1,1,1,1,1,1]' <= 3;
+SET enable_seqscan = off;
+-- ORDER BY from another point: the scan is an ordinary ordered scan (probes lists) whose rows
+-- are rechecked against the ball; with every list probed all rows within the ball come back.
+SET ivfflat.probes = 20;
+SELECT count(*) AS other_center FROM (SELECT id FROM items WHERE v <@ l2_ball('[1,1,1,1,1,1,1,1]', 3)
+  ORDER BY v <-> '[0,0,0,0,0,0,0,0]' LIMIT 1000) s;
+RESET ivfflat.probes;
+-- Nothing matches a NULL, negative or NaN radius, or a NULL center.
+SELECT count(*) FROM items WHERE v <@ l2_ball('[1,1,1,1,1,1,1,1]', NULL);
+SELECT count(*) FROM items WHERE v <@ l2_ball('[1,1,1,1,1,1,1,1]', -1);
+SELECT count(*) FROM items WHERE v <@ l2_ball('[1,1,1,1,1,1,1,1]', 'NaN');
+SELECT count(*) FROM items WHERE v <@ ROW(NULL, 1)::l2_ball;
+SELECT count(*) FROM items WHERE v <@ l2_ball('[1,1,1]', 3);
+-- A prepared statement with parameters uses the index too.
+PREPARE within(vector, float8) AS SELECT count(*) FROM items WHERE v <@ l2_ball($1, $2);
+EXPLAIN (COSTS OFF) EXECUTE within('[1,1,1,1,1,1,1,1]', 3);
+EXECUTE within('[1,1,1,1,1,1,1,1]', 3);
+RESET enable_seqscan;
+DROP TABLE items;
+DROP FUNCTION same_rows;

@@ -1,0 +1,87 @@
+// Range search operators: `v <@ l2_ball(center, radius)` holds when v <-> center is at most
+// radius (likewise ip_ball with <#>, cosine_ball with <=>, l1_ball with <+>). The distance
+// comes from the distance operator's own function, so WHERE and ORDER BY agree bit for bit.
+// A ball is a composite (center vector, radius float8); a NULL field makes the result NULL.
+#include "range_ops.h"
+
+#include "ordered_scan.h"
+
+#include <cmath>
+#include <cstring>
+
+extern "C" {
+#include "funcapi.h"
+Datum vector_l2_distance(PG_FUNCTION_ARGS);
+Datum vector_negative_inner_product(PG_FUNCTION_ARGS);
+Datum vector_cosine_distance(PG_FUNCTION_ARGS);
+Datum vector_l1_distance(PG_FUNCTION_ARGS);
+}
+
+namespace vectorx::pg {
+
+bool read_ball(Datum ball, Ball* out) {
+  HeapTupleHeader tuple = DatumGetHeapTupleHeader(ball);
+  bool null_center, null_radius;
+  out->center = GetAttributeByNum(tuple, 1, &null_center);
+  const Datum radius = GetAttributeByNum(tuple, 2, &null_radius);
+  if (null_center || null_radius) return false;
+  out->radius = DatumGetFloat8(radius);
+  return true;
+}
+
+namespace {
+
+bool same_vector(Datum a, Datum b) {
+  const varlena* x = PG_DETOAST_DATUM_PACKED(a);
+  const varlena* y = PG_DETOAST_DATUM_PACKED(b);
+  return VARSIZE_ANY_EXHDR(x) == VARSIZE_ANY_EXHDR(y) && memcmp(VARDATA_ANY(x), VARDATA_ANY(y), VARSIZE_ANY_EXHDR(x)) == 0;
+}
+
+}  // namespace
+
+ScanTarget scan_target(IndexScanDesc scan, const char* am_name) {
+  ScanTarget t;
+  if (scan->numberOfOrderBys > 0) {
+    t.query = scan->orderByData[0].sk_argument;
+    t.empty = scan->orderByData[0].sk_flags & SK_ISNULL;
+  } else if (scan->numberOfKeys == 0) {
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("cannot scan %s index without order", am_name),
+                    errhint("Use ORDER BY a distance, or a range condition such as embedding <@ l2_ball(q, r).")));
+  }
+  for (int i = 0; i < scan->numberOfKeys; ++i) {
+    const ScanKey key = &scan->keyData[i];
+    Ball ball;
+    if ((key->sk_flags & SK_ISNULL) || !read_ball(key->sk_argument, &ball)) {
+      t.empty = true;  // the operator is strict: NULL never qualifies
+      continue;
+    }
+    if (scan->numberOfOrderBys == 0 && i == 0) {
+      t.query = ball.center;
+      t.range_only = true;
+      t.radius = ball.radius;
+    } else if (scan->numberOfOrderBys > 0 && !t.empty && same_vector(ball.center, t.query)) {
+      t.radius = std::min(t.radius, ball.radius);
+    }
+  }
+  if (std::isnan(t.radius)) t.empty = true;
+  return t;
+}
+
+namespace {
+
+Datum in_ball(FunctionCallInfo fcinfo, PGFunction distance) {
+  Ball ball;
+  if (!read_ball(PG_GETARG_DATUM(1), &ball)) PG_RETURN_NULL();
+  const double d = DatumGetFloat8(DirectFunctionCall2(distance, PG_GETARG_DATUM(0), ball.center));
+  PG_RETURN_BOOL(d <= ball.radius);
+}
+
+}  // namespace
+}  // namespace vectorx::pg
+
+using vectorx::pg::in_ball;
+
+VX_FUNCTION(vector_in_l2_ball) { return in_ball(fcinfo, vector_l2_distance); }
+VX_FUNCTION(vector_in_ip_ball) { return in_ball(fcinfo, vector_negative_inner_product); }
+VX_FUNCTION(vector_in_cosine_ball) { return in_ball(fcinfo, vector_cosine_distance); }
+VX_FUNCTION(vector_in_l1_ball) { return in_ball(fcinfo, vector_l1_distance); }
