@@ -1,4 +1,4 @@
--- Range search: `v <@ l2_ball(q, r)` (ip_ball, cosine_ball, l1_ball) served by hnsw, ivfflat
+-- Range search: `v <@ l2_ball(q, r)` (ip_ball, cosine_ball, l1_ball) on vector and halfvec columns, served by hnsw, ivfflat
 -- and ivfpq returns exactly the rows a sequential scan returns, for every distance and several
 -- radii; it composes with ORDER BY, LIMIT and other filters; NULL, negative and NaN radii
 -- match nothing.
@@ -43,6 +43,20 @@ FROM (VALUES ('vector_l2_ops', '<->', 'l2_ball'), ('vector_ip_ops', '<#>', 'ip_b
      (VALUES ('hnsw'), ('ivfflat'), ('ivfpq')) a(am)
 WHERE am = 'hnsw' OR ball <> 'l1_ball'
 ORDER BY am, ball;
+
+-- halfvec columns: the ball's center is rounded to halfvec, as the cast does.
+CREATE TABLE half_items AS SELECT id, v::halfvec(8) AS v FROM items;
+ALTER TABLE items RENAME TO all_items;
+ALTER TABLE half_items RENAME TO items;
+SELECT am, ball, same_rows(format('%s (v %s)', am, opclass) || CASE am WHEN 'hnsw' THEN '' ELSE ' WITH (lists = 20)' END,
+                           op, ball, '[1,0,-1,2,0,1,-2,0]') AS halfvec
+FROM (VALUES ('halfvec_l2_ops', '<->', 'l2_ball'), ('halfvec_ip_ops', '<#>', 'ip_ball'),
+             ('halfvec_cosine_ops', '<=>', 'cosine_ball'), ('halfvec_l1_ops', '<+>', 'l1_ball')) d(opclass, op, ball),
+     (VALUES ('hnsw'), ('ivfflat'), ('ivfpq')) a(am)
+WHERE (am = 'hnsw' OR ball <> 'l1_ball') AND (am <> 'hnsw' OR ball <> 'ip_ball')
+ORDER BY am, ball;
+DROP TABLE items;
+ALTER TABLE all_items RENAME TO items;
 
 CREATE TABLE unit_items AS SELECT id, l2_normalize(v) AS v FROM items WHERE v IS NOT NULL;
 ALTER TABLE unit_items ALTER COLUMN v TYPE vector(8);

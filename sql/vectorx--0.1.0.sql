@@ -289,7 +289,8 @@ CREATE OPERATOR <#> (LEFTARG = vector, RIGHTARG = vector, FUNCTION = vector_nega
 CREATE OPERATOR <=> (LEFTARG = vector, RIGHTARG = vector, FUNCTION = cosine_distance, COMMUTATOR = '<=>');
 CREATE OPERATOR <+> (LEFTARG = vector, RIGHTARG = vector, FUNCTION = l1_distance, COMMUTATOR = '<+>');
 -- Range search: `v <@ l2_ball(q, r)` holds when v <-> q <= r (ip_ball: <#>, cosine_ball: <=>,
--- l1_ball: <+>); hnsw, ivfflat and ivfpq serve it through the matching operator classes.
+-- l1_ball: <+>), for vector and halfvec columns; hnsw, ivfflat and ivfpq serve it through the
+-- matching operator classes.
 CREATE TYPE l2_ball AS (center vector, radius float8);
 CREATE TYPE ip_ball AS (center vector, radius float8);
 CREATE TYPE cosine_ball AS (center vector, radius float8);
@@ -314,6 +315,18 @@ CREATE OPERATOR <@ (LEFTARG = vector, RIGHTARG = l2_ball, FUNCTION = vector_in_l
 CREATE OPERATOR <@ (LEFTARG = vector, RIGHTARG = ip_ball, FUNCTION = vector_in_ip_ball, RESTRICT = contsel, JOIN = contjoinsel);
 CREATE OPERATOR <@ (LEFTARG = vector, RIGHTARG = cosine_ball, FUNCTION = vector_in_cosine_ball, RESTRICT = contsel, JOIN = contjoinsel);
 CREATE OPERATOR <@ (LEFTARG = vector, RIGHTARG = l1_ball, FUNCTION = vector_in_l1_ball, RESTRICT = contsel, JOIN = contjoinsel);
+CREATE FUNCTION halfvec_in_l2_ball(halfvec, l2_ball) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 25;
+CREATE FUNCTION halfvec_in_ip_ball(halfvec, ip_ball) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 25;
+CREATE FUNCTION halfvec_in_cosine_ball(halfvec, cosine_ball) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 25;
+CREATE FUNCTION halfvec_in_l1_ball(halfvec, l1_ball) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 25;
+CREATE OPERATOR <@ (LEFTARG = halfvec, RIGHTARG = l2_ball, FUNCTION = halfvec_in_l2_ball, RESTRICT = contsel, JOIN = contjoinsel);
+CREATE OPERATOR <@ (LEFTARG = halfvec, RIGHTARG = ip_ball, FUNCTION = halfvec_in_ip_ball, RESTRICT = contsel, JOIN = contjoinsel);
+CREATE OPERATOR <@ (LEFTARG = halfvec, RIGHTARG = cosine_ball, FUNCTION = halfvec_in_cosine_ball, RESTRICT = contsel, JOIN = contjoinsel);
+CREATE OPERATOR <@ (LEFTARG = halfvec, RIGHTARG = l1_ball, FUNCTION = halfvec_in_l1_ball, RESTRICT = contsel, JOIN = contjoinsel);
 
 CREATE OPERATOR <-> (LEFTARG = halfvec, RIGHTARG = halfvec, FUNCTION = l2_distance, COMMUTATOR = '<->');
 CREATE OPERATOR <#> (LEFTARG = halfvec, RIGHTARG = halfvec, FUNCTION = halfvec_negative_inner_product, COMMUTATOR = '<#>');
@@ -404,15 +417,19 @@ CREATE OPERATOR CLASS vector_l1_ops FOR TYPE vector USING hnsw AS
 	FUNCTION 1 l1_distance(vector, vector);
 CREATE OPERATOR CLASS halfvec_l2_ops FOR TYPE halfvec USING hnsw AS
 	OPERATOR 1 <-> (halfvec, halfvec) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (halfvec, l2_ball),
 	FUNCTION 1 l2_distance(halfvec, halfvec);
 CREATE OPERATOR CLASS halfvec_ip_ops FOR TYPE halfvec USING hnsw AS
 	OPERATOR 1 <#> (halfvec, halfvec) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (halfvec, ip_ball),
 	FUNCTION 1 halfvec_negative_inner_product(halfvec, halfvec);
 CREATE OPERATOR CLASS halfvec_cosine_ops FOR TYPE halfvec USING hnsw AS
 	OPERATOR 1 <=> (halfvec, halfvec) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (halfvec, cosine_ball),
 	FUNCTION 1 cosine_distance(halfvec, halfvec);
 CREATE OPERATOR CLASS halfvec_l1_ops FOR TYPE halfvec USING hnsw AS
 	OPERATOR 1 <+> (halfvec, halfvec) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (halfvec, l1_ball),
 	FUNCTION 1 l1_distance(halfvec, halfvec);
 CREATE OPERATOR CLASS sparsevec_l2_ops FOR TYPE sparsevec USING hnsw AS
 	OPERATOR 1 <-> (sparsevec, sparsevec) FOR ORDER BY float_ops,
@@ -453,12 +470,15 @@ CREATE OPERATOR CLASS vector_cosine_ops FOR TYPE vector USING ivfflat AS
 	FUNCTION 1 cosine_distance(vector, vector);
 CREATE OPERATOR CLASS halfvec_l2_ops FOR TYPE halfvec USING ivfflat AS
 	OPERATOR 1 <-> (halfvec, halfvec) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (halfvec, l2_ball),
 	FUNCTION 1 l2_distance(halfvec, halfvec);
 CREATE OPERATOR CLASS halfvec_ip_ops FOR TYPE halfvec USING ivfflat AS
 	OPERATOR 1 <#> (halfvec, halfvec) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (halfvec, ip_ball),
 	FUNCTION 1 halfvec_negative_inner_product(halfvec, halfvec);
 CREATE OPERATOR CLASS halfvec_cosine_ops FOR TYPE halfvec USING ivfflat AS
 	OPERATOR 1 <=> (halfvec, halfvec) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (halfvec, cosine_ball),
 	FUNCTION 1 cosine_distance(halfvec, halfvec);
 CREATE OPERATOR CLASS bit_hamming_ops FOR TYPE bit USING ivfflat AS
 	OPERATOR 1 <~> (bit, bit) FOR ORDER BY float_ops,
@@ -484,12 +504,15 @@ CREATE OPERATOR CLASS vector_cosine_ops FOR TYPE vector USING ivfpq AS
 	FUNCTION 1 cosine_distance(vector, vector);
 CREATE OPERATOR CLASS halfvec_l2_ops FOR TYPE halfvec USING ivfpq AS
 	OPERATOR 1 <-> (halfvec, halfvec) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (halfvec, l2_ball),
 	FUNCTION 1 l2_distance(halfvec, halfvec);
 CREATE OPERATOR CLASS halfvec_ip_ops FOR TYPE halfvec USING ivfpq AS
 	OPERATOR 1 <#> (halfvec, halfvec) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (halfvec, ip_ball),
 	FUNCTION 1 halfvec_negative_inner_product(halfvec, halfvec);
 CREATE OPERATOR CLASS halfvec_cosine_ops FOR TYPE halfvec USING ivfpq AS
 	OPERATOR 1 <=> (halfvec, halfvec) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (halfvec, cosine_ball),
 	FUNCTION 1 cosine_distance(halfvec, halfvec);
 
 -- Operating vectorx indexes (hnsw, ivfflat, ivfpq)

@@ -40,13 +40,14 @@ using ScanOpaque = OrderedScan<SearchState>;
 
 void start(IndexScanDesc scan, ScanOpaque* so) {
   so->started = true;
-  const ScanTarget target = scan_target(scan, "hnsw");
+  const MemoryContext old = MemoryContextSwitchTo(so->context);
+  so->state = guarded([&] { return new SearchState(scan->indexRelation); });
+  const ScanTarget target = scan_target(scan, "hnsw", so->state->graph.space().kind());
   if (target.empty) {
+    MemoryContextSwitchTo(old);
     so->exhausted = true;
     return;
   }
-  const MemoryContext old = MemoryContextSwitchTo(so->context);
-  so->state = guarded([&] { return new SearchState(scan->indexRelation); });
   const IndexValue query = index_value(target.query, so->state->graph.space().kind());
   MemoryContextSwitchTo(old);
   SearchState* state = so->state;

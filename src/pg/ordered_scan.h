@@ -73,8 +73,8 @@ struct ScanTarget {
   double radius = std::numeric_limits<double>::infinity();
 };
 
-// ERROR for a scan with neither ORDER BY nor a range key.
-ScanTarget scan_target(IndexScanDesc scan, const char* am_name);
+// ERROR for a scan with neither ORDER BY nor a range key. `kind`: the index's element type.
+ScanTarget scan_target(IndexScanDesc scan, const char* am_name, ElementKind kind);
 
 // Hands the executor one row with the operator's exact distance. Range keys are rechecked by
 // the executor on the row (the index may pass rows beyond the radius, never drops one within).

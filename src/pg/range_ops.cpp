@@ -2,6 +2,7 @@
 // radius (likewise ip_ball with <#>, cosine_ball with <=>, l1_ball with <+>). The distance
 // comes from the distance operator's own function, so WHERE and ORDER BY agree bit for bit.
 // A ball is a composite (center vector, radius float8); a NULL field makes the result NULL.
+// halfvec columns compare with the center rounded to halfvec, as the cast does.
 #include "range_ops.h"
 
 #include "ordered_scan.h"
@@ -15,9 +16,19 @@ Datum vector_l2_distance(PG_FUNCTION_ARGS);
 Datum vector_negative_inner_product(PG_FUNCTION_ARGS);
 Datum vector_cosine_distance(PG_FUNCTION_ARGS);
 Datum vector_l1_distance(PG_FUNCTION_ARGS);
+Datum halfvec_l2_distance(PG_FUNCTION_ARGS);
+Datum halfvec_negative_inner_product(PG_FUNCTION_ARGS);
+Datum halfvec_cosine_distance(PG_FUNCTION_ARGS);
+Datum halfvec_l1_distance(PG_FUNCTION_ARGS);
+Datum vector_to_halfvec(PG_FUNCTION_ARGS);
 }
 
 namespace vectorx::pg {
+
+Datum center_as(Datum center, ElementKind kind) {
+  if (kind != ElementKind::kFloat16) return center;
+  return DirectFunctionCall3(vector_to_halfvec, center, Int32GetDatum(-1), BoolGetDatum(false));
+}
 
 bool read_ball(Datum ball, Ball* out) {
   HeapTupleHeader tuple = DatumGetHeapTupleHeader(ball);
@@ -39,7 +50,7 @@ bool same_vector(Datum a, Datum b) {
 
 }  // namespace
 
-ScanTarget scan_target(IndexScanDesc scan, const char* am_name) {
+ScanTarget scan_target(IndexScanDesc scan, const char* am_name, ElementKind kind) {
   ScanTarget t;
   if (scan->numberOfOrderBys > 0) {
     t.query = scan->orderByData[0].sk_argument;
@@ -55,6 +66,7 @@ ScanTarget scan_target(IndexScanDesc scan, const char* am_name) {
       t.empty = true;  // the operator is strict: NULL never qualifies
       continue;
     }
+    ball.center = center_as(ball.center, kind);
     if (scan->numberOfOrderBys == 0 && i == 0) {
       t.query = ball.center;
       t.range_only = true;
@@ -69,10 +81,10 @@ ScanTarget scan_target(IndexScanDesc scan, const char* am_name) {
 
 namespace {
 
-Datum in_ball(FunctionCallInfo fcinfo, PGFunction distance) {
+Datum in_ball(FunctionCallInfo fcinfo, PGFunction distance, ElementKind kind) {
   Ball ball;
   if (!read_ball(PG_GETARG_DATUM(1), &ball)) PG_RETURN_NULL();
-  const double d = DatumGetFloat8(DirectFunctionCall2(distance, PG_GETARG_DATUM(0), ball.center));
+  const double d = DatumGetFloat8(DirectFunctionCall2(distance, PG_GETARG_DATUM(0), center_as(ball.center, kind)));
   PG_RETURN_BOOL(d <= ball.radius);
 }
 
@@ -81,7 +93,11 @@ Datum in_ball(FunctionCallInfo fcinfo, PGFunction distance) {
 
 using vectorx::pg::in_ball;
 
-VX_FUNCTION(vector_in_l2_ball) { return in_ball(fcinfo, vector_l2_distance); }
-VX_FUNCTION(vector_in_ip_ball) { return in_ball(fcinfo, vector_negative_inner_product); }
-VX_FUNCTION(vector_in_cosine_ball) { return in_ball(fcinfo, vector_cosine_distance); }
-VX_FUNCTION(vector_in_l1_ball) { return in_ball(fcinfo, vector_l1_distance); }
+#define VX_IN_BALL(metric, vector_distance, halfvec_distance)                                               \
+  VX_FUNCTION(vector_in_##metric##_ball) { return in_ball(fcinfo, vector_distance, vectorx::ElementKind::kFloat32); } \
+  VX_FUNCTION(halfvec_in_##metric##_ball) { return in_ball(fcinfo, halfvec_distance, vectorx::ElementKind::kFloat16); }
+
+VX_IN_BALL(l2, vector_l2_distance, halfvec_l2_distance)
+VX_IN_BALL(ip, vector_negative_inner_product, halfvec_negative_inner_product)
+VX_IN_BALL(cosine, vector_cosine_distance, halfvec_cosine_distance)
+VX_IN_BALL(l1, vector_l1_distance, halfvec_l1_distance)

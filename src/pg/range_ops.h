@@ -2,6 +2,7 @@
 // read them from their WHERE keys (strategy kRangeStrategy of the operator classes).
 #pragma once
 
+#include "vectorx/metric.h"
 #include "pg_headers.h"
 
 namespace vectorx::pg {
@@ -15,5 +16,7 @@ struct Ball {
 
 // The center and radius of a ball datum; false when either is NULL.
 bool read_ball(Datum ball, Ball* out);
+// A ball's center as a value of the column's element type (vector, or halfvec by the cast).
+Datum center_as(Datum center, ElementKind kind);
 
 }  // namespace vectorx::pg
