@@ -289,8 +289,8 @@ CREATE OPERATOR <#> (LEFTARG = vector, RIGHTARG = vector, FUNCTION = vector_nega
 CREATE OPERATOR <=> (LEFTARG = vector, RIGHTARG = vector, FUNCTION = cosine_distance, COMMUTATOR = '<=>');
 CREATE OPERATOR <+> (LEFTARG = vector, RIGHTARG = vector, FUNCTION = l1_distance, COMMUTATOR = '<+>');
 -- Range search: `v <@ l2_ball(q, r)` holds when v <-> q <= r (ip_ball: <#>, cosine_ball: <=>,
--- l1_ball: <+>), for vector and halfvec columns; hnsw, ivfflat and ivfpq serve it through the
--- matching operator classes.
+-- l1_ball: <+>) for vector and halfvec columns, `b <@ hamming_ball(q, r)` (jaccard_ball) for bit;
+-- hnsw, ivfflat and ivfpq serve them through the matching operator classes.
 CREATE TYPE l2_ball AS (center vector, radius float8);
 CREATE TYPE ip_ball AS (center vector, radius float8);
 CREATE TYPE cosine_ball AS (center vector, radius float8);
@@ -327,6 +327,18 @@ CREATE OPERATOR <@ (LEFTARG = halfvec, RIGHTARG = l2_ball, FUNCTION = halfvec_in
 CREATE OPERATOR <@ (LEFTARG = halfvec, RIGHTARG = ip_ball, FUNCTION = halfvec_in_ip_ball, RESTRICT = contsel, JOIN = contjoinsel);
 CREATE OPERATOR <@ (LEFTARG = halfvec, RIGHTARG = cosine_ball, FUNCTION = halfvec_in_cosine_ball, RESTRICT = contsel, JOIN = contjoinsel);
 CREATE OPERATOR <@ (LEFTARG = halfvec, RIGHTARG = l1_ball, FUNCTION = halfvec_in_l1_ball, RESTRICT = contsel, JOIN = contjoinsel);
+CREATE TYPE hamming_ball AS (center bit varying, radius float8);
+CREATE TYPE jaccard_ball AS (center bit varying, radius float8);
+CREATE FUNCTION hamming_ball(bit varying, float8) RETURNS hamming_ball
+	AS 'SELECT ROW($1, $2)::hamming_ball' LANGUAGE SQL IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION jaccard_ball(bit varying, float8) RETURNS jaccard_ball
+	AS 'SELECT ROW($1, $2)::jaccard_ball' LANGUAGE SQL IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION bit_in_hamming_ball(bit, hamming_ball) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 25;
+CREATE FUNCTION bit_in_jaccard_ball(bit, jaccard_ball) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 25;
+CREATE OPERATOR <@ (LEFTARG = bit, RIGHTARG = hamming_ball, FUNCTION = bit_in_hamming_ball, RESTRICT = contsel, JOIN = contjoinsel);
+CREATE OPERATOR <@ (LEFTARG = bit, RIGHTARG = jaccard_ball, FUNCTION = bit_in_jaccard_ball, RESTRICT = contsel, JOIN = contjoinsel);
 
 CREATE OPERATOR <-> (LEFTARG = halfvec, RIGHTARG = halfvec, FUNCTION = l2_distance, COMMUTATOR = '<->');
 CREATE OPERATOR <#> (LEFTARG = halfvec, RIGHTARG = halfvec, FUNCTION = halfvec_negative_inner_product, COMMUTATOR = '<#>');
@@ -445,9 +457,11 @@ CREATE OPERATOR CLASS sparsevec_l1_ops FOR TYPE sparsevec USING hnsw AS
 	FUNCTION 1 l1_distance(sparsevec, sparsevec);
 CREATE OPERATOR CLASS bit_hamming_ops FOR TYPE bit USING hnsw AS
 	OPERATOR 1 <~> (bit, bit) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (bit, hamming_ball),
 	FUNCTION 1 hamming_distance(bit, bit);
 CREATE OPERATOR CLASS bit_jaccard_ops FOR TYPE bit USING hnsw AS
 	OPERATOR 1 <%> (bit, bit) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (bit, jaccard_ball),
 	FUNCTION 1 jaccard_distance(bit, bit);
 
 -- ivfflat access method (same support function rule as hnsw).
@@ -482,6 +496,7 @@ CREATE OPERATOR CLASS halfvec_cosine_ops FOR TYPE halfvec USING ivfflat AS
 	FUNCTION 1 cosine_distance(halfvec, halfvec);
 CREATE OPERATOR CLASS bit_hamming_ops FOR TYPE bit USING ivfflat AS
 	OPERATOR 1 <~> (bit, bit) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (bit, hamming_ball),
 	FUNCTION 1 hamming_distance(bit, bit);
 
 -- ivfpq access method: IVF lists of product-quantization codes, re-ranked exactly (vectorx's own).

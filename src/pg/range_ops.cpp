@@ -1,8 +1,10 @@
 // Range search operators: `v <@ l2_ball(center, radius)` holds when v <-> center is at most
-// radius (likewise ip_ball with <#>, cosine_ball with <=>, l1_ball with <+>). The distance
+// radius (likewise ip_ball with <#>, cosine_ball with <=>, l1_ball with <+>, hamming_ball with
+// <~>, jaccard_ball with <%>). The distance
 // comes from the distance operator's own function, so WHERE and ORDER BY agree bit for bit.
-// A ball is a composite (center vector, radius float8); a NULL field makes the result NULL.
-// halfvec columns compare with the center rounded to halfvec, as the cast does.
+// A ball is a composite (center, radius float8); a NULL field makes the result NULL. The
+// dense balls' center is a vector (halfvec columns compare with it rounded to halfvec, as the
+// cast does); hamming_ball and jaccard_ball (<~>, <%>) hold a bit string.
 #include "range_ops.h"
 
 #include "ordered_scan.h"
@@ -21,6 +23,8 @@ Datum halfvec_negative_inner_product(PG_FUNCTION_ARGS);
 Datum halfvec_cosine_distance(PG_FUNCTION_ARGS);
 Datum halfvec_l1_distance(PG_FUNCTION_ARGS);
 Datum vector_to_halfvec(PG_FUNCTION_ARGS);
+Datum hamming_distance(PG_FUNCTION_ARGS);
+Datum jaccard_distance(PG_FUNCTION_ARGS);
 }
 
 namespace vectorx::pg {
@@ -101,3 +105,5 @@ VX_IN_BALL(l2, vector_l2_distance, halfvec_l2_distance)
 VX_IN_BALL(ip, vector_negative_inner_product, halfvec_negative_inner_product)
 VX_IN_BALL(cosine, vector_cosine_distance, halfvec_cosine_distance)
 VX_IN_BALL(l1, vector_l1_distance, halfvec_l1_distance)
+VX_FUNCTION(bit_in_hamming_ball) { return in_ball(fcinfo, hamming_distance, vectorx::ElementKind::kBit); }
+VX_FUNCTION(bit_in_jaccard_ball) { return in_ball(fcinfo, jaccard_distance, vectorx::ElementKind::kBit); }
