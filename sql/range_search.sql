@@ -1,4 +1,4 @@
--- Range search: `v <@ l2_ball(q, r)` (ip_ball, cosine_ball, l1_ball) on vector and halfvec columns
+-- Range search: `v <@ l2_ball(q, r)` (ip_ball, cosine_ball, l1_ball) on vector, halfvec and sparsevec columns
 -- and `b <@ hamming_ball(q, r)` (jaccard_ball) on bit columns, served by hnsw, ivfflat
 -- and ivfpq returns exactly the rows a sequential scan returns, for every distance and several
 -- radii; it composes with ORDER BY, LIMIT and other filters; NULL, negative and NaN radii
@@ -56,6 +56,17 @@ FROM (VALUES ('halfvec_l2_ops', '<->', 'l2_ball'), ('halfvec_ip_ops', '<#>', 'ip
      (VALUES ('hnsw'), ('ivfflat'), ('ivfpq')) a(am)
 WHERE (am = 'hnsw' OR ball <> 'l1_ball') AND (am <> 'hnsw' OR ball <> 'ip_ball')
 ORDER BY am, ball;
+DROP TABLE items;
+ALTER TABLE all_items RENAME TO items;
+
+-- sparsevec columns (hnsw): the center is cast to sparsevec.
+CREATE TABLE sparse_items AS SELECT id, v::sparsevec(8) AS v FROM items;
+ALTER TABLE items RENAME TO all_items;
+ALTER TABLE sparse_items RENAME TO items;
+SELECT ball, same_rows(format('hnsw (v %s)', opclass), op, ball, '[1,0,-1,2,0,1,-2,0]') AS sparsevec
+FROM (VALUES ('sparsevec_l2_ops', '<->', 'l2_ball'), ('sparsevec_cosine_ops', '<=>', 'cosine_ball'),
+             ('sparsevec_l1_ops', '<+>', 'l1_ball')) d(opclass, op, ball)
+ORDER BY ball;
 DROP TABLE items;
 ALTER TABLE all_items RENAME TO items;
 

@@ -289,7 +289,7 @@ CREATE OPERATOR <#> (LEFTARG = vector, RIGHTARG = vector, FUNCTION = vector_nega
 CREATE OPERATOR <=> (LEFTARG = vector, RIGHTARG = vector, FUNCTION = cosine_distance, COMMUTATOR = '<=>');
 CREATE OPERATOR <+> (LEFTARG = vector, RIGHTARG = vector, FUNCTION = l1_distance, COMMUTATOR = '<+>');
 -- Range search: `v <@ l2_ball(q, r)` holds when v <-> q <= r (ip_ball: <#>, cosine_ball: <=>,
--- l1_ball: <+>) for vector and halfvec columns, `b <@ hamming_ball(q, r)` (jaccard_ball) for bit;
+-- l1_ball: <+>) for vector, halfvec and sparsevec columns, `b <@ hamming_ball(q, r)` (jaccard_ball) for bit;
 -- hnsw, ivfflat and ivfpq serve them through the matching operator classes.
 CREATE TYPE l2_ball AS (center vector, radius float8);
 CREATE TYPE ip_ball AS (center vector, radius float8);
@@ -327,6 +327,18 @@ CREATE OPERATOR <@ (LEFTARG = halfvec, RIGHTARG = l2_ball, FUNCTION = halfvec_in
 CREATE OPERATOR <@ (LEFTARG = halfvec, RIGHTARG = ip_ball, FUNCTION = halfvec_in_ip_ball, RESTRICT = contsel, JOIN = contjoinsel);
 CREATE OPERATOR <@ (LEFTARG = halfvec, RIGHTARG = cosine_ball, FUNCTION = halfvec_in_cosine_ball, RESTRICT = contsel, JOIN = contjoinsel);
 CREATE OPERATOR <@ (LEFTARG = halfvec, RIGHTARG = l1_ball, FUNCTION = halfvec_in_l1_ball, RESTRICT = contsel, JOIN = contjoinsel);
+CREATE FUNCTION sparsevec_in_l2_ball(sparsevec, l2_ball) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 25;
+CREATE FUNCTION sparsevec_in_ip_ball(sparsevec, ip_ball) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 25;
+CREATE FUNCTION sparsevec_in_cosine_ball(sparsevec, cosine_ball) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 25;
+CREATE FUNCTION sparsevec_in_l1_ball(sparsevec, l1_ball) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 25;
+CREATE OPERATOR <@ (LEFTARG = sparsevec, RIGHTARG = l2_ball, FUNCTION = sparsevec_in_l2_ball, RESTRICT = contsel, JOIN = contjoinsel);
+CREATE OPERATOR <@ (LEFTARG = sparsevec, RIGHTARG = ip_ball, FUNCTION = sparsevec_in_ip_ball, RESTRICT = contsel, JOIN = contjoinsel);
+CREATE OPERATOR <@ (LEFTARG = sparsevec, RIGHTARG = cosine_ball, FUNCTION = sparsevec_in_cosine_ball, RESTRICT = contsel, JOIN = contjoinsel);
+CREATE OPERATOR <@ (LEFTARG = sparsevec, RIGHTARG = l1_ball, FUNCTION = sparsevec_in_l1_ball, RESTRICT = contsel, JOIN = contjoinsel);
 CREATE TYPE hamming_ball AS (center bit varying, radius float8);
 CREATE TYPE jaccard_ball AS (center bit varying, radius float8);
 CREATE FUNCTION hamming_ball(bit varying, float8) RETURNS hamming_ball
@@ -445,15 +457,19 @@ CREATE OPERATOR CLASS halfvec_l1_ops FOR TYPE halfvec USING hnsw AS
 	FUNCTION 1 l1_distance(halfvec, halfvec);
 CREATE OPERATOR CLASS sparsevec_l2_ops FOR TYPE sparsevec USING hnsw AS
 	OPERATOR 1 <-> (sparsevec, sparsevec) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (sparsevec, l2_ball),
 	FUNCTION 1 l2_distance(sparsevec, sparsevec);
 CREATE OPERATOR CLASS sparsevec_ip_ops FOR TYPE sparsevec USING hnsw AS
 	OPERATOR 1 <#> (sparsevec, sparsevec) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (sparsevec, ip_ball),
 	FUNCTION 1 sparsevec_negative_inner_product(sparsevec, sparsevec);
 CREATE OPERATOR CLASS sparsevec_cosine_ops FOR TYPE sparsevec USING hnsw AS
 	OPERATOR 1 <=> (sparsevec, sparsevec) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (sparsevec, cosine_ball),
 	FUNCTION 1 cosine_distance(sparsevec, sparsevec);
 CREATE OPERATOR CLASS sparsevec_l1_ops FOR TYPE sparsevec USING hnsw AS
 	OPERATOR 1 <+> (sparsevec, sparsevec) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (sparsevec, l1_ball),
 	FUNCTION 1 l1_distance(sparsevec, sparsevec);
 CREATE OPERATOR CLASS bit_hamming_ops FOR TYPE bit USING hnsw AS
 	OPERATOR 1 <~> (bit, bit) FOR ORDER BY float_ops,

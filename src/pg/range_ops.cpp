@@ -3,8 +3,8 @@
 // <~>, jaccard_ball with <%>). The distance
 // comes from the distance operator's own function, so WHERE and ORDER BY agree bit for bit.
 // A ball is a composite (center, radius float8); a NULL field makes the result NULL. The
-// dense balls' center is a vector (halfvec columns compare with it rounded to halfvec, as the
-// cast does); hamming_ball and jaccard_ball (<~>, <%>) hold a bit string.
+// dense balls' center is a vector (halfvec and sparsevec columns compare with it cast to their
+// type); hamming_ball and jaccard_ball (<~>, <%>) hold a bit string.
 #include "range_ops.h"
 
 #include "ordered_scan.h"
@@ -23,6 +23,11 @@ Datum halfvec_negative_inner_product(PG_FUNCTION_ARGS);
 Datum halfvec_cosine_distance(PG_FUNCTION_ARGS);
 Datum halfvec_l1_distance(PG_FUNCTION_ARGS);
 Datum vector_to_halfvec(PG_FUNCTION_ARGS);
+Datum sparsevec_l2_distance(PG_FUNCTION_ARGS);
+Datum sparsevec_negative_inner_product(PG_FUNCTION_ARGS);
+Datum sparsevec_cosine_distance(PG_FUNCTION_ARGS);
+Datum sparsevec_l1_distance(PG_FUNCTION_ARGS);
+Datum vector_to_sparsevec(PG_FUNCTION_ARGS);
 Datum hamming_distance(PG_FUNCTION_ARGS);
 Datum jaccard_distance(PG_FUNCTION_ARGS);
 }
@@ -30,8 +35,10 @@ Datum jaccard_distance(PG_FUNCTION_ARGS);
 namespace vectorx::pg {
 
 Datum center_as(Datum center, ElementKind kind) {
-  if (kind != ElementKind::kFloat16) return center;
-  return DirectFunctionCall3(vector_to_halfvec, center, Int32GetDatum(-1), BoolGetDatum(false));
+  const PGFunction cast = kind == ElementKind::kFloat16 ? vector_to_halfvec
+                          : kind == ElementKind::kSparse ? vector_to_sparsevec
+                                                         : nullptr;
+  return cast ? DirectFunctionCall3(cast, center, Int32GetDatum(-1), BoolGetDatum(false)) : center;
 }
 
 bool read_ball(Datum ball, Ball* out) {
@@ -97,13 +104,14 @@ Datum in_ball(FunctionCallInfo fcinfo, PGFunction distance, ElementKind kind) {
 
 using vectorx::pg::in_ball;
 
-#define VX_IN_BALL(metric, vector_distance, halfvec_distance)                                               \
-  VX_FUNCTION(vector_in_##metric##_ball) { return in_ball(fcinfo, vector_distance, vectorx::ElementKind::kFloat32); } \
-  VX_FUNCTION(halfvec_in_##metric##_ball) { return in_ball(fcinfo, halfvec_distance, vectorx::ElementKind::kFloat16); }
+#define VX_IN_BALL(metric, distance)                                                                            \
+  VX_FUNCTION(vector_in_##metric##_ball) { return in_ball(fcinfo, vector_##distance, vectorx::ElementKind::kFloat32); } \
+  VX_FUNCTION(halfvec_in_##metric##_ball) { return in_ball(fcinfo, halfvec_##distance, vectorx::ElementKind::kFloat16); } \
+  VX_FUNCTION(sparsevec_in_##metric##_ball) { return in_ball(fcinfo, sparsevec_##distance, vectorx::ElementKind::kSparse); }
 
-VX_IN_BALL(l2, vector_l2_distance, halfvec_l2_distance)
-VX_IN_BALL(ip, vector_negative_inner_product, halfvec_negative_inner_product)
-VX_IN_BALL(cosine, vector_cosine_distance, halfvec_cosine_distance)
-VX_IN_BALL(l1, vector_l1_distance, halfvec_l1_distance)
+VX_IN_BALL(l2, l2_distance)
+VX_IN_BALL(ip, negative_inner_product)
+VX_IN_BALL(cosine, cosine_distance)
+VX_IN_BALL(l1, l1_distance)
 VX_FUNCTION(bit_in_hamming_ball) { return in_ball(fcinfo, hamming_distance, vectorx::ElementKind::kBit); }
 VX_FUNCTION(bit_in_jaccard_ball) { return in_ball(fcinfo, jaccard_distance, vectorx::ElementKind::kBit); }

@@ -16,7 +16,7 @@ struct Ball {
 
 // The center and radius of a ball datum; false when either is NULL.
 bool read_ball(Datum ball, Ball* out);
-// A ball's center as a value of the column's element type (vector, or halfvec by the cast).
+// A ball's center as a value of the column's element type (by the casts from vector).
 Datum center_as(Datum center, ElementKind kind);
 
 }  // namespace vectorx::pg
