@@ -31,7 +31,7 @@ BEGIN
     SET LOCAL enable_indexscan = on;
     result := result || CASE WHEN plan NOT LIKE 'Index Scan%' THEN 'NO INDEX '
                               WHEN by_index IS NOT DISTINCT FROM exact THEN 'same '
-                              WHEN by_index <@ exact THEN format('subset(%s of %s) ', cardinality(by_index), cardinality(exact))
+                              WHEN by_index <@ exact THEN 'subset '
                               ELSE format('WRONG(%s vs %s) ', cardinality(by_index), cardinality(exact)) END;
   END LOOP;
   DROP INDEX range_idx;
@@ -98,7 +98,7 @@ BEGIN
     SET LOCAL enable_indexscan = on;
     result := result || CASE WHEN plan NOT LIKE 'Index Scan%' THEN 'NO INDEX '
                               WHEN by_index IS NOT DISTINCT FROM exact THEN 'same '
-                              WHEN by_index <@ exact THEN format('subset(%s of %s) ', cardinality(by_index), cardinality(exact))
+                              WHEN by_index <@ exact THEN 'subset '
                               ELSE format('WRONG(%s vs %s) ', cardinality(by_index), cardinality(exact)) END;
   END LOOP;
   DROP INDEX bit_idx;

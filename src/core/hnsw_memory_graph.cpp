@@ -169,7 +169,52 @@ void MemoryGraph::build(Payloads values, const std::vector<int>& levels, unsigne
       }
     }
   });
+  reconnect_unreachable();
   if (progress) progress(n);
+}
+
+size_t MemoryGraph::mark_reachable(Id from, std::vector<char>& reached) const {
+  if (reached[from]) return 0;
+  size_t marked = 0;
+  std::vector<Id> stack{from};
+  reached[from] = 1;
+  while (!stack.empty()) {
+    const Id id = stack.back();
+    stack.pop_back();
+    ++marked;
+    for (int level = 0; level <= levels_[id]; ++level) {
+      const auto [ids, count] = list(id, level);
+      for (size_t i = 0; i < count; ++i)
+        if (!reached[ids[i]]) {
+          reached[ids[i]] = 1;
+          stack.push_back(ids[i]);
+        }
+    }
+  }
+  return marked;
+}
+
+size_t MemoryGraph::reconnect_unreachable() {
+  const size_t n = size();
+  if (n == 0 || entry_.level < 0) return 0;
+  std::vector<char> reached(n, 0);
+  mark_reachable(entry_.id, reached);
+  size_t linked = 0;
+  Searcher searcher(*this);
+  const size_t ef = static_cast<size_t>(params_.ef_construction);
+  for (Id u = 0; u < n; ++u) {
+    if (reached[u]) continue;
+    // A search only walks reachable elements: link u from the nearest with room.
+    for (const Candidate<Id>& c : searcher.search(payload(u), ef, ef)) {
+      Id* slot = level0_.data() + size_t{c.id} * slot_;
+      if (c.id == u || slot[0] + 1 >= slot_) continue;
+      slot[1 + slot[0]++] = u;
+      ++linked;
+      mark_reachable(u, reached);
+      break;
+    }
+  }
+  return linked;
 }
 
 std::vector<Candidate<MemoryGraph::Id>> MemoryGraph::search(const uint8_t* query, size_t ef, size_t k) {

@@ -128,6 +128,42 @@ TEST(Hnsw, ParallelBuildKeepsInvariantsAndRecall) {
   EXPECT_NEAR(r_parallel, r_serial, 0.02) << "insertion order may differ, quality must not";
 }
 
+// Near-duplicates make the neighbour heuristic prune every link to some elements (before the
+// reconnection pass: 52-952 of 5,000 here, depending on m); after build every element is
+// reachable from the entry point, so a search can return it.
+TEST(Hnsw, EveryElementReachableAmongNearDuplicates) {
+  const size_t n = 5000, dim = 8;
+  auto data = clustered(n, dim, 3);
+  for (size_t i = 0; i < n; i += 3)
+    for (size_t d = 0; d < dim; ++d) data[i * dim + d] = data[(i / 300) * dim + d] + 1e-4f * static_cast<float>(i % 7);
+  for (int m : {4, 16}) {
+    MemoryGraph g(float_space(Metric::kL2, dim), {m, 64});
+    std::mt19937_64 rng(1);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    std::vector<int> levels(n);
+    for (int& l : levels) l = random_level(1.0 - u(rng), m);
+    g.build(Payloads::from_floats(data.data(), n, dim), levels, 2);
+    std::vector<char> seen(n, 0);
+    std::vector<MemoryGraph::Id> stack{g.entry_point().id};
+    seen[stack[0]] = 1;
+    size_t reached = 1;
+    while (!stack.empty()) {
+      const MemoryGraph::Id id = stack.back();
+      stack.pop_back();
+      for (int level = 0; level <= g.level(id); ++level)
+        for (MemoryGraph::Id next : g.neighbors(id, level))
+          if (!seen[next]) {
+            seen[next] = 1;
+            ++reached;
+            stack.push_back(next);
+          }
+    }
+    EXPECT_EQ(reached, n) << "m=" << m;
+    for (MemoryGraph::Id id = 0; id < n; ++id)
+      ASSERT_LE(g.neighbors(id, 0).size(), static_cast<size_t>(2 * m)) << "level-0 list over capacity";
+  }
+}
+
 TEST(Hnsw, LevelsFollowTheExponentialLaw) {
   std::mt19937_64 rng(11);
   std::uniform_real_distribution<double> u(0.0, 1.0);
