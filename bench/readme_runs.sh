@@ -24,7 +24,7 @@ PGOPTIONS="-c maintenance_work_mem=2GB -c max_parallel_maintenance_workers=1" \
   run siftsmall-hnsw --dataset siftsmall --data-dir "$data" --storage plain --index "$hnsw_index" \
   --sweep hnsw.ef_search=$ef --anchors hnswlib --hnsw-ef $ef --insert-fraction 0.2 --insert-batches 1,100 --insert-clients 1,2 --clients 1,2 --repeat 5
 PGOPTIONS="-c maintenance_work_mem=2GB -c max_parallel_maintenance_workers=1" \
-  run fashion-mnist-hnsw --dataset fashion-mnist --queries-limit 500 --storage plain --index "$hnsw_index" \
+  run fashion-mnist-hnsw --dataset fashion-mnist --queries-limit 500 --storage plain --index "$hnsw_index" --repeat 5 \
   --sweep hnsw.ef_search=$ef --anchors hnswlib --hnsw-ef $ef --clients 1,2
 # ivfflat and ivfpq (defaults: 4-bit codes, m = dim/2 up to 256, residuals, ivfpq.rerank = 40),
 # each in the same run as FAISS IVFFlat / IVFPQ / IVFPQ + exact re-rank of as many candidates

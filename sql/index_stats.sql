@@ -45,6 +45,28 @@ SELECT i, s.shape->>'quota_vectors' AS quota_vectors FROM unnest(ARRAY['st_hnsw'
 INSERT INTO st SELECT i, ARRAY[i, 1, 2, 3]::vector, NULL FROM generate_series(1, 50) i;
 SELECT live_entries, shape->>'free_items' AS free_items FROM vectorx_index_stats('st_hnsw');
 
+-- Inserts among near-duplicates leave elements that no neighbour list leads to (the neighbour
+-- heuristic pruned all their back-links); VACUUM links them back in.
+CREATE TABLE dup (id int, v vector(8));
+CREATE INDEX dup_hnsw ON dup USING hnsw (v vector_l2_ops) WITH (m = 4, ef_construction = 32);
+INSERT INTO dup SELECT i, ARRAY(SELECT (i / 3) % 50 + 1e-4 * (i % 7) + d * 0.01 FROM generate_series(1, 8) d)::vector
+FROM generate_series(1, 3000) i;
+SELECT (shape->>'unreachable')::int > 100 AS many_unreachable FROM vectorx_index_stats('dup_hnsw');
+DELETE FROM dup WHERE id % 5 = 0;
+VACUUM dup;
+SELECT shape->>'unreachable' AS unreachable, live_entries FROM vectorx_index_stats('dup_hnsw');
+-- When every element's lists need more than the vacuum's memory, it says it did not look.
+CREATE TABLE many (id int, v vector(8));
+INSERT INTO many SELECT i, ARRAY(SELECT hashint4(i * 8 + d) % 1000 FROM generate_series(1, 8) d)::vector FROM generate_series(1, 20000) i;
+CREATE INDEX many_hnsw ON many USING hnsw (v vector_l2_ops);
+DELETE FROM many WHERE id % 10 = 0;
+SET maintenance_work_mem = '1MB';
+SET client_min_messages = notice;
+VACUUM many;
+SET client_min_messages = warning;
+RESET maintenance_work_mem;
+DROP TABLE dup, many;
+
 -- An empty index.
 CREATE TABLE empty (v vector(3));
 CREATE INDEX empty_hnsw ON empty USING hnsw (v vector_l2_ops);

@@ -12,6 +12,7 @@
 #include "vectorx/errors.h"
 #include "test_data.h"
 #include "vectorx/hnsw/page_graph.h"
+#include "vectorx/hnsw/stats.h"
 
 namespace vectorx::hnsw {
 namespace {
@@ -250,6 +251,44 @@ TEST(HnswPages, VacuumOfEverythingLeavesAnEmptyGraph) {
   const auto r = f.search(g, f.row(1), 40);
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(row_of(r[0].tid), 1u);
+}
+
+// Inserts and list repairs can prune an element's last in-link (near-duplicates most often);
+// VACUUM links every such element from a reachable one, so searches can return it again.
+TEST(HnswPages, VacuumReconnectsUnreachableElements) {
+  const size_t n = 3000, dim = 8;
+  Fixture f(n, dim);
+  for (size_t i = 0; i < n; i += 3)
+    for (size_t d = 0; d < dim; ++d) f.data[i * dim + d] = f.data[(i / 300) * dim + d] + 1e-4f * static_cast<float>(i % 7);
+  f.params = {4, 32};
+  PageGraph::create(f.store, f.space, f.params);
+  PageGraph g(f.store);
+  const std::vector<int> levels = levels_for(n, f.params.m, 5);
+  for (size_t i = 0; i < n; ++i) ASSERT_TRUE(g.insert(bytes(f.row(i)), dim * sizeof(float), tid_of(i), levels[i], true));
+  PageGraph::Vacuum vacuum(g);
+  vacuum.mark_dead([](HeapTid t) { return t.offset % 5 == 0; });
+  vacuum.repair();
+  vacuum.release();
+  const size_t unreachable = graph_stats(g).unreachable;
+  ASSERT_GT(unreachable, 0u) << "the data no longer produces unreachable elements: the test checks nothing";
+
+  EXPECT_TRUE(vacuum.reconnect(1024).skipped);
+  EXPECT_EQ(graph_stats(g).unreachable, unreachable);
+
+  const PageGraph::Vacuum::Reconnected r = vacuum.reconnect(SIZE_MAX);
+  EXPECT_FALSE(r.skipped);
+  EXPECT_GT(r.linked, 0u);
+  EXPECT_LE(r.linked, r.unreachable);
+  EXPECT_LE(r.unreachable, unreachable);
+  EXPECT_EQ(graph_stats(g).unreachable, 0u);
+  EXPECT_EQ(vacuum.reconnect(SIZE_MAX).unreachable, 0u);
+  for (uint32_t block = 1; block < f.store.block_count(); ++block)
+    for (int item = 0; item < page_header(f.store.raw(block))->item_count; ++item) {
+      ElementRef e;
+      if (!e.parse(f.store.raw(block), f.store.page_size(), item, f.params.m)) continue;
+      ASSERT_LE(e.count(0), static_cast<uint32_t>(2 * f.params.m)) << "level-0 list over capacity";
+    }
+  EXPECT_EQ(f.store.shared_locks_held(), 0u);
 }
 
 TEST(HnswPages, ValuesLargerThanAPage) {

@@ -131,8 +131,23 @@ class PageGraph::Vacuum {
   size_t release();
   size_t live() const { return live_; }
 
+  struct Reconnected {
+    size_t unreachable = 0;  // live elements no chain of lists led to from the entry point
+    size_t linked = 0;       // of those, linked from a reachable element (the rest follow them)
+    bool skipped = false;    // the lists would not fit `memory_budget`: nothing was checked
+  };
+  // Links every live element that no chain of lists reaches from the entry point (an insert's
+  // or a repair's pruning can drop an element's last in-link) from the nearest reachable
+  // element with room in its level-0 list. Reads every page and holds all lists in memory
+  // (reachability.h), up to `memory_budget` bytes.
+  Reconnected reconnect(size_t memory_budget);
+
  private:
   void repair_list(Id node, int level);
+  // Adds `id` to the level-0 list of the nearest element a search reaches that has room.
+  bool link_from_nearest(Id id);
+  // Copies element `id`'s value into `value` and makes it the view's query.
+  bool query_by_value(Id id, std::vector<uint8_t>& value);
 
   PageGraph& graph_;
   std::unique_ptr<View> view_;

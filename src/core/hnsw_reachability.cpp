@@ -1,0 +1,62 @@
+// Reachability of hnsw elements over their recorded lists (see reachability.h).
+#include "vectorx/hnsw/reachability.h"
+
+#include <algorithm>
+
+namespace vectorx::hnsw {
+
+void Reachability::add(Id id, const ElementRef& e, int m) {
+  const State state = e.free() ? kFreeElement : e.dead() ? kDeadElement : kLive;
+  ids_.push_back(id);
+  states_.push_back(state);
+  reached_.push_back(false);
+  for (int level = 0; state != kFreeElement && level <= e.level(); ++level) {
+    const uint32_t count = std::min<uint32_t>(e.count(level), static_cast<uint32_t>(list_capacity(m, level)));
+    links_.insert(links_.end(), e.ids(level), e.ids(level) + count);
+  }
+  starts_.push_back(static_cast<uint32_t>(links_.size()));
+}
+
+size_t Reachability::position(Id id) const {
+  const auto it = std::lower_bound(ids_.begin(), ids_.end(), id);
+  return it != ids_.end() && *it == id ? static_cast<size_t>(it - ids_.begin()) : SIZE_MAX;
+}
+
+size_t Reachability::reach_from(Id from) {
+  const size_t start = position(from);
+  if (start == SIZE_MAX || reached_[start] || states_[start] == kFreeElement) return 0;
+  size_t marked = 0;
+  std::vector<size_t> stack{start};
+  reached_[start] = true;
+  while (!stack.empty()) {
+    const size_t at = stack.back();
+    stack.pop_back();
+    ++marked;
+    for (uint32_t i = starts_[at]; i < starts_[at + 1]; ++i) {
+      const size_t next = position(links_[i]);
+      if (next == SIZE_MAX || reached_[next] || states_[next] == kFreeElement) continue;
+      reached_[next] = true;
+      stack.push_back(next);
+    }
+  }
+  return marked;
+}
+
+bool Reachability::reached(Id id) const {
+  const size_t at = position(id);
+  return at != SIZE_MAX && reached_[at];
+}
+
+std::vector<Id> Reachability::unreached_live() const {
+  std::vector<Id> out;
+  for (size_t i = 0; i < ids_.size(); ++i)
+    if (states_[i] == kLive && !reached_[i]) out.push_back(ids_[i]);
+  return out;
+}
+
+size_t Reachability::memory_bytes() const {
+  return ids_.capacity() * sizeof(Id) + states_.capacity() + starts_.capacity() * sizeof(uint32_t) +
+         links_.capacity() * sizeof(Id) + reached_.capacity() / 8;
+}
+
+}  // namespace vectorx::hnsw
