@@ -805,11 +805,6 @@ size_t PageGraph::Vacuum::mark_dead(const std::function<bool(HeapTid)>& is_dead_
   return marked;
 }
 
-// New list for `node` at `level`, chosen as an insert would choose it: a search from the node
-// itself (through its old lists; dead elements still lead somewhere) for the ef_construction
-// nearest live elements, merged with its live neighbours and its dead neighbours' neighbours,
-// pruned by the same rule. (Either source alone measured 0.02-0.06 lower recall than a rebuild
-// after deleting a third of a 4,000-row index; together, 0.005.)
 bool PageGraph::Vacuum::query_by_value(Id id, std::vector<uint8_t>& value) {
   View& v = *view_;
   if (!v.with_value(id, nullptr, [&](const uint8_t* p) {
@@ -821,6 +816,11 @@ bool PageGraph::Vacuum::query_by_value(Id id, std::vector<uint8_t>& value) {
   return true;
 }
 
+// New list for `node` at `level`, chosen as an insert would choose it: a search from the node
+// itself (through its old lists; dead elements still lead somewhere) for the ef_construction
+// nearest live elements, merged with its live neighbours and its dead neighbours' neighbours,
+// pruned by the same rule. (Either source alone measured 0.02-0.06 lower recall than a rebuild
+// after deleting a third of a 4,000-row index; together, 0.005.)
 void PageGraph::Vacuum::repair_list(Id node, int level) {
   View& v = *view_;
   std::vector<uint8_t> value;
