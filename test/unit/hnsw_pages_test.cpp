@@ -258,8 +258,7 @@ TEST(HnswPages, VacuumOfEverythingLeavesAnEmptyGraph) {
 TEST(HnswPages, VacuumReconnectsUnreachableElements) {
   const size_t n = 3000, dim = 8;
   Fixture f(n, dim);
-  for (size_t i = 0; i < n; i += 3)
-    for (size_t d = 0; d < dim; ++d) f.data[i * dim + d] = f.data[(i / 300) * dim + d] + 1e-4f * static_cast<float>(i % 7);
+  f.data = test::near_duplicates(n, dim, 1);
   f.params = {4, 32};
   PageGraph::create(f.store, f.space, f.params);
   PageGraph g(f.store);

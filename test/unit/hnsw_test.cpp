@@ -133,9 +133,7 @@ TEST(Hnsw, ParallelBuildKeepsInvariantsAndRecall) {
 // reachable from the entry point, so a search can return it.
 TEST(Hnsw, EveryElementReachableAmongNearDuplicates) {
   const size_t n = 5000, dim = 8;
-  auto data = clustered(n, dim, 3);
-  for (size_t i = 0; i < n; i += 3)
-    for (size_t d = 0; d < dim; ++d) data[i * dim + d] = data[(i / 300) * dim + d] + 1e-4f * static_cast<float>(i % 7);
+  const auto data = test::near_duplicates(n, dim, 3);
   for (int m : {4, 16}) {
     MemoryGraph g(float_space(Metric::kL2, dim), {m, 64});
     std::mt19937_64 rng(1);

@@ -46,6 +46,15 @@ inline std::vector<float> clustered(size_t n, size_t dim, uint32_t seed) {
   return out;
 }
 
+// clustered() with every third row moved within 1e-3 of one of a few earlier rows: groups of
+// near-duplicates, on which the neighbour heuristic prunes every link to some elements.
+inline std::vector<float> near_duplicates(size_t n, size_t dim, uint32_t seed) {
+  std::vector<float> out = clustered(n, dim, seed);
+  for (size_t i = 0; i < n; i += 3)
+    for (size_t d = 0; d < dim; ++d) out[i * dim + d] = out[(i / 300) * dim + d] + 1e-4f * static_cast<float>(i % 7);
+  return out;
+}
+
 // A float vector as a payload (metric.h).
 inline const uint8_t* bytes(const float* v) { return reinterpret_cast<const uint8_t*>(v); }
 
