@@ -136,7 +136,8 @@ CREATE INDEX ON unlogged_items USING hnsw (v vector_l2_ops);
 SELECT v FROM unlogged_items ORDER BY v <-> '[10,20]' LIMIT 2;
 RESET enable_seqscan;
 
--- beyond pgvector's 2,000 dimensions: 3,072-dim vectors need overflow pages, 16,000 halfvec too
+-- beyond pgvector's 2,000 dimensions: values longer than a page continue in value tails on
+-- other pages (3,072-dim vectors, 16,000-dim halfvec)
 CREATE TABLE wide (id int, v vector(3072), h halfvec(16000));
 INSERT INTO wide SELECT i, array_fill(i::real, ARRAY[3072]), array_fill((i % 50)::real, ARRAY[16000]) FROM generate_series(1, 60) i;
 CREATE INDEX ON wide USING hnsw (v vector_l2_ops);
@@ -145,5 +146,15 @@ INSERT INTO wide SELECT i, array_fill(i::real, ARRAY[3072]), array_fill((i % 50)
 SET enable_seqscan = off;
 SELECT id FROM wide ORDER BY v <-> array_fill(70.2::real, ARRAY[3072])::vector LIMIT 3;
 SELECT id FROM wide ORDER BY h <+> array_fill(7::real, ARRAY[16000])::halfvec, id LIMIT 2;
+-- 784 dims: 3.3 KB elements are packed across pages (two whole ones a page would take 150)
+CREATE TABLE mid (v vector(784));
+INSERT INTO mid SELECT array_fill(i::real, ARRAY[784]) FROM generate_series(1, 300) i;
+CREATE INDEX mid_v_idx ON mid USING hnsw (v vector_l2_ops);
+SELECT pg_relation_size('mid_v_idx') / 8192 < 130 AS packed;
+SELECT (v::real[])[1] AS nearest FROM mid ORDER BY v <-> array_fill(150.2::real, ARRAY[784])::vector LIMIT 3;
 RESET enable_seqscan;
-DROP TABLE items, nodims, empty, unlogged_items, wide;
+-- the checker follows every tail chain; stats count the values that span pages
+SELECT i, count(p.*) AS problems, (SELECT (shape->>'split_values')::int > 0 FROM vectorx_index_stats(i)) AS split
+FROM unnest(ARRAY['wide_v_idx', 'wide_h_idx', 'mid_v_idx']::regclass[]) i
+  LEFT JOIN LATERAL vectorx_validate_index(i) p ON true GROUP BY i ORDER BY i::text;
+DROP TABLE items, nodims, empty, unlogged_items, wide, mid;

@@ -1,10 +1,12 @@
 // Structural check of an hnsw index (index_check.h).
 //
 // Pass 1 reads every page once: page kinds and item directories, each element's header and
-// lists (ElementRef::parse_problem), overflow pages. Pass 2 checks what refers to what from
+// lists (ElementRef::parse_problem), value tails. Pass 2 checks what refers to what from
 // memory: neighbour ids resolve to elements that exist, are not free and reach that level;
-// lists hold no duplicates or self-links; overflow chains are overflow pages of the right
-// length; the entry point is a top-level element; the meta page's count matches.
+// lists hold no duplicates or self-links; tail chains are value tails, each in one chain only,
+// holding what their element's value needs; the entry point is a top-level element; the meta
+// page's count matches. (A tail no element refers to is not reported: a crash between writing
+// tails and their element leaves one.)
 #include <algorithm>
 #include <set>
 #include <string>
@@ -27,8 +29,14 @@ struct Element {
   uint8_t flags;
   int level;
   std::vector<std::vector<Id>> lists;  // per level
-  uint32_t overflow;                   // kInvalidBlock: value inline
-  uint32_t value_len;
+  Id tail;                             // hnsw::kInvalidId: no tail chain
+  size_t in_tails;                     // value bytes the chain must hold
+};
+
+struct Tail {
+  Id next;
+  size_t capacity;
+  bool claimed = false;  // some element's chain passes through it
 };
 
 class HnswChecker {
@@ -59,10 +67,6 @@ class HnswChecker {
     store_.check_interrupts();
     ReadPage page(store_, block);
     const PageHeader* h = page_header(page.data());
-    if (h->kind == static_cast<uint16_t>(hnsw::PageKind::kOverflow)) {
-      overflow_next_[block] = h->next;
-      return;
-    }
     if (h->kind == 0 && h->item_count == 0) return;  // a page added by an extension that never committed
     if (h->kind != static_cast<uint16_t>(hnsw::PageKind::kElements)) {
       problem(block, -1, "page of unknown kind " + std::to_string(h->kind));
@@ -75,12 +79,17 @@ class HnswChecker {
       return;
     }
     for (int item = 0; item < h->item_count; ++item) {
+      if (hnsw::TailRef t; t.parse(page.data(), page_size_, item)) {
+        if (item != 0) problem(block, item, "value tail is not its page's first item");
+        tails_.emplace(hnsw::make_id(block, item), Tail{t.next(), t.capacity()});
+        continue;
+      }
       hnsw::ElementRef e;
       if (const char* what = e.parse_problem(page.data(), page_size_, item, m_)) {
         problem(block, item, std::string("malformed element: ") + what);
         continue;
       }
-      Element el{e.header().flags, e.level(), {}, e.header().overflow, e.header().value_len};
+      Element el{e.header().flags, e.level(), {}, e.header().tail, e.header().value_len - e.head_length()};
       for (int level = 0; level <= e.level(); ++level) el.lists.emplace_back(e.ids(level), e.ids(level) + e.count(level));
       if (!e.dead()) report_.heap.push_back({e.heap_tid(), block, item});
       elements_.emplace(hnsw::make_id(block, item), std::move(el));
@@ -88,9 +97,10 @@ class HnswChecker {
   }
 
   void check_element(Id id, const Element& e) {
-    if (e.flags & hnsw::kFree) return;  // a free item's lists are stale by design
     const uint32_t block = hnsw::id_block(id);
     const int item = hnsw::id_item(id);
+    check_tails(block, item, e);  // free items too: an insert reuses their chains
+    if (e.flags & hnsw::kFree) return;  // a free item's lists are stale by design
     for (int level = 0; level <= e.level; ++level) {
       std::set<Id> seen;
       for (Id n : e.lists[static_cast<size_t>(level)]) {
@@ -108,21 +118,27 @@ class HnswChecker {
           problem(block, item, where + " has no level " + std::to_string(level));
       }
     }
-    if (e.overflow != kInvalidBlock) check_overflow(block, item, e);
   }
 
-  void check_overflow(uint32_t block, int item, const Element& e) {
-    const size_t cap = hnsw::overflow_capacity(page_size_);
-    const size_t pages = (e.value_len + cap - 1) / cap;
-    uint32_t at = e.overflow;
-    for (size_t i = 0; i < pages; ++i) {
-      const auto it = overflow_next_.find(at);
-      if (it == overflow_next_.end()) {
-        problem(block, item, "overflow chain reaches block " + std::to_string(at) + ", not an overflow page");
+  void check_tails(uint32_t block, int item, const Element& e) {
+    size_t held = 0;
+    for (Id at = e.tail; at != hnsw::kInvalidId;) {
+      const auto it = tails_.find(at);
+      if (it == tails_.end()) {
+        problem(block, item, "value tail chain reaches " + id_text(at) + ", not a value tail");
         return;
       }
-      at = it->second;
+      if (it->second.claimed) {
+        problem(block, item, "value tail " + id_text(at) + " is in another chain too (or in a cycle)");
+        return;
+      }
+      it->second.claimed = true;
+      held += it->second.capacity;
+      at = it->second.next;
     }
+    if (held < e.in_tails)
+      problem(block, item, "value tail chain holds " + std::to_string(held) + " of the value's " +
+                               std::to_string(e.in_tails) + " bytes beyond the element");
   }
 
   void check_entry_and_count() {
@@ -159,7 +175,7 @@ class HnswChecker {
   hnsw::EntryPoint<Id> entry_;
   uint64_t counted_ = 0;
   std::unordered_map<Id, Element> elements_;
-  std::unordered_map<uint32_t, uint32_t> overflow_next_;
+  std::unordered_map<Id, Tail> tails_;
   CheckReport report_;
 };
 

@@ -14,8 +14,8 @@ size_t lists_size(int m, int level) {
 
 }  // namespace
 
-size_t element_size(int m, int level, size_t inline_value_len) {
-  return align4(sizeof(ElementHeader) + lists_size(m, level) + inline_value_len);
+size_t element_size(int m, int level, size_t head_len) {
+  return align4(sizeof(ElementHeader) + lists_size(m, level) + head_len);
 }
 
 bool ElementRef::parse(const uint8_t* page, size_t page_size, int item, int m) {
@@ -27,6 +27,7 @@ const char* ElementRef::parse_problem(const uint8_t* page, size_t page_size, int
   size_t length;
   const uint8_t* data = find_item(page, page_size, item, &length);
   if (!data) return "item entry points outside the page";
+  if (length >= sizeof(TailHeader) && (data[offsetof(TailHeader, flags)] & kTail)) return "a value tail, not an element";
   if (length < sizeof(ElementHeader)) return "item shorter than an element header";
   header_ = reinterpret_cast<const ElementHeader*>(data);
   m_ = m;
@@ -37,9 +38,22 @@ const char* ElementRef::parse_problem(const uint8_t* page, size_t page_size, int
   for (int l = 0; l <= header_->level; ++l)
     if (count(l) > static_cast<uint32_t>(list_capacity(m, l))) return "a neighbour list claims more ids than it holds";
   value_ = data + fixed;
-  if (value_inline() && fixed + header_->value_len > length) return "inline value longer than the item";
+  head_capacity_ = length - fixed;
+  if (header_->tail == kInvalidId && !value_inline()) return "value longer than the item, with no tail";
   return nullptr;
 }
+
+bool TailRef::parse(const uint8_t* page, size_t page_size, int item) {
+  if (page_header(page)->kind != static_cast<uint16_t>(PageKind::kElements)) return false;
+  size_t length;
+  const uint8_t* data = find_item(page, page_size, item, &length);
+  if (!data || length <= sizeof(TailHeader)) return false;
+  header_ = reinterpret_cast<const TailHeader*>(data);
+  capacity_ = length - sizeof(TailHeader);
+  return (header_->flags & kTail) != 0;
+}
+
+bool is_tail(const uint8_t* page, size_t page_size, int item) { return TailRef().parse(page, page_size, item); }
 
 uint32_t* ElementRef::list_(int level) const {
   auto* p = reinterpret_cast<uint32_t*>(const_cast<ElementHeader*>(header_) + 1);

@@ -135,12 +135,8 @@ class PageGraph::View {
   // element (stale or corrupt ids are skipped, never trusted).
   template <class F>
   bool with_element(Id id, F f) {
+    if (!resolves(id)) return false;
     const uint32_t block = id_block(id);
-    if (block == kMetaBlock || id == kInvalidId) return false;
-    if (block >= known_blocks_) {
-      known_blocks_ = store_.block_count();
-      if (block >= known_blocks_) return false;
-    }
     ReadPage page(store_, block);
     ElementRef e;
     if (!e.parse(page.data(), page_size_, id_item(id), g_.params_.m)) return false;
@@ -148,11 +144,21 @@ class PageGraph::View {
     return true;
   }
 
-  // Runs f(payload) for element `id`'s value, reading its overflow chain when it has one.
+  // Whether `id` can name an item: not the meta page, within the relation (whose length is
+  // asked again only when an id lies beyond what was seen: asking costs a system call).
+  bool resolves(Id id) {
+    const uint32_t block = id_block(id);
+    if (block == kMetaBlock || id == kInvalidId) return false;
+    if (block >= known_blocks_) known_blocks_ = store_.block_count();
+    return block < known_blocks_;
+  }
+
+  // Runs f(payload) for element `id`'s value: in place when the element holds all of it,
+  // else copied together from its head and tail chain.
   template <class F>
   bool with_value(Id id, Slot* info, F f) {
-    uint32_t overflow = kInvalidBlock;
-    size_t length = 0;
+    Id tail = kInvalidId;
+    size_t length = 0, head = 0;
     bool done = false, valid = true;
     const bool found = with_element(id, [&](const ElementRef& e) {
       if (info) {
@@ -161,7 +167,11 @@ class PageGraph::View {
       }
       length = e.header().value_len;
       if (!e.value_inline()) {
-        overflow = e.header().overflow;
+        head = e.head_length();
+        tail = e.header().tail;
+        prefetch_tail(tail, length - head);
+        scratch_.resize(length);
+        std::memcpy(scratch_.data(), e.value(), head);
         return;
       }
       valid = g_.space_.payload_size(e.value(), length) == length;
@@ -170,25 +180,24 @@ class PageGraph::View {
     });
     if (!found || !valid) return false;
     if (done) return true;
-    if (!read_overflow(overflow, length, scratch_)) return false;
+    if (!read_tails(tail, scratch_.data() + head, length - head)) return false;
     if (g_.space_.payload_size(scratch_.data(), length) != length) return false;
     f(scratch_.data());
     return true;
   }
 
-  // Copies a value held in overflow pages; false when the chain is broken.
-  bool read_overflow(uint32_t block, size_t length, std::vector<uint8_t>& out) {
-    out.resize(length);
-    const size_t cap = overflow_capacity(page_size_);
-    for (size_t done = 0; done < length;) {
-      if (block == kInvalidBlock || block == kMetaBlock || block >= store_.block_count()) return false;
-      ReadPage page(store_, block);
-      const PageHeader* h = page_header(page.data());
-      if (h->kind != static_cast<uint16_t>(PageKind::kOverflow)) return false;
-      const size_t n = std::min(cap, length - done);
-      std::memcpy(out.data() + done, page.data() + sizeof(PageHeader), n);
-      done += n;
-      block = h->next;
+  // Copies `length` bytes from the tail chain starting at `tail`; false when the chain is broken.
+  bool read_tails(Id tail, uint8_t* out, size_t length) {
+    while (length > 0) {
+      if (!resolves(tail)) return false;
+      ReadPage page(store_, id_block(tail));
+      TailRef t;
+      if (!t.parse(page.data(), page_size_, id_item(tail))) return false;
+      const size_t n = std::min(t.capacity(), length);
+      std::memcpy(out, t.bytes(), n);
+      out += n;
+      length -= n;
+      tail = t.next();
     }
     return true;
   }
@@ -247,10 +256,39 @@ class PageGraph::View {
     for (size_t j = 0; j < kPrefetchAhead && j < fresh_count; ++j) prefetch_element(fresh[j]);
     size_t next_fresh = 0;
     for (size_t i = 0; i < count; ++i) {
-      if (next_fresh < fresh_count && fresh[next_fresh] == copy[i] && ++next_fresh + kPrefetchAhead <= fresh_count)
-        prefetch_element(fresh[next_fresh + kPrefetchAhead - 1]);
+      if (next_fresh < fresh_count && fresh[next_fresh] == copy[i]) {
+        ++next_fresh;
+        if (next_fresh < fresh_count) prefetch_tail_of(fresh[next_fresh]);
+        if (next_fresh + kPrefetchAhead <= fresh_count) prefetch_element(fresh[next_fresh + kPrefetchAhead - 1]);
+      }
       f(copy[i]);
     }
+  }
+
+  // The tail of a split element whose item was prefetched a step earlier, found from its
+  // header read without a lock (a torn or stale header only misdirects a prefetch).
+  void prefetch_tail_of(Id id) {
+    const uint8_t* page = store_.peek(id_block(id));
+    if (!page) return;
+    ItemEntry entry;
+    std::memcpy(&entry, page + sizeof(PageHeader) + sizeof(ItemEntry) * (id_item(id) % kMaxItemsPerPage), sizeof entry);
+    if (size_t{entry.offset} + entry.length > page_size_ || entry.length < sizeof(ElementHeader)) return;
+    ElementHeader h;
+    std::memcpy(&h, page + entry.offset, sizeof h);
+    if (h.tail == kInvalidId || h.level > kMaxLevel) return;
+    const size_t fixed = element_size(g_.params_.m, h.level, 0);
+    const size_t head = entry.length > fixed ? entry.length - fixed : 0;
+    if (h.value_len > head) prefetch_tail(h.tail, h.value_len - head);
+  }
+
+  // A tail is the first item of its page, so its bytes end where the page ends: they (and the
+  // page's header and directory) are prefetched while the head is copied.
+  void prefetch_tail(Id tail, size_t bytes) {
+    const uint8_t* page = tail == kInvalidId ? nullptr : store_.peek(id_block(tail));
+    if (!page) return;
+    __builtin_prefetch(page);
+    const size_t end = page_size_ & ~size_t{3}, span = std::min(end, bytes + sizeof(TailHeader));
+    for (size_t at = end - span; at < end; at += 64) __builtin_prefetch(page + at);
   }
 
   void prefetch_directory(Id id) {
@@ -349,28 +387,90 @@ void write_meta_page(PageStore& store, const Meta& meta) {
   change.commit();
 }
 
-// Whether an element's value is stored inline: header, lists and value share one item.
-bool fits_inline(size_t page_size, int m, int level, size_t length) {
-  return element_size(m, level, length) + sizeof(ItemEntry) + sizeof(PageHeader) <= page_size;
+// Whether a whole element (header, lists and value) fits in one item.
+bool fits_one_item(size_t page_size, int m, int level, size_t length) {
+  return element_size(m, level, length) <= max_item_size(page_size);
 }
 
-size_t overflow_pages(size_t page_size, size_t length) {
-  const size_t cap = overflow_capacity(page_size);
-  return (length + cap - 1) / cap;
-}
-
-// Fills a zeroed item as an element with empty lists; `inline_value` null when the value
-// lives in the overflow chain starting at `overflow`.
+// Fills a zeroed item as an element with empty lists and as much of the value as the item
+// holds; the rest belongs in the chain starting at `tail`.
 ElementRef init_element(uint8_t* page, size_t page_size, int item, int m, HeapTid tid, int level, size_t length,
-                        uint32_t overflow, const uint8_t* inline_value) {
+                        Id tail, const uint8_t* payload) {
   ElementRef e;
   e.parse(page, page_size, item, m);
   ElementHeader& h = e.mutable_header();
-  h = ElementHeader{tid.block, tid.offset, static_cast<uint8_t>(level), 0, static_cast<uint32_t>(length), overflow};
+  h = ElementHeader{tid.block, tid.offset, static_cast<uint8_t>(level), 0, static_cast<uint32_t>(length), tail};
   e.parse(page, page_size, item, m);  // again: the value's offset depends on the level
-  if (inline_value) std::memcpy(const_cast<uint8_t*>(e.value()), inline_value, length);
+  std::memcpy(const_cast<uint8_t*>(e.value()), payload, e.head_length());
   return e;
 }
+
+// Copies as much of `bytes` as a tail holds into it; returns how much that was.
+size_t fill_tail(TailRef& t, const uint8_t* bytes, size_t length) {
+  const size_t n = std::min(t.capacity(), length);
+  std::memcpy(t.mutable_bytes(), bytes, n);
+  return n;
+}
+
+// Fills a zeroed item as a value tail; returns how many bytes of `bytes` it took.
+size_t init_tail(uint8_t* page, size_t page_size, int item, Id next, const uint8_t* bytes, size_t length) {
+  size_t item_length;
+  auto* h = reinterpret_cast<TailHeader*>(const_cast<uint8_t*>(find_item(page, page_size, item, &item_length)));
+  h->flags = kTail;
+  h->next = next;
+  TailRef t;
+  t.parse(page, page_size, item);
+  return fill_tail(t, bytes, length);
+}
+
+// Smallest part of a value worth a split (a head with less stays on the next page whole).
+constexpr size_t kMinHead = 64;
+
+// Where a bulk build puts each item (page_format.h): elements in node order, packed as a
+// stream; a split value's tails start the following pages.
+class StreamLayout {
+ public:
+  struct Item {
+    Id id;
+    uint32_t node;
+    uint32_t size;
+    bool tail;
+  };
+
+  StreamLayout(size_t page_size, int m) : page_size_(page_size), m_(m), page_(page_size) { new_page(); }
+
+  void place(uint32_t node, int level, size_t length) {
+    const size_t fixed = element_size(m_, level, 0), whole = element_size(m_, level, length);
+    const size_t room = largest_item(page_.data());
+    const bool split_here = whole > split_above(page_size_) && room >= fixed + kMinHead;
+    if (whole > room && !split_here) new_page();
+    const size_t head = std::min(whole, largest_item(page_.data()));
+    add(node, head, false);
+    for (size_t rest = length - std::min(length, head - fixed); rest > 0;) {
+      new_page();
+      const size_t size = std::min((sizeof(TailHeader) + rest + 3) & ~size_t{3}, largest_item(page_.data()));
+      add(node, size, true);
+      rest -= std::min(rest, size - sizeof(TailHeader));
+    }
+  }
+  const std::vector<Item>& items() const { return items_; }
+  uint32_t last_block() const { return block_; }
+
+ private:
+  void new_page() {
+    init_page(page_.data(), page_size_, PageKind::kElements);
+    ++block_;
+  }
+  void add(uint32_t node, size_t size, bool tail) {
+    items_.push_back({make_id(block_, add_item(page_.data(), size)), node, static_cast<uint32_t>(size), tail});
+  }
+
+  size_t page_size_;
+  int m_;
+  std::vector<uint8_t> page_;
+  uint32_t block_ = 0;
+  std::vector<Item> items_;
+};
 
 }  // namespace
 
@@ -382,77 +482,50 @@ void PageGraph::write(PageStore& store, const MemoryGraph& graph, const std::vec
   const size_t n = graph.size(), page_size = store.page_size();
   const int m = graph.params().m;
   Meta meta = make_meta(graph.space(), graph.params());
-  // Layout pass: ids in node order, element pages from block 1, overflow chains after them.
-  std::vector<Id> ids(n);
-  std::vector<size_t> item_size(n);
-  std::vector<uint8_t> scratch(page_size);
-  init_page(scratch.data(), page_size, PageKind::kElements);
-  uint32_t block = 1;
-  size_t overflow_total = 0;
+  StreamLayout layout(page_size, m);
   for (size_t i = 0; i < n; ++i) {
     const auto node = static_cast<Id>(i);
-    const size_t len = graph.payload_length(node);
-    const bool inline_value = fits_inline(page_size, m, graph.level(node), len);
-    item_size[i] = element_size(m, graph.level(node), inline_value ? len : 0);
-    if (!inline_value) overflow_total += overflow_pages(page_size, len);
-    if (!has_room(scratch.data(), item_size[i])) {
-      init_page(scratch.data(), page_size, PageKind::kElements);
-      ++block;
-    }
-    ids[i] = make_id(block, add_item(scratch.data(), item_size[i]));
+    layout.place(node, graph.level(node), graph.payload_length(node));
   }
-  const uint32_t element_pages = n ? block : 0;
-  if (element_pages + 1 + overflow_total > kMaxBlock) throw IndexFull("hnsw index would exceed 2^24 pages");
+  if (layout.last_block() > kMaxBlock) throw IndexFull("hnsw index would exceed 2^24 pages");
+  const std::vector<StreamLayout::Item>& items = layout.items();
+  std::vector<Id> ids(n);
+  for (const auto& it : items)
+    if (!it.tail) ids[it.node] = it.id;
   if (n) {
     const auto ep = graph.entry_point();
     meta.entry = ids[ep.id];
     meta.entry_level = ep.level;
-    meta.insert_hint = element_pages;
+    meta.insert_hint = layout.last_block();
     meta.vectors = n;
   }
   write_meta_page(store, meta);
-  // Element pages; the overflow chains are numbered in order after the last element page.
-  uint32_t next_overflow = element_pages + 1;
-  std::vector<uint32_t> overflow_head(n, kInvalidBlock);
-  size_t i = 0;
-  while (i < n) {
+  size_t value_done = 0;  // bytes of the current node's value written so far
+  for (size_t i = 0; i < items.size();) {
     store.check_interrupts();
     Change change(store);
     PageRef page = change.new_page();
+    if (page.block != id_block(items[i].id)) throw std::logic_error("hnsw bulk write: pages out of order");
     init_page(page.data, page_size, PageKind::kElements);
-    for (; i < n && id_block(ids[i]) == page.block; ++i) {
-      const auto node = static_cast<Id>(i);
-      const size_t len = graph.payload_length(node);
-      const int item = add_item(page.data, item_size[i]);
-      const bool inline_value = fits_inline(page_size, m, graph.level(node), len);
-      if (!inline_value) {
-        overflow_head[i] = next_overflow;
-        next_overflow += static_cast<uint32_t>(overflow_pages(page_size, len));
+    for (; i < items.size() && id_block(items[i].id) == page.block; ++i) {
+      const StreamLayout::Item& it = items[i];
+      const int item = add_item(page.data, it.size);
+      const uint8_t* value = graph.payload(it.node);
+      const size_t len = graph.payload_length(it.node);
+      const Id next = i + 1 < items.size() && items[i + 1].tail ? items[i + 1].id : kInvalidId;
+      if (it.tail) {
+        value_done += init_tail(page.data, page_size, item, next, value + value_done, len - value_done);
+        continue;
       }
-      ElementRef e = init_element(page.data, page_size, item, m, tids[i], graph.level(node), len, overflow_head[i],
-                                  inline_value ? graph.payload(node) : nullptr);
-      for (int l = 0; l <= graph.level(node); ++l) {
-        std::vector<Id> list = graph.neighbors(node, l);
+      ElementRef e = init_element(page.data, page_size, item, m, tids[it.node], graph.level(it.node), len, next, value);
+      value_done = e.head_length();
+      for (int l = 0; l <= graph.level(it.node); ++l) {
+        std::vector<Id> list = graph.neighbors(it.node, l);
         for (Id& x : list) x = ids[x];
         e.set_list(l, list.data(), list.size());
       }
     }
     change.commit();
-  }
-  const size_t cap = overflow_capacity(page_size);
-  for (size_t node = 0; node < n; ++node) {
-    if (overflow_head[node] == kInvalidBlock) continue;
-    const size_t len = graph.payload_length(static_cast<Id>(node));
-    const uint8_t* value = graph.payload(static_cast<Id>(node));
-    for (size_t done = 0; done < len; done += cap) {
-      store.check_interrupts();
-      Change change(store);
-      PageRef page = change.new_page();
-      init_page(page.data, page_size, PageKind::kOverflow);
-      if (done + cap < len) page_header(page.data)->next = page.block + 1;
-      std::memcpy(page.data + sizeof(PageHeader), value + done, std::min(cap, len - done));
-      change.commit();
-    }
   }
 }
 
@@ -493,41 +566,47 @@ void PageGraph::set_entry(EntryPoint<Id> ep) {
 
 // ---- insert ----
 
-uint32_t PageGraph::write_overflow(const uint8_t* payload, size_t length, uint32_t reuse) {
-  const size_t page_size = store_.page_size(), cap = overflow_capacity(page_size);
-  const size_t pages = overflow_pages(page_size, length);
-  if (reuse != kInvalidBlock) {  // same-size chain of a freed element: rewrite in place
-    uint32_t block = reuse;
-    for (size_t p = 0; p < pages; ++p) {
+Id PageGraph::write_tails(const uint8_t* bytes, size_t length, Id reuse) {
+  const size_t page_size = store_.page_size();
+  if (reuse != kInvalidId) {  // the chain of a freed element: rewritten in place
+    for (Id tail = reuse; length > 0;) {
+      if (tail == kInvalidId) throw CorruptIndex("hnsw value tail chain shorter than its element says");
       Change change(store_);
-      uint8_t* page = change.page(block);
-      const uint32_t next = page_header(page)->next;
-      std::memcpy(page + sizeof(PageHeader), payload + p * cap, std::min(cap, length - p * cap));
+      TailRef t;
+      if (!t.parse(change.page(id_block(tail)), page_size, id_item(tail))) throw CorruptIndex("hnsw value tail missing");
+      const size_t n = fill_tail(t, bytes, length);
+      bytes += n;
+      length -= n;
+      tail = t.next();
       change.commit();
-      block = next;
     }
     return reuse;
   }
-  // New chain, written from its tail so each page knows its successor.
-  uint32_t next = kInvalidBlock;
-  for (size_t p = pages; p-- > 0;) {
+  // A new chain on fresh pages, written from its end so each tail knows its successor; the
+  // last page keeps what the last tail leaves free for later inserts.
+  const size_t cap = max_item_size(page_size) - sizeof(TailHeader);
+  Id next = kInvalidId;
+  for (size_t k = (length + cap - 1) / cap; k-- > 0;) {
+    const size_t part = std::min(cap, length - k * cap);
     Change change(store_);
     PageRef page = change.new_page();
     if (page.block > kMaxBlock) throw IndexFull("hnsw index exceeds 2^24 pages");
-    init_page(page.data, page_size, PageKind::kOverflow);
-    page_header(page.data)->next = next;
-    std::memcpy(page.data + sizeof(PageHeader), payload + p * cap, std::min(cap, length - p * cap));
+    init_page(page.data, page_size, PageKind::kElements);
+    const int item = add_item(page.data, sizeof(TailHeader) + part);
+    init_tail(page.data, page_size, item, next, bytes + k * cap, part);
     change.commit();
-    next = page.block;
+    next = make_id(page.block, item);
   }
   return next;
 }
 
 namespace {
 
-// Looks on one element page for room: a free item of at least `size` bytes (whose overflow
-// chain, if the value needs one, has the same page count), or fresh space.
-Placement find_room(const uint8_t* page, size_t page_size, int m, size_t size, size_t overflow_need, size_t* free_items) {
+// Looks on one element page for room: a free item whose element and tail chain together hold
+// the new element (`fixed` bytes of header and lists, a `length`-byte value), or fresh space
+// for an item of `size` bytes.
+Placement find_room(const uint8_t* page, size_t page_size, int m, size_t fixed, size_t length, size_t size,
+                    size_t* free_items) {
   Placement p;
   const PageHeader* h = page_header(page);
   *free_items = 0;
@@ -536,11 +615,12 @@ Placement find_room(const uint8_t* page, size_t page_size, int m, size_t size, s
     ElementRef e;
     if (!e.parse(page, page_size, item, m) || !e.free()) continue;
     ++*free_items;
-    if (p.free_item >= 0 || e.item_length() < size) continue;
-    const size_t had = e.value_inline() ? 0 : overflow_pages(page_size, e.header().value_len);
-    if (had != overflow_need) continue;
+    if (p.free_item >= 0 || e.item_length() < fixed) continue;
+    const size_t in_tails = e.header().value_len - e.head_length();
+    if (e.item_length() - fixed + in_tails < length) continue;
     p.free_item = item;
-    p.reuse_overflow = e.value_inline() ? kInvalidBlock : e.header().overflow;
+    p.head_capacity = e.item_length() - fixed;
+    p.reuse_tail = e.header().tail;
   }
   if (p.free_item < 0 && !has_room(page, size)) return p;
   p.block = 0;  // found (the caller fills in the block)
@@ -553,9 +633,10 @@ Id PageGraph::store_element(const uint8_t* payload, size_t length, HeapTid tid, 
                             bool* became_entry) {
   const size_t page_size = store_.page_size();
   const int m = params_.m;
-  const bool inline_value = fits_inline(page_size, m, level, length);
-  const size_t size = element_size(m, level, inline_value ? length : 0);
-  const size_t overflow_need = inline_value ? 0 : overflow_pages(page_size, length);
+  const size_t fixed = element_size(m, level, 0);
+  // A value that does not fit in a page with its lists lives in tails on fresh pages.
+  const size_t head = fits_one_item(page_size, m, level, length) ? length : 0;
+  const size_t size = element_size(m, level, head);
   const size_t smallest = element_size(m, 0, 0);
   uint32_t first_useful = kInvalidBlock;
   Placement place;
@@ -563,7 +644,7 @@ Id PageGraph::store_element(const uint8_t* payload, size_t length, HeapTid tid, 
   for (uint32_t block = std::max<uint32_t>(insert_hint, 1); block < blocks && place.block == kInvalidBlock; ++block) {
     ReadPage page(store_, block);
     size_t free_items = 0;
-    Placement p = find_room(page.data(), page_size, m, size, overflow_need, &free_items);
+    Placement p = find_room(page.data(), page_size, m, fixed, length, size, &free_items);
     if ((free_items > 0 || has_room(page.data(), smallest)) && first_useful == kInvalidBlock) first_useful = block;
     if (p.block != kInvalidBlock) {
       p.block = block;
@@ -571,7 +652,9 @@ Id PageGraph::store_element(const uint8_t* payload, size_t length, HeapTid tid, 
     }
   }
   if (place.free_item >= 0 && !claim_free_item(place)) return store_element(payload, length, tid, level, insert_hint, became_entry);
-  const uint32_t overflow = inline_value ? kInvalidBlock : write_overflow(payload, length, place.reuse_overflow);
+  const size_t in_head = place.free_item >= 0 ? std::min(length, place.head_capacity) : head;
+  Id tail = place.reuse_tail;
+  if (in_head < length) tail = write_tails(payload + in_head, length - in_head, place.reuse_tail);
   Change change(store_);
   uint8_t* page;
   int item = place.free_item;
@@ -596,7 +679,7 @@ Id PageGraph::store_element(const uint8_t* payload, size_t length, HeapTid tid, 
       return store_element(payload, length, tid, level, insert_hint, became_entry);
     }
   }
-  init_element(page, page_size, item, m, tid, level, length, overflow, inline_value ? payload : nullptr);
+  init_element(page, page_size, item, m, tid, level, length, tail, payload);
   const Id id = make_id(place.block, item);
   Meta* meta_page = meta_of(change.page(kMetaBlock));
   if (place.free_item < 0) count_vector(meta_page);  // a claimed item was counted when claimed
@@ -611,7 +694,7 @@ Id PageGraph::store_element(const uint8_t* payload, size_t length, HeapTid tid, 
 }
 
 // Takes a free item for this insert (marks it dead: not free, never linked or returned) so its
-// overflow chain can be rewritten before the element is; false if another insert took it.
+// tail chain can be rewritten before the element is; false if another insert took it.
 // A crash after claiming leaves a dead item, which the next VACUUM frees again.
 bool PageGraph::claim_free_item(const Placement& place) {
   Change change(store_);

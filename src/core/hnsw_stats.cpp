@@ -43,13 +43,13 @@ GraphStats graph_stats(PageGraph& graph) {
     store.check_interrupts();
     ReadPage page(store, block);
     const PageHeader* h = page_header(page.data());
-    if (h->kind == static_cast<uint16_t>(PageKind::kOverflow)) ++s.overflow_pages;
     if (h->kind != static_cast<uint16_t>(PageKind::kElements)) continue;
     ++s.element_pages;
     for (int item = 0; item < h->item_count; ++item) {
       ElementRef e;
       if (!e.parse(page.data(), store.page_size(), item, m)) continue;
       count_element(e, m, s, &min_degree, &degree_sum);
+      if (!e.free() && !e.value_inline()) ++s.split_values;
       reachability.add(make_id(block, item), e, m);
     }
   }

@@ -21,11 +21,13 @@ void init_page(uint8_t* page, size_t page_size, uint16_t kind) {
   h->next = kInvalidBlock;
 }
 
-bool has_room(const uint8_t* page, size_t length) {
+size_t largest_item(const uint8_t* page) {
   const PageHeader* h = page_header(page);
-  return h->item_count < kMaxItemsPerPage && h->upper >= h->lower &&
-         size_t{h->upper} - h->lower >= align4(length) + sizeof(ItemEntry);
+  if (h->item_count >= kMaxItemsPerPage || h->upper < h->lower + sizeof(ItemEntry)) return 0;
+  return (size_t{h->upper} - h->lower - sizeof(ItemEntry)) & ~size_t{3};
 }
+
+bool has_room(const uint8_t* page, size_t length) { return length > 0 && align4(length) <= largest_item(page); }
 
 int add_item(uint8_t* page, size_t length) {
   PageHeader* h = page_header(page);

@@ -102,7 +102,7 @@ Stats hnsw_stats(Relation index) {
               ", \"min_out_degree\": " + std::to_string(s.min_out_degree) +
               ", \"unreachable\": " + std::to_string(s.unreachable) + ", \"free_items\": " + std::to_string(s.free) +
               ", \"element_pages\": " + std::to_string(s.element_pages) +
-              ", \"overflow_pages\": " + std::to_string(s.overflow_pages) + "}";
+              ", \"split_values\": " + std::to_string(s.split_values) + "}";
   return out;
 }
 

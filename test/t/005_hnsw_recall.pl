@@ -57,7 +57,7 @@ like($stderr, qr/hnsw graph no longer fits into the build memory after \d+ tuple
 $node->safe_psql('postgres', 'DROP INDEX items_v');
 cmp_ok(recall($node, 'items', 'v', '<->', 'queries', 10, undef, $ef), '>=', 0.97, 'recall of the partly on-disk build');
 
-# 3,072 dimensions (pgvector stops at 2,000): values live in overflow pages.
+# 3,072 dimensions (pgvector stops at 2,000): values span pages (value tails).
 $node->safe_psql('postgres', q{
   CREATE TABLE wide (id serial PRIMARY KEY, v vector(3072));
   INSERT INTO wide (v) SELECT c::vector FROM clustered(1500, 3072, 0.31) c;

@@ -13,6 +13,7 @@
 #include "test_data.h"
 #include "vectorx/hnsw/page_graph.h"
 #include "vectorx/hnsw/stats.h"
+#include "vectorx/index_check.h"
 
 namespace vectorx::hnsw {
 namespace {
@@ -303,6 +304,70 @@ TEST(HnswPages, ValuesLargerThanAPage) {
     EXPECT_EQ(row_of(r[0].tid), 110u);
     EXPECT_EQ(r[0].distance, 0.0);
   }
+}
+
+// Elements over an eighth of a page are packed as a stream: a value that does not fit in what
+// is left of a page continues on the next (784 dims: ~2.45 elements a page, not 2). Every value
+// reads back exactly, freed split elements are reused with their tails, and the checker
+// follows the chains.
+TEST(HnswPages, LargeValuesSpanPagesAndPackThem) {
+  const size_t n = 600, dim = 784, value = dim * sizeof(float);
+  Fixture f(n + n / 2, dim);
+  f.bulk_build(n);
+  PageGraph g(f.store);
+  EXPECT_GT(graph_stats(g).split_values, n / 4);
+  size_t item_bytes = 0;
+  for (int level : levels_for(n, f.params.m, 3)) item_bytes += element_size(f.params.m, level, value) + sizeof(ItemEntry);
+  const size_t packed = item_bytes / (f.store.page_size() - sizeof(PageHeader)) + 1;
+  const size_t pages = f.store.block_count() - 1;
+  EXPECT_LE(pages, packed + packed / 50) << "whole elements only would take " << n / 2;
+  auto finds_itself = [&](size_t row) {  // an ef that reaches every element: reads every value
+    const auto r = f.search(g, f.row(row), n + n / 2);
+    return !r.empty() && row_of(r[0].tid) == row && r[0].distance == 0.0;
+  };
+  for (size_t i = 0; i < n; ++i) ASSERT_TRUE(finds_itself(i)) << i;
+  EXPECT_TRUE(check_hnsw(f.store).problems.empty());
+
+  std::vector<bool> alive(n + n / 2, false);
+  for (size_t i = 0; i < n; ++i) alive[i] = i % 2 == 1;
+  PageGraph::Vacuum vacuum(g);
+  vacuum.mark_dead([&](HeapTid t) { return !alive[row_of(t)]; });
+  vacuum.repair();
+  EXPECT_EQ(vacuum.release(), n / 2);
+  const auto levels = levels_for(n + n / 2, f.params.m, 9);
+  for (size_t i = n; i < n + n / 2; ++i) {
+    ASSERT_TRUE(g.insert(bytes(f.row(i)), value, tid_of(i), levels[i], true));
+    alive[i] = true;
+  }
+  EXPECT_LE(f.store.block_count() - 1, pages + pages / 8) << "freed split elements were not reused";
+  for (size_t i = n; i < n + n / 2; ++i) ASSERT_TRUE(finds_itself(i)) << i;
+  EXPECT_GE(f.recall(g, sample_rows(0, n + n / 2, 60), 40, alive), 0.95);
+  const CheckReport healthy = check_hnsw(f.store);
+  EXPECT_TRUE(healthy.problems.empty()) << healthy.problems.front().problem;
+
+  // A broken chain: the checker says where, and searches skip the element.
+  size_t broken_row = 0;
+  for (uint32_t block = 1; block < f.store.block_count() && !broken_row; ++block)
+    for (int item = 0; item < page_header(f.store.raw(block))->item_count; ++item) {
+      ElementRef e;
+      if (!e.parse(f.store.raw(block), f.store.page_size(), item, f.params.m) || e.dead() || e.value_inline()) continue;
+      e.mutable_header().tail = make_id(block, 200);
+      broken_row = row_of(e.heap_tid());
+      break;
+    }
+  ASSERT_NE(broken_row, 0u);
+  const CheckReport r = check_hnsw(f.store);
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_NE(r.problems[0].problem.find("value tail chain reaches"), std::string::npos) << r.problems[0].problem;
+  EXPECT_FALSE(finds_itself(broken_row));
+  EXPECT_EQ(f.store.shared_locks_held(), 0u);
+}
+
+TEST(HnswPages, SmallElementsAreNeverSplit) {
+  Fixture f(400, 128);  // 660-byte elements: under an eighth of a page
+  f.bulk_build(400);
+  PageGraph g(f.store);
+  EXPECT_EQ(graph_stats(g).split_values, 0u);
 }
 
 TEST(HnswPages, SparseHalfAndBitValues) {

@@ -1,40 +1,53 @@
 // On-page layout of an hnsw index.
 //
 // Every page's data area (what PageStore hands out: the Postgres page minus its header) starts
-// with a PageHeader. Block 0 is the meta page; every other block is an element page or an
-// overflow page.
+// with a PageHeader. Block 0 is the meta page; every other block is an element page.
 //
 //   meta page      PageHeader | Meta (format, space, m / ef_construction, entry point,
 //                  insert hint, vector count)
 //   element page   PageHeader | ItemEntry[item_count] → free space ← items (from the end)
-//                  A slotted page: an item is one element, addressed by Id = block << 8 | item
-//                  (at most 255 items a page; blocks below 2^24, so an index holds 128 GiB).
-//   element        ElementHeader (heap TID, level, flags, value length, overflow block)
+//                  A slotted page: an item is an element or a value tail, addressed by
+//                  Id = block << 8 | item (at most 255 items a page; blocks below 2^24, so an
+//                  index holds 128 GiB).
+//   element        ElementHeader (heap TID, level, flags, value length, first tail)
 //                  | level 0 list: uint32 count, Id[2m] | levels 1..L: count, Id[m]
-//                  | the value payload (metric.h), unless it lives in overflow pages
-//   overflow page  PageHeader (next = following block of the chain) | payload bytes
-//                  A value too large to share a page with its lists (vector beyond ~2,000
-//                  dims, large sparse vectors) is stored in a chain of overflow pages.
+//                  | value head: the value's first bytes, as many as the item holds
+//   value tail     TailHeader (flags = kTail, next tail) | the value's next bytes, as many
+//                  as the item holds. A tail is always the first item of its page, so its
+//                  bytes end at the page's end (readers prefetch them from there).
+//
+// Values span pages. A value that does not fit in its element item continues in a chain of
+// tail items, each filled to its capacity before the next, so the bytes each holds follow from
+// item lengths alone. A bulk build packs elements as a stream: when an element larger than an
+// eighth of a page does not fit in a page's remaining space, its head fills that space and its
+// tail starts the next page. Without this, 784 dimensions (3.3 KB elements) fit two a page with
+// 1.5 KB left empty, and 1,024 dimensions one a page. Smaller elements are never split (a page
+// then wastes less than an eighth, and a split value costs a second page read). Inserts split
+// only values larger than a page, whose tails fill fresh pages.
 //
 // Neighbour lists are allocated at full capacity so they are rewritten in place, and an item's
 // size never changes. Deleting is two-step: VACUUM marks an element dead (never linked to
 // again, never returned, still traversed), repairs the lists that pointed at it, then marks
-// it free; a free item (and its overflow chain) is reused by a later insert whose element
-// fits. A free element keeps its old lists and value until reused, so a concurrent search
-// that still holds its Id traverses it harmlessly.
+// it free; a free item (with its tail chain) is reused by a later insert whose element fits
+// in the item and the chain together. A free element keeps its old lists and value until
+// reused, so a concurrent search that still holds its Id traverses it harmlessly.
 //
 // The meta page counts the elements that are not free, in the same change as each element is
 // added (a fresh item, or a free one claimed) or freed, so vector quotas are exact under
 // concurrent inserts: the count is checked against the quota under the meta page's lock.
 //
 // Locking: pages are read under shared locks taken one at a time (a list or a distance is
-// copied or computed, then the lock is released); every write is a Change of up to four pages
-// locked exclusively, committed as one WAL record. Back-links are read-compute-compare-write:
-// the new list is computed without locks and written only if the list is unchanged, so no
-// lock is held while other pages are read. Entry-point changes and freeing elements happen
-// under a heavyweight index lock owned by the Postgres layer (see src/pg/hnsw_am.h).
+// copied or computed, then the lock is released; a split value is copied part by part, which
+// is safe because a value never changes while its element is in use); every write is a Change
+// of up to four pages locked exclusively, committed as one WAL record. Tails are written before
+// the element that points to them (a crash in between leaves unreferenced tails: lost space,
+// nothing wrong). Back-links are read-compute-compare-write: the new list is computed without
+// locks and written only if the list is unchanged, so no lock is held while other pages are
+// read. Entry-point changes and freeing elements happen under a heavyweight index lock owned by
+// the Postgres layer (see src/pg/hnsw_am.h).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -45,7 +58,7 @@
 namespace vectorx::hnsw {
 
 constexpr uint32_t kMagic = 0x4E535856;  // "VXSN"
-constexpr uint32_t kFormatVersion = 2;
+constexpr uint32_t kFormatVersion = 3;
 constexpr uint32_t kMetaBlock = 0;
 constexpr uint32_t kMaxBlock = (1u << 24) - 1;
 constexpr int kMaxLevel = 16;
@@ -57,7 +70,7 @@ inline Id make_id(uint32_t block, int item) { return (block << 8) | static_cast<
 inline uint32_t id_block(Id id) { return id >> 8; }
 inline int id_item(Id id) { return static_cast<int>(id & 0xFF); }
 
-enum class PageKind : uint16_t { kMeta = 0x5601, kElements = 0x5602, kOverflow = 0x5603 };
+enum class PageKind : uint16_t { kMeta = 0x5601, kElements = 0x5602 };
 
 struct Meta {
   uint32_t magic;
@@ -75,7 +88,7 @@ struct Meta {
   uint64_t vectors;  // elements that are not free (live or dead): what vector quotas count
 };
 
-enum ElementFlags : uint8_t { kDead = 1, kFree = 2 };
+enum ElementFlags : uint8_t { kDead = 1, kFree = 2, kTail = 4 };
 
 struct ElementHeader {
   uint32_t heap_block;
@@ -83,15 +96,22 @@ struct ElementHeader {
   uint8_t level;
   uint8_t flags;
   uint32_t value_len;
-  uint32_t overflow;  // first overflow block, kInvalidBlock when the value is inline
+  Id tail;  // first value tail; kInvalidId when there is none
 };
+
+struct TailHeader {
+  uint8_t reserved[7];
+  uint8_t flags;  // kTail, where an element keeps its flags: an item says what it is
+  Id next;        // kInvalidId at the chain's end
+};
+static_assert(offsetof(TailHeader, flags) == offsetof(ElementHeader, flags));
 
 inline int list_capacity(int m, int level) { return level == 0 ? 2 * m : m; }
 
-// Bytes of an element item: header, lists for levels 0..level, inline value (4-aligned).
-size_t element_size(int m, int level, size_t inline_value_len);
-// Payload bytes one overflow page holds.
-inline size_t overflow_capacity(size_t page_size) { return page_size - sizeof(PageHeader); }
+// Bytes of an element item: header, lists for levels 0..level, value head (4-aligned).
+size_t element_size(int m, int level, size_t head_len);
+// Elements larger than this are split across pages by a bulk build when that fills a page.
+inline size_t split_above(size_t page_size) { return page_size / 8; }
 
 inline Meta* meta_of(uint8_t* page) { return reinterpret_cast<Meta*>(page + sizeof(PageHeader)); }
 inline const Meta* meta_of(const uint8_t* page) { return reinterpret_cast<const Meta*>(page + sizeof(PageHeader)); }
@@ -113,7 +133,10 @@ class ElementRef {
   bool dead() const { return header_->flags & (kDead | kFree); }
   bool free() const { return header_->flags & kFree; }
   HeapTid heap_tid() const { return {header_->heap_block, header_->heap_offset}; }
-  bool value_inline() const { return header_->overflow == kInvalidBlock; }
+  // Bytes of the value in this item (the rest is in the tail chain).
+  size_t head_length() const { return std::min<size_t>(header_->value_len, head_capacity_); }
+  size_t head_capacity() const { return head_capacity_; }
+  bool value_inline() const { return head_length() == header_->value_len; }
   const uint8_t* value() const { return value_; }
   size_t item_length() const { return item_length_; }
   // Neighbour list at a level: count, then capacity ids.
@@ -127,7 +150,27 @@ class ElementRef {
   const ElementHeader* header_ = nullptr;
   const uint8_t* value_ = nullptr;
   size_t item_length_ = 0;
+  size_t head_capacity_ = 0;
   int m_ = 0;
 };
+
+// A value tail read from (or written into) a page, bounds-checked against the page.
+class TailRef {
+ public:
+  // Parses item `item`; false when it is not a value tail or is malformed.
+  bool parse(const uint8_t* page, size_t page_size, int item);
+  TailHeader& mutable_header() { return *const_cast<TailHeader*>(header_); }
+  Id next() const { return header_->next; }
+  const uint8_t* bytes() const { return reinterpret_cast<const uint8_t*>(header_ + 1); }
+  uint8_t* mutable_bytes() { return reinterpret_cast<uint8_t*>(&mutable_header() + 1); }
+  size_t capacity() const { return capacity_; }
+
+ private:
+  const TailHeader* header_ = nullptr;
+  size_t capacity_ = 0;
+};
+
+// Whether item `item` of an element page is a value tail (false when malformed).
+bool is_tail(const uint8_t* page, size_t page_size, int item);
 
 }  // namespace vectorx::hnsw

@@ -23,8 +23,9 @@ namespace vectorx::hnsw {
 // A place for a new element: a free item it fits in, or fresh space on a page.
 struct Placement {
   uint32_t block = kInvalidBlock;
-  int free_item = -1;                       // reuse this item, or -1 to add one
-  uint32_t reuse_overflow = kInvalidBlock;  // the free item's chain, when reused
+  int free_item = -1;          // reuse this item, or -1 to add one
+  size_t head_capacity = 0;    // value bytes the free item holds after the new lists
+  Id reuse_tail = kInvalidId;  // the free item's tail chain (kept, even when unused)
 };
 
 struct Result {
@@ -40,8 +41,8 @@ class PageGraph {
 
   // Writes the meta page of an empty index into an empty store.
   static void create(PageStore& store, const Space& space, const Params& params);
-  // Writes a built graph into an empty store: meta page, element pages in node order, then
-  // overflow pages. tids[i] is node i's heap row.
+  // Writes a built graph into an empty store: the meta page, then elements in node order
+  // packed as a stream (page_format.h). tids[i] is node i's heap row.
   static void write(PageStore& store, const MemoryGraph& graph, const std::vector<HeapTid>& tids);
 
   // Opens an index; throws CorruptIndex (errors.h) when block 0 is not a meta page of this format.
@@ -70,8 +71,9 @@ class PageGraph {
   bool claim_free_item(const Placement& place);
   // Adds one to the vector count of a meta page held in a change, after the quota check.
   void count_vector(Meta* meta);
-  // Writes a value into overflow pages (reusing `reuse`'s chain if given); returns the head.
-  uint32_t write_overflow(const uint8_t* payload, size_t length, uint32_t reuse);
+  // Writes the part of a value its element does not hold into a tail chain (`reuse`'s, which
+  // must be long enough, or a new one on fresh pages); returns the chain's first tail.
+  Id write_tails(const uint8_t* bytes, size_t length, Id reuse);
   void set_entry(EntryPoint<Id> ep);
 
   PageStore& store_;

@@ -19,7 +19,8 @@ struct GraphStats {
   size_t live = 0;            // elements a search can return
   size_t dead = 0;            // marked dead by a VACUUM that has not finished with them
   size_t free = 0;            // items waiting to be reused by inserts
-  size_t element_pages = 0, overflow_pages = 0;
+  size_t element_pages = 0;
+  size_t split_values = 0;    // elements in use whose value continues in tails on other pages
   Id entry = kInvalidId;
   int entry_level = -1;
   std::vector<size_t> live_per_level;  // [l]: live elements whose top level is l
