@@ -43,6 +43,8 @@ class Space {
   double distance_from_key(double key) const noexcept;
   // Bytes a well-formed payload occupies given its first `available` bytes; 0 if malformed.
   size_t payload_size(const uint8_t* payload, size_t available) const noexcept;
+  // The most bytes a well-formed payload of this space can occupy.
+  size_t max_payload_size() const noexcept;
   // False for values the metric cannot order (a zero vector under cosine): not indexed.
   bool indexable(const uint8_t* payload) const noexcept;
 

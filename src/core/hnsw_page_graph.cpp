@@ -167,6 +167,8 @@ class PageGraph::View {
       }
       length = e.header().value_len;
       if (!e.value_inline()) {
+        valid = length <= g_.space_.max_payload_size();  // a corrupt length must not size a buffer
+        if (!valid) return;
         head = e.head_length();
         tail = e.header().tail;
         prefetch_tail(tail, length - head);

@@ -119,6 +119,21 @@ size_t Space::payload_size(const uint8_t* payload, size_t available) const noexc
   return 0;
 }
 
+size_t Space::max_payload_size() const noexcept {
+  const auto n = static_cast<size_t>(dim_);
+  switch (kind_) {
+    case ElementKind::kFloat32:
+      return n * sizeof(float);
+    case ElementKind::kFloat16:
+      return n * sizeof(half_bits);
+    case ElementKind::kBit:
+      return (n + 7) / 8;
+    case ElementKind::kSparse:
+      return 8 + 8 * static_cast<size_t>(kSparseMaxNnz);
+  }
+  return 0;
+}
+
 bool Space::indexable(const uint8_t* payload) const noexcept {
   if (metric_ != Metric::kCosine) return true;
   const auto n = static_cast<size_t>(dim_);
