@@ -2,7 +2,9 @@
 // under the exclusive update lock, move a dead entry point and free the dead elements for
 // reuse, and finally link back live elements no list leads to any more (the steps of
 // PageGraph::Vacuum). The last step holds every element's lists in memory, within the
-// vacuum's memory setting, and is skipped with a message when they do not fit.
+// vacuum's memory setting, and is skipped with a message when they do not fit. A VACUUM that
+// removes no rows skips bulk delete; its cleanup call still links back elements that inserts
+// left unreachable.
 #include "vectorx/hnsw/page_graph.h"
 #include "buffer_page_store.h"
 #include "guard.h"
@@ -38,14 +40,24 @@ void report_reconnected(const IndexVacuumInfo* info, const vectorx::hnsw::PageGr
                                          name, r.linked, r.unreachable)));
 }
 
+// The last vacuum step, on its own pages and graph (it needs nothing the earlier steps learnt).
+void reconnect_unreachable(const IndexVacuumInfo* info) {
+  const size_t memory = vacuum_memory_bytes();
+  vectorx::hnsw::PageGraph::Vacuum::Reconnected reconnected;
+  guarded([&] {
+    BufferPageStore store(info->index, MAIN_FORKNUM, BufferPageStore::Mode::kVacuum);
+    vectorx::hnsw::PageGraph graph(store);
+    reconnected = vectorx::hnsw::PageGraph::Vacuum(graph).reconnect(memory);
+  });
+  report_reconnected(info, reconnected, memory);
+}
+
 }  // namespace
 
 IndexBulkDeleteResult* hnsw_bulk_delete(IndexVacuumInfo* info, IndexBulkDeleteResult* stats,
                                         IndexBulkDeleteCallback callback, void* callback_state) {
   if (!stats) stats = static_cast<IndexBulkDeleteResult*>(palloc0(sizeof(IndexBulkDeleteResult)));
   Relation index = info->index;
-  const size_t reconnect_memory = vacuum_memory_bytes();
-  vectorx::hnsw::PageGraph::Vacuum::Reconnected reconnected;
   guarded([&] {
     BufferPageStore store(index, MAIN_FORKNUM, BufferPageStore::Mode::kVacuum);
     vectorx::hnsw::PageGraph graph(store);
@@ -60,16 +72,19 @@ IndexBulkDeleteResult* hnsw_bulk_delete(IndexVacuumInfo* info, IndexBulkDeleteRe
       UpdateLock lock(index, ExclusiveLock);
       vacuum.release();
     }
-    reconnected = vacuum.reconnect(reconnect_memory);
     stats->tuples_removed += static_cast<double>(removed);
     stats->num_index_tuples = static_cast<double>(vacuum.live());
   });
-  report_reconnected(info, reconnected, reconnect_memory);
+  reconnect_unreachable(info);
   return stats;
 }
 
 IndexBulkDeleteResult* hnsw_vacuum_cleanup(IndexVacuumInfo* info, IndexBulkDeleteResult* stats) {
-  if (info->analyze_only || !stats) return stats;
+  if (info->analyze_only) return stats;
+  if (!stats) {  // no bulk delete ran (NULL: no statistics to update)
+    reconnect_unreachable(info);
+    return stats;
+  }
   stats->num_pages = RelationGetNumberOfBlocks(info->index);
   return stats;
 }
