@@ -53,8 +53,6 @@ bool TailRef::parse(const uint8_t* page, size_t page_size, int item) {
   return (header_->flags & kTail) != 0;
 }
 
-bool is_tail(const uint8_t* page, size_t page_size, int item) { return TailRef().parse(page, page_size, item); }
-
 uint32_t* ElementRef::list_(int level) const {
   auto* p = reinterpret_cast<uint32_t*>(const_cast<ElementHeader*>(header_) + 1);
   for (int l = 0; l < level; ++l) p += 1 + list_capacity(m_, l);

@@ -170,7 +170,4 @@ class TailRef {
   size_t capacity_ = 0;
 };
 
-// Whether item `item` of an element page is a value tail (false when malformed).
-bool is_tail(const uint8_t* page, size_t page_size, int item);
-
 }  // namespace vectorx::hnsw
