@@ -2,9 +2,9 @@
 // under the exclusive update lock, move a dead entry point and free the dead elements for
 // reuse, and finally link back live elements no list leads to any more (the steps of
 // PageGraph::Vacuum). The last step holds every element's lists in memory, within the
-// vacuum's memory setting, and is skipped with a message when they do not fit. A VACUUM that
-// removes no rows skips bulk delete; its cleanup call still links back elements that inserts
-// left unreachable.
+// vacuum's memory setting, and is skipped with a message when they do not fit. It runs in the
+// cleanup call, once per VACUUM: after all bulk-delete passes (there may be several), and also
+// when no rows were removed and bulk delete never ran (inserts can leave elements unreachable).
 #include "vectorx/hnsw/page_graph.h"
 #include "buffer_page_store.h"
 #include "guard.h"
@@ -40,7 +40,7 @@ void report_reconnected(const IndexVacuumInfo* info, const vectorx::hnsw::PageGr
                                          name, r.linked, r.unreachable)));
 }
 
-// The last vacuum step, on its own pages and graph (it needs nothing the earlier steps learnt).
+// The last vacuum step, on its own pages and graph (it needs nothing bulk delete learnt).
 void reconnect_unreachable(const IndexVacuumInfo* info) {
   const size_t memory = vacuum_memory_bytes();
   vectorx::hnsw::PageGraph::Vacuum::Reconnected reconnected;
@@ -75,16 +75,13 @@ IndexBulkDeleteResult* hnsw_bulk_delete(IndexVacuumInfo* info, IndexBulkDeleteRe
     stats->tuples_removed += static_cast<double>(removed);
     stats->num_index_tuples = static_cast<double>(vacuum.live());
   });
-  reconnect_unreachable(info);
   return stats;
 }
 
 IndexBulkDeleteResult* hnsw_vacuum_cleanup(IndexVacuumInfo* info, IndexBulkDeleteResult* stats) {
   if (info->analyze_only) return stats;
-  if (!stats) {  // no bulk delete ran (NULL: no statistics to update)
-    reconnect_unreachable(info);
-    return stats;
-  }
+  reconnect_unreachable(info);
+  if (!stats) return stats;  // no bulk delete ran: no statistics to update
   stats->num_pages = RelationGetNumberOfBlocks(info->index);
   return stats;
 }
