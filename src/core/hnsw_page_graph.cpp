@@ -606,13 +606,15 @@ namespace {
 
 // Looks on one element page for room: a free item whose element and tail chain together hold
 // the new element (`fixed` bytes of header and lists, a `length`-byte value), or fresh space
-// for an item of `size` bytes.
+// for an item of `size` bytes. `room` receives the page's fresh space (its largest new item).
 Placement find_room(const uint8_t* page, size_t page_size, int m, size_t fixed, size_t length, size_t size,
-                    size_t* free_items) {
+                    size_t* free_items, size_t* room) {
   Placement p;
   const PageHeader* h = page_header(page);
   *free_items = 0;
+  *room = 0;
   if (h->kind != static_cast<uint16_t>(PageKind::kElements)) return p;
+  *room = largest_item(page);
   for (int item = 0; item < h->item_count; ++item) {
     ElementRef e;
     if (!e.parse(page, page_size, item, m) || !e.free()) continue;
@@ -631,6 +633,11 @@ Placement find_room(const uint8_t* page, size_t page_size, int m, size_t fixed, 
 
 }  // namespace
 
+// Places a new element. In order: a free item it fits (with that item's tail chain), fresh
+// space for it whole, and, for an element larger than an eighth of a page, the roomiest page's
+// space as its head with the rest on a fresh page after it, as a bulk build packs them; else a
+// fresh page. The meta page's insert hint moves to the first page that could take an element
+// like this one, so later inserts do not re-read pages left with only a sliver of room.
 Id PageGraph::store_element(const uint8_t* payload, size_t length, HeapTid tid, int level, uint32_t insert_hint,
                             bool* became_entry) {
   const size_t page_size = store_.page_size();
@@ -639,47 +646,63 @@ Id PageGraph::store_element(const uint8_t* payload, size_t length, HeapTid tid, 
   // A value that does not fit in a page with its lists lives in tails on fresh pages.
   const size_t head = fits_one_item(page_size, m, level, length) ? length : 0;
   const size_t size = element_size(m, level, head);
-  const size_t smallest = element_size(m, 0, 0);
-  uint32_t first_useful = kInvalidBlock;
+  const bool splittable = head == length && size > split_above(page_size);
+  const size_t useful_room = splittable ? fixed + kMinHead : size;
+  uint32_t first_useful = kInvalidBlock, split_block = kInvalidBlock;
+  size_t split_room = 0;
   Placement place;
   const uint32_t blocks = store_.block_count();
   for (uint32_t block = std::max<uint32_t>(insert_hint, 1); block < blocks && place.block == kInvalidBlock; ++block) {
     ReadPage page(store_, block);
-    size_t free_items = 0;
-    Placement p = find_room(page.data(), page_size, m, fixed, length, size, &free_items);
-    if ((free_items > 0 || has_room(page.data(), smallest)) && first_useful == kInvalidBlock) first_useful = block;
+    size_t free_items = 0, room = 0;
+    Placement p = find_room(page.data(), page_size, m, fixed, length, size, &free_items, &room);
+    if ((free_items > 0 || room >= useful_room) && first_useful == kInvalidBlock) first_useful = block;
     if (p.block != kInvalidBlock) {
       p.block = block;
       place = p;
+    } else if (splittable && room >= fixed + kMinHead && room > split_room) {
+      split_block = block;
+      split_room = room;
     }
   }
   if (place.free_item >= 0 && !claim_free_item(place)) return store_element(payload, length, tid, level, insert_hint, became_entry);
-  const size_t in_head = place.free_item >= 0 ? std::min(length, place.head_capacity) : head;
+  size_t in_head = head;
+  if (place.free_item >= 0) {
+    in_head = std::min(length, place.head_capacity);
+  } else if (place.block == kInvalidBlock && split_block != kInvalidBlock) {
+    place.block = split_block;
+    in_head = split_room - fixed;
+  }
+  const size_t item_size = element_size(m, level, in_head);
   Id tail = place.reuse_tail;
+  const bool new_tails = in_head < length && place.free_item < 0;
   if (in_head < length) tail = write_tails(payload + in_head, length - in_head, place.reuse_tail);
   Change change(store_);
-  uint8_t* page;
+  uint8_t* page = nullptr;
   int item = place.free_item;
-  if (place.block == kInvalidBlock) {
-    PageRef fresh = change.new_page();
-    if (fresh.block > kMaxBlock) throw IndexFull("hnsw index exceeds 2^24 pages");
-    init_page(fresh.data, page_size, PageKind::kElements);
-    place.block = fresh.block;
-    page = fresh.data;
-    item = add_item(page, size);
-    if (first_useful == kInvalidBlock) first_useful = place.block;
-  } else {
+  if (place.block != kInvalidBlock) {
     page = change.page(place.block);
     if (item >= 0) {
       ElementRef old;
       old.parse(page, page_size, item, m);  // claimed: nobody else writes it
       std::memset(const_cast<ElementHeader*>(&old.header()), 0, old.item_length());
-    } else if (has_room(page, size)) {
-      item = add_item(page, size);
-    } else {
+    } else if (has_room(page, item_size)) {
+      item = add_item(page, item_size);
+    } else if (!new_tails) {
       change.commit();  // the room went to a concurrent insert: look again
       return store_element(payload, length, tid, level, insert_hint, became_entry);
+    } else {
+      page = nullptr;  // as above, but the tails for this head are written: a fresh page takes it
     }
+  }
+  if (!page) {
+    PageRef fresh = change.new_page();
+    if (fresh.block > kMaxBlock) throw IndexFull("hnsw index exceeds 2^24 pages");
+    init_page(fresh.data, page_size, PageKind::kElements);
+    place.block = fresh.block;
+    page = fresh.data;
+    item = add_item(page, item_size);
+    if (first_useful == kInvalidBlock) first_useful = place.block;
   }
   init_element(page, page_size, item, m, tid, level, length, tail, payload);
   const Id id = make_id(place.block, item);

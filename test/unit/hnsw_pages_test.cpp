@@ -306,6 +306,13 @@ TEST(HnswPages, ValuesLargerThanAPage) {
   }
 }
 
+// Element pages the items of elements at `levels` fill when packed without a gap.
+size_t packed_pages(const std::vector<int>& levels, int m, size_t value, size_t page_size) {
+  size_t item_bytes = 0;
+  for (int level : levels) item_bytes += element_size(m, level, value) + sizeof(ItemEntry);
+  return item_bytes / (page_size - sizeof(PageHeader)) + 1;
+}
+
 // Elements over an eighth of a page are packed as a stream: a value that does not fit in what
 // is left of a page continues on the next (784 dims: ~2.45 elements a page, not 2). Every value
 // reads back exactly, freed split elements are reused with their tails, and the checker
@@ -316,9 +323,7 @@ TEST(HnswPages, LargeValuesSpanPagesAndPackThem) {
   f.bulk_build(n);
   PageGraph g(f.store);
   EXPECT_GT(graph_stats(g).split_values, n / 4);
-  size_t item_bytes = 0;
-  for (int level : levels_for(n, f.params.m, 3)) item_bytes += element_size(f.params.m, level, value) + sizeof(ItemEntry);
-  const size_t packed = item_bytes / (f.store.page_size() - sizeof(PageHeader)) + 1;
+  const size_t packed = packed_pages(levels_for(n, f.params.m, 3), f.params.m, value, f.store.page_size());
   const size_t pages = f.store.block_count() - 1;
   EXPECT_LE(pages, packed + packed / 50) << "whole elements only would take " << n / 2;
   auto finds_itself = [&](size_t row) {  // an ef that reaches every element: reads every value
@@ -367,6 +372,33 @@ TEST(HnswPages, LargeValuesSpanPagesAndPackThem) {
         << text;
   for (size_t row : broken_rows) EXPECT_FALSE(finds_itself(row)) << row;
   EXPECT_EQ(f.store.shared_locks_held(), 0u);
+}
+
+// Inserts pack large elements as a build does: one that fits no page whole starts in the
+// roomiest page's space and ends on a fresh page, which the next inserts fill. The insert
+// hint follows the pages with room, so an insert does not re-read every page before it.
+TEST(HnswPages, InsertsPackLargeValuesAcrossPages) {
+  const size_t n = 400, dim = 784, value = dim * sizeof(float);
+  Fixture f(n, dim);
+  PageGraph::create(f.store, f.space, f.params);
+  PageGraph g(f.store);
+  const auto levels = levels_for(n, f.params.m, 6);
+  for (size_t i = 0; i < n; ++i) {
+    ASSERT_TRUE(g.insert(bytes(f.row(i)), value, tid_of(i), levels[i], true));
+    ASSERT_GE(meta_of(f.store.raw(kMetaBlock))->insert_hint + 3, f.store.block_count()) << i;
+  }
+  const size_t packed = packed_pages(levels, f.params.m, value, f.store.page_size());
+  EXPECT_LE(f.store.block_count() - 1, packed + packed / 50) << "whole elements only would take " << n / 2;
+  EXPECT_GT(graph_stats(g).split_values, n / 4);
+  for (size_t i = 0; i < n; ++i) {
+    const auto r = f.search(g, f.row(i), n);
+    ASSERT_FALSE(r.empty());
+    EXPECT_EQ(row_of(r[0].tid), i);
+    EXPECT_EQ(r[0].distance, 0.0) << i;
+  }
+  const CheckReport report = check_hnsw(f.store);
+  EXPECT_TRUE(report.problems.empty()) << report.problems.front().problem;
+  EXPECT_GE(f.recall(g, sample_rows(0, n, 60), 40, std::vector<bool>(n, true)), 0.95);
 }
 
 TEST(HnswPages, SmallElementsAreNeverSplit) {
