@@ -1,8 +1,9 @@
 // PostgreSQL side of the benchmark (see pg_client.h).
 //
 // Queries and inserts go through libpqxx with prepared statements, one connection per client
-// thread. Loading uses libpq directly because libpqxx 6 has no binary COPY. Vectors travel as
-// text ("[..]", shortest round-trip floats) in queries, and in pgvector's binary format in COPY.
+// thread. Loading uses libpq directly because libpqxx 6 has no binary COPY. Vectors travel in
+// pgvector's binary format in COPY and queries, and as text ("[..]", shortest round-trip floats)
+// in INSERTs.
 #include "pg_client.h"
 
 #include <libpq-fe.h>
@@ -87,6 +88,17 @@ void append_be16(std::string& buf, uint16_t v) {
   buf.append(reinterpret_cast<const char*>(&v), 2);
 }
 
+// pgvector's binary format: int16 dimensions, int16 unused, float4 values, all big-endian.
+void append_vector_binary(std::string& buf, const float* v, size_t dim) {
+  append_be16(buf, static_cast<uint16_t>(dim));
+  append_be16(buf, 0);
+  for (size_t j = 0; j < dim; ++j) {
+    uint32_t bits;
+    std::memcpy(&bits, v + j, 4);
+    append_be32(buf, bits);
+  }
+}
+
 // One binary COPY of rows [from, to): PGCOPY header, tuples (id int4, embedding vector), trailer.
 void copy_batch(PGconn* pg, const std::string& table, const Matrix<float>& base, size_t from, size_t to) {
   PgResult start(PQexec(pg, ("COPY " + table + " (id, embedding) FROM STDIN (FORMAT binary)").c_str()));
@@ -100,13 +112,7 @@ void copy_batch(PGconn* pg, const std::string& table, const Matrix<float>& base,
     append_be32(buf, 4);
     append_be32(buf, static_cast<uint32_t>(i));
     append_be32(buf, static_cast<uint32_t>(4 + 4 * base.dim));
-    append_be16(buf, static_cast<uint16_t>(base.dim));
-    append_be16(buf, 0);
-    for (size_t j = 0; j < base.dim; ++j) {
-      uint32_t bits;
-      std::memcpy(&bits, base.row(i) + j, 4);
-      append_be32(buf, bits);
-    }
+    append_vector_binary(buf, base.row(i), base.dim);
   }
   append_be16(buf, 0xffff);
   if (PQputCopyData(pg, buf.data(), static_cast<int>(buf.size())) != 1 || PQputCopyEnd(pg, nullptr) != 1)
@@ -261,14 +267,19 @@ void drop_indexes(const Target& target) {
 QueryRun run_queries(const Target& target, const Matrix<float>& queries, size_t nq, size_t k,
                      const std::string& setting, int clients, int repeat) {
   nq = std::min(nq, queries.rows);
-  std::vector<std::string> texts;
-  for (size_t q = 0; q < nq; ++q) texts.push_back(vector_text(queries.row(q), queries.dim));
+  // Query vectors travel as binary parameters, as ann-benchmarks' pgvector client sends them.
+  std::vector<pqxx::binarystring> vectors;
+  for (size_t q = 0; q < nq; ++q) {
+    std::string bytes;
+    append_vector_binary(bytes, queries.row(q), queries.dim);
+    vectors.emplace_back(bytes.data(), bytes.size());
+  }
   QueryRun run;
   run.ids.resize(nq);
   {
     pqxx::connection conn(target.conninfo);
     apply_setting(conn, setting);
-    run.plan = plan_summary(conn, top_k_sql(target, k, conn.quote(texts[0]) + "::vector"));
+    run.plan = plan_summary(conn, top_k_sql(target, k, conn.quote(vector_text(queries.row(0), queries.dim)) + "::vector"));
   }
   const size_t total = nq * static_cast<size_t>(repeat);
   std::atomic<size_t> next{0};
@@ -281,7 +292,7 @@ QueryRun run_queries(const Target& target, const Matrix<float>& queries, size_t 
     conn.prepare("top_k", top_k_sql(target, k, by_id ? "(SELECT embedding FROM " + target.query_table + " WHERE id = $1)" : "$1::vector"));
     pqxx::nontransaction tx(conn);
     auto execute = [&](size_t q) {
-      return by_id ? tx.exec_prepared("top_k", static_cast<int>(q)) : tx.exec_prepared("top_k", texts[q]);
+      return by_id ? tx.exec_prepared("top_k", static_cast<int>(q)) : tx.exec_prepared("top_k", vectors[q]);
     };
     // One untimed query per connection first: a new backend page-faults on every shared
     // buffer it touches for the first time. Timing starts once every client is warm.
