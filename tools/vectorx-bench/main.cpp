@@ -220,7 +220,9 @@ void run_sql(const Options& o, const Matrix<float>& base, const Matrix<float>& q
       const size_t to = i + 1 == runs ? base.rows : from + rows_per_run;
       const double rate = insert_rows(target, base, from, to, static_cast<size_t>(batch), clients);
       report.add_event("insert", {{"rows", json_number(static_cast<double>(to - from))}, {"rows_per_insert", json_number(batch)},
-                                  {"clients", json_number(clients)}, {"rows_per_s", json_number(rate)}}, std::cout);
+                                  {"clients", json_number(clients)}, {"rows_per_s", json_number(rate)},
+                                  {"index_size_bytes", json_number(static_cast<double>(newest_index(target).size_bytes))}},
+                       std::cout);
       from = to;
     }
   }

@@ -244,12 +244,18 @@ BuildResult build_index(const Target& target, const std::string& create_sql) {
   progress.update(100, "done");
   progress.finish();
   if (failure) std::rethrow_exception(failure);
-  BuildResult result;
+  BuildResult result = newest_index(target);
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  pqxx::nontransaction tx(monitor);
+  return result;
+}
+
+BuildResult newest_index(const Target& target) {
+  pqxx::connection conn(target.conninfo);
+  pqxx::nontransaction tx(conn);
   const pqxx::result r = tx.exec_params(
       "SELECT indexrelid::regclass::text, pg_relation_size(indexrelid) FROM pg_index "
       "WHERE indrelid = $1::regclass ORDER BY indexrelid DESC LIMIT 1", target.table);
+  BuildResult result;
   if (!r.empty()) {
     result.index_name = r[0][0].c_str();
     result.size_bytes = r[0][1].as<long long>();

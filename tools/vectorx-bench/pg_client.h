@@ -41,6 +41,8 @@ struct BuildResult {
 
 // Runs a CREATE INDEX statement ("{table}" is replaced by the table name), showing progress.
 BuildResult build_index(const Target& target, const std::string& create_sql);
+// The table's most recently created index, its size now (seconds stays 0).
+BuildResult newest_index(const Target& target);
 
 // Drops every index on the table.
 void drop_indexes(const Target& target);
