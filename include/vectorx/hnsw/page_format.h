@@ -22,8 +22,10 @@
 // eighth of a page does not fit in a page's remaining space, its head fills that space and its
 // tail starts the next page. Without this, 784 dimensions (3.3 KB elements) fit two a page with
 // 1.5 KB left empty, and 1,024 dimensions one a page. Smaller elements are never split (a page
-// then wastes less than an eighth, and a split value costs a second page read). Inserts split
-// only values larger than a page, whose tails fill fresh pages.
+// then wastes less than an eighth, and a split value costs a second page read). Inserts pack
+// the same way: an element over an eighth of a page that fits no page whole puts its head in
+// the roomiest page's space and its tail on a fresh page, which later inserts fill. Values
+// larger than a page keep all their bytes in tails on fresh pages.
 //
 // Neighbour lists are allocated at full capacity so they are rewritten in place, and an item's
 // size never changes. Deleting is two-step: VACUUM marks an element dead (never linked to
