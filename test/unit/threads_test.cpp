@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -61,8 +62,14 @@ TEST(Threads, AFailingBlockStopsTheRestAndIsRethrown) {
 TEST(Threads, AThrowingCheckStopsTheWork) {
   std::atomic<size_t> ran{0};
   int checks = 0;
+  // Each block takes a moment, so the helper cannot finish them all before the caller takes
+  // its first (with empty blocks it sometimes did, and the check never ran).
   EXPECT_THROW(for_each_block(
-                   10000, 2, [&](size_t) { ++ran; },
+                   10000, 2,
+                   [&](size_t) {
+                     std::this_thread::sleep_for(std::chrono::microseconds(20));
+                     ++ran;
+                   },
                    [&] {
                      if (++checks == 3) throw std::logic_error("cancelled");
                    }),

@@ -244,8 +244,9 @@ BuildResult build_index(const Target& target, const std::string& create_sql) {
   progress.update(100, "done");
   progress.finish();
   if (failure) std::rethrow_exception(failure);
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   BuildResult result = newest_index(target);
-  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  result.seconds = seconds;
   return result;
 }
 
