@@ -713,7 +713,9 @@ Id PageGraph::store_element(const uint8_t* payload, size_t length, HeapTid tid, 
     meta_page->entry = id;
     meta_page->entry_level = level;
   }
-  if (first_useful != kInvalidBlock) meta_page->insert_hint = first_useful;
+  // Only from the hint this insert started at: a VACUUM that lowered it meanwhile points at
+  // room this scan never saw.
+  if (first_useful != kInvalidBlock && meta_page->insert_hint == insert_hint) meta_page->insert_hint = first_useful;
   change.commit();
   return id;
 }
