@@ -1,10 +1,10 @@
 # Shared pieces of vectorx's TAP tests: clustered test data and a recall measurement, both in
-# SQL so every test measures the same way.
+# SQL so every test measures the same way, crash-during-inserts and pgbench runs.
 package VectorxTest;
 use strict;
 use warnings;
 use Exporter 'import';
-our @EXPORT = qw(setup_helpers recall crash_during_inserts);
+our @EXPORT = qw(setup_helpers recall crash_during_inserts run_pgbench);
 
 # Creates, in database postgres of $node:
 #   clustered(n, dim, seed) -> SETOF real[]  points around 20 fixed centres (like real
@@ -84,6 +84,18 @@ sub crash_during_inserts {
 	$node->stop('immediate');
 	$_->{run}->kill_kill for @writers;
 	$node->start;
+}
+
+# Runs `$sql` as a pgbench script from $clients clients, $transactions each, against database
+# postgres of $node; passes when pgbench succeeds.
+sub run_pgbench {
+	my ($node, $sql, $clients, $transactions, $name) = @_;
+	my $script = $node->basedir . '/pgbench_script.sql';
+	open(my $fh, '>', $script) or die "cannot write $script: $!";
+	print $fh $sql;
+	close $fh;
+	$node->command_ok([ 'pgbench', '--no-vacuum', "--client=$clients", "--transactions=$transactions", "--file=$script",
+		'--port=' . $node->port, '--host=' . $node->host, 'postgres' ], $name);
 }
 
 1;

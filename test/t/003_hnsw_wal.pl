@@ -52,12 +52,8 @@ $primary->safe_psql('postgres', q{
   CREATE INDEX wide_v ON wide USING hnsw (v vector_l2_ops);
   CREATE TABLE wide_queries AS SELECT row_number() OVER () AS id, c::vector::text AS q FROM clustered(10, 800, 0.2) c;
 });
-my $wide_insert = $primary->basedir . '/insert_wide.sql';
-open(my $fh, '>', $wide_insert) or die;
-print $fh "INSERT INTO wide (v) SELECT c::vector FROM clustered(1, 800, random()) c;\n";
-close $fh;
-$primary->command_ok([ 'pgbench', '--no-vacuum', '--client=4', '--transactions=60', '--file=' . $wide_insert,
-	'--port=' . $primary->port, '--host=' . $primary->host, 'postgres' ], 'pgbench inserts 800-dim rows from 4 clients');
+run_pgbench($primary, "INSERT INTO wide (v) SELECT c::vector FROM clustered(1, 800, random()) c;\n", 4, 60,
+	'pgbench inserts 800-dim rows from 4 clients');
 $primary->wait_for_catchup($standby);
 my $wide_answers = q{SET enable_seqscan = off; SELECT string_agg(r.ids, ';' ORDER BY q.id) FROM wide_queries q,
   LATERAL (SELECT string_agg(id::text, ',') ids FROM (SELECT id FROM wide ORDER BY v <-> q.q::vector LIMIT 10) s) r};

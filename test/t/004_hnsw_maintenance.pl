@@ -37,12 +37,8 @@ cmp_ok($size_after, '<=', $size_before * 1.15, "index grew from $size_before to 
 $node->safe_psql('postgres', 'ALTER INDEX fresh RENAME TO items_v');
 
 # Concurrent inserts: 4 pgbench clients, 300 rows each, one at a time.
-my $script = $node->basedir . '/insert.sql';
-open(my $fh, '>', $script) or die;
-print $fh "INSERT INTO items (v) SELECT ARRAY(SELECT (random() * 4 - 2)::real FROM generate_series(1, 24))::vector;\n";
-close $fh;
-$node->command_ok([ 'pgbench', '--no-vacuum', '--client=4', '--transactions=300', '--file=' . $script,
-	'--port=' . $node->port, '--host=' . $node->host, 'postgres' ], 'pgbench inserts from 4 clients');
+run_pgbench($node, "INSERT INTO items (v) SELECT ARRAY(SELECT (random() * 4 - 2)::real FROM generate_series(1, 24))::vector;\n",
+	4, 300, 'pgbench inserts from 4 clients');
 my $rows = $node->safe_psql('postgres', 'SELECT count(*) FROM items');
 is($rows, 6000 + 1200, 'every insert committed');
 is( $node->safe_psql('postgres', q{

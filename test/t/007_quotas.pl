@@ -18,14 +18,11 @@ $node->init;
 $node->start;
 setup_helpers($node);
 
-my $script = $node->basedir . '/insert.sql';
-open(my $fh, '>', $script) or die;
-print $fh q{DO $$ BEGIN
+my $insert = q{DO $$ BEGIN
   INSERT INTO items (v) SELECT c::vector FROM clustered(1, 16, random()) c;
 EXCEPTION WHEN program_limit_exceeded THEN NULL;
 END $$;
 };
-close $fh;
 
 my %index = (
 	hnsw    => 'USING hnsw (v vector_l2_ops)',
@@ -53,8 +50,7 @@ for my $am ('hnsw', 'ivfflat', 'ivfpq') {
 	  CREATE INDEX items_v ON items $index{$am};
 	  ALTER DATABASE postgres SET vectorx.max_index_vectors = 1000;
 	});
-	$node->command_ok([ 'pgbench', '--no-vacuum', '--client=4', '--transactions=60', '--file=' . $script,
-		'--port=' . $node->port, '--host=' . $node->host, 'postgres' ], "$am: 240 racing inserts from 4 clients");
+	run_pgbench($node, $insert, 4, 60, "$am: 240 racing inserts from 4 clients");
 	is($node->safe_psql('postgres', 'SELECT count(*) FROM items'), '1000', "$am: exactly the quota's rows committed");
 	is( $node->safe_psql('postgres', q{SELECT live_entries || ' ' || (shape->>'quota_vectors') FROM vectorx_index_stats('items_v')}),
 		'1000 1000', "$am: the index holds 1000 entries and counts 1000");
@@ -72,8 +68,7 @@ for my $am ('hnsw', 'ivfflat', 'ivfpq') {
 		"$am: the next insert is refused with the limit and the figure");
 	# Refused inserts used sequence values too: delete exactly 100 rows.
 	$node->safe_psql('postgres', 'DELETE FROM items WHERE id IN (SELECT id FROM items ORDER BY id LIMIT 100); VACUUM items;');
-	$node->command_ok([ 'pgbench', '--no-vacuum', '--client=4', '--transactions=10', '--file=' . $script,
-		'--port=' . $node->port, '--host=' . $node->host, 'postgres' ], "$am: inserts after VACUUM");
+	run_pgbench($node, $insert, 4, 10, "$am: inserts after VACUUM");
 	is($node->safe_psql('postgres', 'SELECT count(*) FROM items'), '940', "$am: VACUUM made room: 40 more rows");
 }
 $node->safe_psql('postgres', 'ALTER DATABASE postgres RESET vectorx.max_index_vectors');
