@@ -20,3 +20,24 @@ SELECT avg(v), sum(v) FROM agg_big;
 RESET ALL;
 SELECT avg(v), sum(v) FROM agg_big;
 DROP TABLE agg_big;
+-- states passed in from SQL are checked as pgvector checks them (a bad one never builds a value)
+SELECT statement, pg_temp.expect_error(statement) AS error FROM (VALUES
+  ($$SELECT vector_norm(vector_avg(array_fill(1::float8, ARRAY[32770])))$$),
+  ($$SELECT vector_avg(array_fill(1::float8, ARRAY[16002]))$$),
+  ($$SELECT halfvec_avg(array_fill(1::float8, ARRAY[16002]))$$),
+  ($$SELECT vector_avg('{1}')$$),
+  ($$SELECT halfvec_avg('{1}')$$),
+  ($$SELECT vector_avg('{}')$$),
+  ($$SELECT vector_avg('{{0}}')$$),
+  ($$SELECT vector_avg('{NULL}')$$),
+  ($$SELECT halfvec_avg('{NULL,1}')$$),
+  ($$SELECT vector_accum('{0,0}', '[1,2,3]')$$),
+  ($$SELECT halfvec_accum('{}', '[1,2,3]')$$),
+  ($$SELECT vector_accum('{1,Infinity}', '[1]')$$),
+  ($$SELECT vector_combine('{1,1}', '{1,1,1}')$$),
+  ($$SELECT vector_combine('{}', '{1,1}')$$),
+  ($$SELECT vector_combine('{1,1e308}', '{1,1e308}')$$),
+  ($$SELECT vector_combine('{0}', array_fill(1::float8, ARRAY[16002]))$$),
+  ($$SELECT halfvec_avg('{1,1e10}')$$)) AS t(statement);
+SELECT vector_accum('{0}', '[1,2,3]'), vector_accum('{2,1,1}', '[1,2]'), vector_avg('{2,1,3}'),
+  halfvec_avg('{4,2,6}'), vector_combine('{0}', '{2,1,3}'), vector_combine('{1,1}', '{0}'), vector_avg('{0}');
