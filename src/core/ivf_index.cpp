@@ -380,9 +380,10 @@ void IvfIndex::move_insert_page(uint32_t list, uint32_t from, uint32_t to) {
 
 void IvfIndex::for_each_page(uint32_t list, const std::function<void(const uint8_t*)>& f) {
   uint32_t block = read_slot(list).head;
-  const uint32_t blocks = store_.block_count();
+  uint32_t blocks = store_.block_count();
   const uint32_t first_data = kFirstDirectoryBlock + meta_.directory_pages + meta_.codebook_pages;
   for (uint32_t steps = 0; block != kInvalidBlock; ++steps) {
+    if (block >= blocks) blocks = store_.block_count();  // a writer may have extended the index since
     if (block < first_data || block >= blocks || steps >= blocks)
       throw CorruptIndex("IVF list " + std::to_string(list) + " has a broken page chain");
     store_.check_interrupts();

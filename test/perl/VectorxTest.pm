@@ -86,15 +86,21 @@ sub crash_during_inserts {
 	$node->start;
 }
 
-# Runs `$sql` as a pgbench script from $clients clients, $transactions each, against database
-# postgres of $node; passes when pgbench succeeds.
+# Runs `$sql` as a pgbench script (an array of scripts: each client picks one per
+# transaction, at random) from $clients clients, $transactions each, against database postgres
+# of $node; passes when pgbench succeeds (any failed statement fails it).
 sub run_pgbench {
 	my ($node, $sql, $clients, $transactions, $name) = @_;
-	my $script = $node->basedir . '/pgbench_script.sql';
-	open(my $fh, '>', $script) or die "cannot write $script: $!";
-	print $fh $sql;
-	close $fh;
-	$node->command_ok([ 'pgbench', '--no-vacuum', "--client=$clients", "--transactions=$transactions", "--file=$script",
+	my @files;
+	my @scripts = ref $sql ? @$sql : ($sql);
+	for my $i (0 .. $#scripts) {
+		my $script = $node->basedir . "/pgbench_script_$i.sql";
+		open(my $fh, '>', $script) or die "cannot write $script: $!";
+		print $fh $scripts[$i];
+		close $fh;
+		push @files, "--file=$script";
+	}
+	$node->command_ok([ 'pgbench', '--no-vacuum', "--client=$clients", "--transactions=$transactions", @files,
 		'--port=' . $node->port, '--host=' . $node->host, 'postgres' ], $name);
 }
 
