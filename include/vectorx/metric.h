@@ -38,7 +38,9 @@ class Space {
   // The operator's distance between two payloads of this space.
   double distance(const uint8_t* a, const uint8_t* b) const noexcept { return distance_from_key(key(a, b)); }
   // An order-preserving stand-in for distance, cheaper for L2 (the squared distance, no root);
-  // distance_from_key(key(a, b)) == distance(a, b) exactly.
+  // distance_from_key(key(a, b)) == distance(a, b) exactly. Infinite distances are keys like
+  // any other; a NaN distance (overflowing values, such as opposite infinite products) becomes
+  // +Infinity, so it orders last, as Postgres sorts NaN, and never breaks a heap's order.
   double key(const uint8_t* a, const uint8_t* b) const noexcept;
   double distance_from_key(double key) const noexcept;
   // Bytes a well-formed payload occupies given its first `available` bytes; 0 if malformed.
@@ -50,6 +52,7 @@ class Space {
 
  private:
   SparseView sparse_view(const uint8_t* payload) const noexcept;
+  double raw_key(const uint8_t* a, const uint8_t* b) const noexcept;
 
   ElementKind kind_;
   Metric metric_;

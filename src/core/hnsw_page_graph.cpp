@@ -204,12 +204,18 @@ class PageGraph::View {
     return true;
   }
 
-  double query_distance(Id id) {
+  // The key from the query to `id`; false (and `id` marked unusable) when its value cannot be
+  // read. Any key, infinite ones included, is a distance to order by.
+  bool query_key(Id id, double* key) {
     Slot* info = (last_ && last_->id == id) ? last_ : visited_.find(id);
+    if (with_value(id, info, [&](const uint8_t* v) { *key = g_.space_.key(query_, v); })) return true;
+    if (info) info->flags = VisitedTable::kUnusable;
+    return false;
+  }
+
+  double query_distance(Id id) {
     double key = kUnreachable;
-    if (!with_value(id, info, [&](const uint8_t* v) { key = g_.space_.key(query_, v); }) && info)
-      info->flags = VisitedTable::kUnusable;
-    return key;
+    return query_key(id, &key) ? key : kUnreachable;
   }
 
   double distance(Id a, Id b) {
@@ -781,8 +787,8 @@ void PageGraph::Scan::expand() {
     v.for_each_neighbor(current.id, 0, [&](Id n) {
       if (!v.insert(n)) return;
       ++visited_;
-      const C c{v.query_distance(n), n};
-      if (std::isinf(c.distance)) return;
+      C c{0, n};
+      if (!v.query_key(n, &c.distance)) return;
       if (best_.size() < limits_.ef || c.distance < best_.front().distance) {
         heap_push_min(frontier_, c);
         heap_push_max(best_, c);
@@ -830,8 +836,8 @@ bool PageGraph::Scan::next_batch(std::vector<Result>& out) {
     for (const C& c : nearest) {
       v.insert(c.id);
       ++visited_;
-      const C e{v.query_distance(c.id), c.id};  // records the entry's heap row and flags
-      if (std::isinf(e.distance)) continue;
+      C e{0, c.id};
+      if (!v.query_key(c.id, &e.distance)) continue;  // also records the entry's heap row and flags
       heap_push_min(frontier_, e);
       heap_push_max(best_, e);
     }
@@ -947,8 +953,8 @@ void PageGraph::Vacuum::repair_list(Id node, int level) {
       if (x == node || is_dead(x) || std::any_of(pool.begin(), pool.end(), [&](const auto& c) { return c.id == x; }))
         return;
       v.insert(x);  // records its flags for linkable()
-      const double d = v.query_distance(x);
-      if (!std::isinf(d) && v.linkable(x)) pool.push_back({d, x});
+      double d = 0;
+      if (v.query_key(x, &d) && v.linkable(x)) pool.push_back({d, x});
     };
     for (Id x : current) {
       if (is_dead(x))

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "vectorx/kernels.h"
 #include "vectorx/limits.h"
@@ -72,6 +73,11 @@ SparseView Space::sparse_view(const uint8_t* payload) const noexcept {
 }
 
 double Space::key(const uint8_t* a, const uint8_t* b) const noexcept {
+  const double k = raw_key(a, b);
+  return std::isnan(k) ? std::numeric_limits<double>::infinity() : k;
+}
+
+double Space::raw_key(const uint8_t* a, const uint8_t* b) const noexcept {
   const auto n = static_cast<size_t>(dim_);
   const bool l2 = metric_ == Metric::kL2;
   switch (kind_) {

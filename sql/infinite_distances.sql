@@ -1,0 +1,56 @@
+-- An infinite distance is a distance: rows whose distance to the query overflows to ±Infinity
+-- come back from every index, in the sequential scan's order (NaN distances order last).
+\i test/regress_helpers.sql
+CREATE TABLE huge (id int, v vector(2));
+INSERT INTO huge VALUES (1, '[3e38,3e38]'), (2, '[1,1]'), (3, '[2,2]'), (4, '[-1,-1]'),
+  (5, '[-3e38,-3e38]'), (6, '[3e38,-3e38]');
+-- The distances an ORDER BY returns in order, and its rows as a sorted list.
+CREATE FUNCTION pg_temp.ordered(op text, OUT distances text, OUT ids text) LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('SELECT string_agg(d::text, %L ORDER BY n), string_agg(id::text, %L ORDER BY id) FROM
+    (SELECT id, v %s %L AS d, row_number() OVER () AS n FROM (SELECT * FROM huge ORDER BY v %s %L LIMIT 6) s) t',
+    ',', ',', op, '[2,2]', op, '[2,2]') INTO distances, ids;
+END $$;
+CREATE FUNCTION pg_temp.compare(op text) RETURNS TABLE (by_index text, same_as_seqscan bool) LANGUAGE plpgsql AS $$
+DECLARE
+  i record;
+  s record;
+BEGIN
+  SET LOCAL enable_seqscan = off;
+  i := pg_temp.ordered(op);
+  SET LOCAL enable_seqscan = on;
+  SET LOCAL enable_indexscan = off;
+  s := pg_temp.ordered(op);
+  by_index := i.distances;
+  same_as_seqscan := i.distances = s.distances AND i.ids = s.ids;
+  RETURN NEXT;
+END $$;
+-- hnsw: every operator class of vector
+CREATE INDEX huge_ip ON huge USING hnsw (v vector_ip_ops);
+SELECT * FROM pg_temp.compare('<#>');
+DROP INDEX huge_ip;
+CREATE INDEX huge_l2 ON huge USING hnsw (v vector_l2_ops);
+SELECT * FROM pg_temp.compare('<->');
+DROP INDEX huge_l2;
+CREATE INDEX huge_l1 ON huge USING hnsw (v vector_l1_ops);
+SELECT * FROM pg_temp.compare('<+>');
+DROP INDEX huge_l1;
+CREATE INDEX huge_cos ON huge USING hnsw (v vector_cosine_ops);
+SELECT * FROM pg_temp.compare('<=>');
+DROP INDEX huge_cos;
+-- IVF: every row of the probed lists, infinite or not
+SET ivfflat.probes = 2;
+SET ivfpq.probes = 2;
+CREATE INDEX huge_ivf_ip ON huge USING ivfflat (v vector_ip_ops) WITH (lists = 2);
+SELECT * FROM pg_temp.compare('<#>');
+DROP INDEX huge_ivf_ip;
+CREATE INDEX huge_ivf_l2 ON huge USING ivfflat (v vector_l2_ops) WITH (lists = 2);
+SELECT * FROM pg_temp.compare('<->');
+DROP INDEX huge_ivf_l2;
+CREATE INDEX huge_ivf_cos ON huge USING ivfflat (v vector_cosine_ops) WITH (lists = 2);
+SELECT * FROM pg_temp.compare('<=>');
+DROP INDEX huge_ivf_cos;
+CREATE INDEX huge_pq_l2 ON huge USING ivfpq (v vector_l2_ops) WITH (lists = 2, m = 1);
+SELECT * FROM pg_temp.compare('<->');
+DROP INDEX huge_pq_l2;
+DROP TABLE huge;
