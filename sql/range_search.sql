@@ -124,6 +124,24 @@ SELECT count(*) FROM items WHERE v <@ l2_ball('[1,1,1]', 3);
 PREPARE within(vector, float8) AS SELECT count(*) FROM items WHERE v <@ l2_ball($1, $2);
 EXPLAIN (COSTS OFF) EXECUTE within('[1,1,1,1,1,1,1,1]', 3);
 EXECUTE within('[1,1,1,1,1,1,1,1]', 3);
+-- An infinite radius holds every row, through every list.
+SELECT count(*) AS infinite_radius FROM items WHERE v <@ l2_ball('[1,1,1,1,1,1,1,1]', 'Infinity');
+DROP INDEX items_flat;
+CREATE INDEX items_pq ON items USING ivfpq (v) WITH (lists = 20, m = 4);
+SELECT count(*) AS infinite_radius_ivfpq FROM items WHERE v <@ l2_ball('[1,1,1,1,1,1,1,1]', 'Infinity');
+DROP INDEX items_pq;
+-- hnsw: ORDER BY from the ball's center returns the whole ball in order, even when the ball
+-- holds more rows than ef_search and iterative scans are off.
+CREATE INDEX items_graph ON items USING hnsw (v vector_l2_ops);
+SET hnsw.ef_search = 10;
+SET hnsw.iterative_scan = off;
+SELECT count(*) AS hnsw_rows_within, bool_and(ordered) AS in_order FROM
+  (SELECT d >= lag(d, 1, 0::float8) OVER () AS ordered FROM
+    (SELECT v <-> '[1,1,1,1,1,1,1,1]' AS d FROM items WHERE v <@ l2_ball('[1,1,1,1,1,1,1,1]', 3)
+     ORDER BY v <-> '[1,1,1,1,1,1,1,1]') s) t;
+RESET hnsw.ef_search;
+RESET hnsw.iterative_scan;
+DROP INDEX items_graph;
 RESET enable_seqscan;
 DROP TABLE items;
 DROP FUNCTION same_rows;

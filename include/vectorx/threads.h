@@ -15,7 +15,8 @@ namespace vectorx {
 void run_on_threads(unsigned threads, std::atomic<bool>& stop, const std::function<void(bool caller)>& work);
 
 // Calls work(block) once for each block in [0, blocks), spread over `threads` threads; `check`
-// (if set) runs on the caller's thread between its blocks and may throw to stop the rest.
+// (if set) runs on the caller's thread before each block it takes (so at least once) and may
+// throw to stop the rest.
 // Callers that give every block its own outputs get the same result for any thread count.
 void for_each_block(size_t blocks, unsigned threads, const std::function<void(size_t block)>& work,
                     const std::function<void()>& check = {});

@@ -234,6 +234,7 @@ size_t IvfIndex::lists_reaching(const uint8_t* query, double radius) {
   const Metric metric = space_.metric();
   if (std::isnan(radius)) return 0;
   if (metric != Metric::kL2 && metric != Metric::kCosine) return meta_.lists;  // no bound: every list
+  if (std::isinf(radius) && radius > 0) return meta_.lists;
   if (radius < 0) return 0;  // no row is that close
   // Every entry sits in the list of its nearest centre (cosine: nearest on the unit sphere), so
   // a row x of list l lies on l's side of the bisector between c_l and the centre c_n nearest

@@ -47,9 +47,12 @@ void for_each_block(size_t blocks, unsigned threads, const std::function<void(si
   std::atomic<bool> stop{false};
   const unsigned used = static_cast<unsigned>(std::min<size_t>(std::max(threads, 1u), std::max<size_t>(blocks, 1)));
   run_on_threads(used, stop, [&](bool caller) {
-    for (size_t block; !stop && (block = next++) < blocks;) {
-      work(block);
+    for (;;) {
+      // Before every block the caller takes, so at least once however fast the helpers are.
       if (caller && check) check();
+      size_t block;
+      if (stop || (block = next++) >= blocks) return;
+      work(block);
     }
   });
 }

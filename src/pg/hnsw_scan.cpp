@@ -3,8 +3,11 @@
 //
 // Range scans (`v <@ l2_ball(q, r)`, without ORDER BY) search from q iteratively, return the
 // rows within r, and stop once ef_search rows in a row have come back beyond r (the search
-// has moved past the ball); ORDER BY from the same q stops the same way. Like any hnsw
-// search this finds what the graph leads to: rows the graph cannot reach are missed.
+// has moved past the ball). ORDER BY from the ball's center first gathers the whole ball the
+// same way (whatever hnsw.iterative_scan says: a LIMIT of ef_search must not cut the ball
+// short), then returns it in order. Like any hnsw search this finds what the graph leads to:
+// rows the graph cannot reach are missed.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -34,6 +37,8 @@ struct SearchState {
   IterativeScan mode = IterativeScan::kOff;
   ScanTarget target;
   size_t beyond = 0;  // rows in a row beyond target.radius
+  bool gather_ball = false;  // ORDER BY within a ball: collect it, sort it, return it
+  std::vector<Result> ball;  // the rows gathered so far
 };
 
 using ScanOpaque = OrderedScan<SearchState>;
@@ -52,8 +57,9 @@ void start(IndexScanDesc scan, ScanOpaque* so) {
   MemoryContextSwitchTo(old);
   SearchState* state = so->state;
   state->target = target;
-  // A range scan searches on until it has passed the ball, whatever hnsw.iterative_scan says.
-  state->mode = target.range_only ? IterativeScan::kRelaxed : static_cast<IterativeScan>(iterative_scan);
+  // A search within a ball goes on until it has passed the ball, whatever hnsw.iterative_scan says.
+  state->gather_ball = target.ball && !target.range_only;
+  state->mode = target.ball ? IterativeScan::kRelaxed : static_cast<IterativeScan>(iterative_scan);
   PageGraph::Scan::Limits limits;
   limits.ef = static_cast<size_t>(ef_search);
   if (state->mode != IterativeScan::kOff) {
@@ -69,9 +75,32 @@ void start(IndexScanDesc scan, ScanOpaque* so) {
   });
 }
 
+const Result* next_found(SearchState* s);
+
+// Replaces the search's results with every row it finds within the ball, nearest first; the
+// search is over afterwards.
+void gather_ball(SearchState* s) {
+  for (const Result* r; (r = next_found(s));) guarded([&] { s->ball.push_back(*r); });
+  guarded([&] {
+    std::stable_sort(s->ball.begin(), s->ball.end(),
+                     [](const Result& a, const Result& b) { return a.distance < b.distance; });
+  });
+  s->results.swap(s->ball);
+  s->next = 0;
+  s->mode = IterativeScan::kOff;
+  s->target = ScanTarget{};
+  s->gather_ball = false;
+}
+
 // The next result to return, or nullptr when the scan is over.
 const Result* next_result(ScanOpaque* so) {
   SearchState* s = so->state;
+  if (s->gather_ball) gather_ball(s);
+  return next_found(s);
+}
+
+// The next row the search finds, within the ball if there is one.
+const Result* next_found(SearchState* s) {
   for (;;) {
     while (s->next < s->results.size()) {
       const Result* r = &s->results[s->next++];

@@ -86,7 +86,7 @@ void start(IndexScanDesc scan, ScanOpaque* so) {
     if (!state->ivf.space().indexable(query.payload)) return true;  // cosine of a zero vector orders nothing
     size_t batch = static_cast<size_t>(settings.probes);
     size_t most = iterative ? static_cast<size_t>(std::max(settings.max_probes, settings.probes)) : batch;
-    if (std::isfinite(target.radius)) {
+    if (target.ball) {
       const size_t reaching = state->ivf.lists_reaching(query.payload, target.radius);
       if (reaching == 0) return true;
       batch = target.range_only ? reaching : std::max(batch, reaching);

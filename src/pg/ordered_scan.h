@@ -70,6 +70,7 @@ struct ScanTarget {
   Datum query = 0;
   bool empty = false;  // a NULL query or ball: no row can qualify
   bool range_only = false;
+  bool ball = false;  // a range key bounds the rows: within `radius` of the query
   double radius = std::numeric_limits<double>::infinity();
 };
 

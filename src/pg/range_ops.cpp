@@ -81,8 +81,10 @@ ScanTarget scan_target(IndexScanDesc scan, const char* am_name, ElementKind kind
     if (scan->numberOfOrderBys == 0 && i == 0) {
       t.query = ball.center;
       t.range_only = true;
+      t.ball = true;
       t.radius = ball.radius;
     } else if (scan->numberOfOrderBys > 0 && !t.empty && same_vector(ball.center, t.query)) {
+      t.ball = true;
       t.radius = std::min(t.radius, ball.radius);
     }
   }
