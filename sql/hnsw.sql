@@ -99,6 +99,19 @@ SELECT pg_temp.expect_error($$CREATE INDEX ON items USING hnsw (v vector_l2_ops)
 SELECT pg_temp.expect_error($$CREATE INDEX ON items USING hnsw (v vector_l2_ops) WITH (lists = 4)$$);
 SELECT pg_temp.expect_error($$CREATE INDEX ON items USING hnsw (v)$$);
 SELECT pg_temp.expect_error($$CREATE INDEX ON items USING hnsw (v vector_l2_ops, h halfvec_l2_ops)$$);
+-- ALTER INDEX checks the options as they would be stored; queries and REINDEX keep working
+CREATE INDEX items_altered ON items USING hnsw (v vector_l2_ops) WITH (m = 4, ef_construction = 8);
+SELECT pg_temp.expect_error($$ALTER INDEX items_altered SET (m = 40)$$);
+SELECT pg_temp.expect_error($$ALTER INDEX items_altered RESET (m)$$);
+SELECT pg_temp.expect_error($$ALTER INDEX items_altered SET (ef_construction = 7)$$);
+ALTER INDEX items_altered SET (m = 2, ef_construction = 4);
+ALTER INDEX items_altered RESET (m, ef_construction);
+SELECT reloptions FROM pg_class WHERE relname = 'items_altered';
+SET enable_seqscan = off;
+SELECT count(*) FROM (SELECT id FROM items ORDER BY v <-> array_fill(1, ARRAY[8])::vector LIMIT 3) s;
+RESET enable_seqscan;
+REINDEX INDEX items_altered;
+DROP INDEX items_altered;
 CREATE TABLE nodims (v vector);
 SELECT pg_temp.expect_error($$CREATE INDEX ON nodims USING hnsw (v vector_l2_ops)$$);
 -- GUC bounds

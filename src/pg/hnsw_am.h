@@ -36,7 +36,8 @@ extern int max_scan_tuples;
 extern double scan_mem_multiplier;
 
 void init_module();  // reloptions and GUCs, from _PG_init
-vectorx::hnsw::Params index_params(Relation index);  // reloptions, validated (ERROR)
+vectorx::hnsw::Params index_params(Relation index);  // reloptions as stored (never an ERROR)
+vectorx::hnsw::Params build_params(Relation index);  // the same, checked for a build (ERROR)
 int random_level(int m);  // a new element's level, from Postgres' PRNG
 
 // Holds the heavyweight update lock for a scope.

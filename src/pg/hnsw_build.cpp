@@ -121,7 +121,7 @@ IndexBuildResult* hnsw_build(Relation heap, Relation index, IndexInfo* info) {
   if (RelationGetNumberOfBlocks(index) != 0)
     elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
   const vectorx::Space space = space_for_new_index(index);
-  const vectorx::hnsw::Params params = index_params(index);
+  const vectorx::hnsw::Params params = build_params(index);
   const int workers = plan_create_index_workers(RelationGetRelid(heap), RelationGetRelid(index));
   const MemoryContext tuple_context = AllocSetContextCreate(CurrentMemoryContext, "hnsw build tuple", ALLOCSET_DEFAULT_SIZES);
   double heap_tuples = 0, indexed = 0;
@@ -150,7 +150,7 @@ IndexBuildResult* hnsw_build(Relation heap, Relation index, IndexInfo* info) {
 
 void hnsw_build_empty(Relation index) {
   const vectorx::Space space = space_for_new_index(index);
-  const vectorx::hnsw::Params params = index_params(index);
+  const vectorx::hnsw::Params params = build_params(index);
   guarded([&] {
     BufferPageStore store(index, INIT_FORKNUM, BufferPageStore::Mode::kBulk);
     vectorx::hnsw::PageGraph::create(store, space, params);

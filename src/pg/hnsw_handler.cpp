@@ -22,13 +22,28 @@ const struct config_enum_entry kIterativeScanOptions[] = {
     {"strict_order", static_cast<int>(IterativeScan::kStrict), false},
     {nullptr, 0, false}};
 
+void check_params(const vectorx::hnsw::Params& p) {
+  if (p.ef_construction < 2 * p.m)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("ef_construction must be greater than or equal to 2 * m")));
+}
+
+vectorx::hnsw::Params params_of(const Options* options) {
+  vectorx::hnsw::Params p;
+  if (options) p = {options->m, options->ef_construction};
+  return p;
+}
+
+// With `validate` (CREATE INDEX, ALTER INDEX SET / RESET: the options as they would be stored)
+// the pair is checked too, so no stored option can fail a later query or REINDEX.
 bytea* hnsw_options(Datum reloptions, bool validate) {
   static const relopt_parse_elt table[] = {
       {"m", RELOPT_TYPE_INT, offsetof(Options, m)},
       {"ef_construction", RELOPT_TYPE_INT, offsetof(Options, ef_construction)},
   };
-  return reinterpret_cast<bytea*>(
-      build_reloptions(reloptions, validate, relopt_kind_hnsw, sizeof(Options), table, lengthof(table)));
+  void* options = build_reloptions(reloptions, validate, relopt_kind_hnsw, sizeof(Options), table, lengthof(table));
+  if (validate) check_params(params_of(static_cast<const Options*>(options)));
+  return static_cast<bytea*>(options);
 }
 
 // Elements a search evaluates, roughly: ef candidates expanded, each with up to 2m neighbours.
@@ -106,12 +121,12 @@ void init_module() {
 }
 
 vectorx::hnsw::Params index_params(Relation index) {
-  const auto* options = reinterpret_cast<const Options*>(index->rd_options);
-  vectorx::hnsw::Params p;
-  if (options) p = {options->m, options->ef_construction};
-  if (p.ef_construction < 2 * p.m)
-    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                    errmsg("ef_construction must be greater than or equal to 2 * m")));
+  return params_of(reinterpret_cast<const Options*>(index->rd_options));
+}
+
+vectorx::hnsw::Params build_params(Relation index) {
+  const vectorx::hnsw::Params p = index_params(index);
+  check_params(p);  // options stored before they were checked when set
   return p;
 }
 
