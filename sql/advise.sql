@@ -31,6 +31,12 @@ SELECT indexdef FROM pg_indexes WHERE tablename = 'mid';
 -- Errors.
 SELECT * FROM vectorx_advise('mid', NULL);
 SELECT * FROM vectorx_advise('mid', 'nope');
+SELECT * FROM vectorx_advise('mid', 'ctid');
+SELECT * FROM vectorx_advise('mid', 'tableoid');
+ALTER TABLE mid ADD COLUMN gone vector(3);
+ALTER TABLE mid DROP COLUMN gone;
+SELECT attname AS dropped_name FROM pg_attribute WHERE attrelid = 'mid'::regclass AND attisdropped \gset
+SELECT * FROM vectorx_advise('mid', :'dropped_name');
 SELECT * FROM vectorx_advise('mid', 'id');
 SELECT * FROM vectorx_advise('mid', 'v', '<~>');
 SELECT * FROM vectorx_advise('mid', 'b', '<->');

@@ -138,10 +138,13 @@ VX_FUNCTION(vectorx_advise) {
   if (pg_class_aclcheck(table_oid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
     ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied for table %s", get_rel_name(table_oid))));
   Relation table = table_open(table_oid, AccessShareLock);
-  const AttrNumber attnum = get_attnum(table_oid, column);
+  const AttrNumber attnum = get_attnum(table_oid, column);  // never a dropped column's
   if (attnum == InvalidAttrNumber)
     ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
                     errmsg("column \"%s\" of relation \"%s\" does not exist", column, RelationGetRelationName(table))));
+  if (attnum < 0)
+    ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("column \"%s\" is a system column", column),
+                    errhint("vectorx_advise takes a vector, halfvec, sparsevec or bit column.")));
   const Form_pg_attribute attr = TupleDescAttr(RelationGetDescr(table), attnum - 1);
   const Column kind = column_kind(attr->atttypid, column);
   const char* table_name = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(table)), RelationGetRelationName(table));
