@@ -96,4 +96,13 @@ SELECT live_entries > 0 AS readable FROM vectorx_index_stats('st_flat');
 RESET ROLE;
 REVOKE SELECT ON st FROM stats_reader;
 DROP ROLE stats_reader;
+-- A partitioned index has no pages: both functions say so; its partitions' indexes answer.
+CREATE TABLE parted (id int, v vector(3)) PARTITION BY RANGE (id);
+CREATE TABLE parted_1 PARTITION OF parted FOR VALUES FROM (0) TO (100);
+INSERT INTO parted SELECT i, ARRAY[i, 1, 2] FROM generate_series(1, 20) i;
+CREATE INDEX parted_v ON parted USING hnsw (v vector_l2_ops);
+SELECT * FROM vectorx_index_stats('parted_v');
+SELECT * FROM vectorx_validate_index('parted_v');
+SELECT s.live_entries FROM pg_partition_tree('parted_v') p, vectorx_index_stats(p.relid) s WHERE p.isleaf;
+DROP TABLE parted;
 DROP TABLE st, empty;

@@ -24,6 +24,12 @@ bool is_vectorx_index(Relation index) {
 }
 
 IndexType vectorx_index_type(Relation index) {
+  if (index->rd_rel->relkind == RELKIND_PARTITIONED_INDEX)
+    ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+                    errmsg("\"%s\" is a partitioned index", RelationGetRelationName(index)),
+                    errdetail("A partitioned index has no storage of its own; each partition has its own index."),
+                    errhint("Ask about the partitions' indexes: pg_partition_tree('%s') lists them (isleaf).",
+                            RelationGetRelationName(index))));
   const IndexAmRoutine* am = index->rd_indam;
   if (am && am->ambuild == hnsw_build) return IndexType::kHnsw;
   if (am && am->ambuild == ivfflat_build) return IndexType::kIvfflat;

@@ -11,7 +11,7 @@ enum class IndexType { kHnsw, kIvfflat, kIvfpq };
 const char* type_name(IndexType t);
 // Whether an index is an hnsw, ivfflat or ivfpq index of this extension.
 bool is_vectorx_index(Relation index);
-// The index's type, or ERROR (wrong_object_type) when it is not one of ours.
+// The index's type, or ERROR (wrong_object_type) when it is not one of ours or is partitioned.
 IndexType vectorx_index_type(Relation index);
 // The table of an index, or ERROR (wrong_object_type) when the relation is not an index.
 Oid table_of_index(Oid index);
