@@ -96,6 +96,31 @@ SELECT live_entries > 0 AS readable FROM vectorx_index_stats('st_flat');
 RESET ROLE;
 REVOKE SELECT ON st FROM stats_reader;
 DROP ROLE stats_reader;
+-- unreachable counts what a search can never return (level-0 links only lead there), never
+-- fewer; VACUUM links those elements back, after which a search for each row's own vector finds it.
+CREATE TABLE sparse_graph (id serial, v vector(3));
+CREATE INDEX sparse_graph_v ON sparse_graph USING hnsw (v vector_l2_ops) WITH (m = 2, ef_construction = 4);
+SELECT setseed(0.3);
+INSERT INTO sparse_graph (v) SELECT ARRAY[random(), random(), random()] FROM generate_series(1, 300);
+DELETE FROM sparse_graph WHERE id % 3 = 0;
+VACUUM sparse_graph;
+INSERT INTO sparse_graph (v) SELECT ARRAY[random(), random(), random()] FROM generate_series(1, 100);
+DELETE FROM sparse_graph WHERE id % 5 = 0;
+CREATE FUNCTION pg_temp.not_found() RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE result bigint;
+BEGIN
+  SET LOCAL enable_seqscan = off;
+  SET LOCAL hnsw.ef_search = 1000;
+  SELECT count(*) INTO result FROM sparse_graph g WHERE NOT EXISTS
+    (SELECT 1 FROM (SELECT h.id FROM sparse_graph h ORDER BY h.v <-> g.v LIMIT 1000) s WHERE s.id = g.id);
+  RETURN result;
+END $$;
+SELECT (shape->>'unreachable')::int >= pg_temp.not_found() AS counts_every_unfindable_row
+FROM vectorx_index_stats('sparse_graph_v');
+VACUUM sparse_graph;
+SELECT shape->>'unreachable' AS unreachable_after_vacuum, pg_temp.not_found() AS not_found_after_vacuum
+FROM vectorx_index_stats('sparse_graph_v');
+DROP TABLE sparse_graph;
 -- A partitioned index has no pages: both functions say so; its partitions' indexes answer.
 CREATE TABLE parted (id int, v vector(3)) PARTITION BY RANGE (id);
 CREATE TABLE parted_1 PARTITION OF parted FOR VALUES FROM (0) TO (100);

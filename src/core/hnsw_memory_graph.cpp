@@ -182,14 +182,12 @@ size_t MemoryGraph::mark_reachable(Id from, std::vector<char>& reached) const {
     const Id id = stack.back();
     stack.pop_back();
     ++marked;
-    for (int level = 0; level <= levels_[id]; ++level) {
-      const auto [ids, count] = list(id, level);
-      for (size_t i = 0; i < count; ++i)
-        if (!reached[ids[i]]) {
-          reached[ids[i]] = 1;
-          stack.push_back(ids[i]);
-        }
-    }
+    const auto [ids, count] = list(id, 0);
+    for (size_t i = 0; i < count; ++i)
+      if (!reached[ids[i]]) {
+        reached[ids[i]] = 1;
+        stack.push_back(ids[i]);
+      }
   }
   return marked;
 }
@@ -201,13 +199,14 @@ size_t MemoryGraph::reconnect_unreachable() {
   mark_reachable(entry_.id, reached);
   size_t linked = 0;
   Searcher searcher(*this);
-  const size_t ef = static_cast<size_t>(params_.ef_construction);
+  const size_t ef = reconnect_candidates(params_);
   for (Id u = 0; u < n; ++u) {
     if (reached[u]) continue;
-    // A search only walks reachable elements: link u from the nearest with room.
+    // Link u from the nearest reachable element with room (a search can also lead to
+    // elements that are not reachable at level 0 from the entry point).
     for (const Candidate<Id>& c : searcher.search(payload(u), ef, ef)) {
       Id* slot = level0_.data() + size_t{c.id} * slot_;
-      if (c.id == u || slot[0] + 1 >= slot_) continue;
+      if (c.id == u || !reached[c.id] || slot[0] + 1 >= slot_) continue;
       slot[1 + slot[0]++] = u;
       ++linked;
       mark_reachable(u, reached);

@@ -832,15 +832,19 @@ bool PageGraph::Scan::next_batch(std::vector<Result>& out) {
     const EntryPoint<Id> ep = graph_.entry_point();
     if (ep.level < 0) return false;
     auto nearest = descend(v, ep, 0, v);
+    // Level 0 starts from where the descent ended and from the entry point itself: everything
+    // the entry point's level-0 lists lead to (what VACUUM keeps reachable) can then be found.
+    nearest.push_back({0, ep.id});
     v.clear();
     for (const C& c : nearest) {
-      v.insert(c.id);
+      if (!v.insert(c.id)) continue;
       ++visited_;
       C e{0, c.id};
       if (!v.query_key(c.id, &e.distance)) continue;  // also records the entry's heap row and flags
       heap_push_min(frontier_, e);
       heap_push_max(best_, e);
     }
+    while (best_.size() > limits_.ef) heap_push_min(discarded_, heap_pop_max(best_));
   } else {
     if (limit_reached_) return false;
     // Refill best_ from the nearest discarded candidates; unexpanded ones go back to the frontier.
@@ -1052,23 +1056,31 @@ PageGraph::Vacuum::Reconnected PageGraph::Vacuum::reconnect(size_t memory_budget
     store.check_interrupts();
     if (reachability.reached(id)) continue;  // through an element linked before it
     ++r.unreachable;
-    if (!link_from_nearest(id)) continue;
+    if (!link_from_nearest(id, reachability)) continue;
     ++r.linked;
     reachability.reach_from(id);
   }
   return r;
 }
 
-bool PageGraph::Vacuum::link_from_nearest(Id id) {
+bool PageGraph::Vacuum::link_from_nearest(Id id, const Reachability& reachability) {
   View& v = *view_;
   std::vector<uint8_t> value;
   if (!query_by_value(id, value)) return false;
-  const size_t ef = static_cast<size_t>(graph_.params_.ef_construction);
+  const size_t ef = reconnect_candidates(graph_.params_);
   const size_t max = static_cast<size_t>(max_neighbors(graph_.params_, 0));
-  for (const Candidate<Id>& c : search(v, graph_.entry_point(), ef, ef, v)) {
-    if (c.id == id || !v.linkable(c.id)) continue;
+  std::vector<Id> candidates;
+  for (const Candidate<Id>& c : search(v, graph_.entry_point(), ef, ef, v)) candidates.push_back(c.id);
+  // When no near element has room, any reachable one will do: a far link beats no link.
+  constexpr size_t kFarCandidates = 8;
+  for (Id x : reachability.reached_live_with_room(max, kFarCandidates)) candidates.push_back(x);
+  for (Id x : candidates) {
+    if (x == id || !reachability.reached(x)) continue;
+    double key = 0;
+    if (v.insert(x) && !v.query_key(x, &key)) continue;  // records the flags linkable() reads
+    if (!v.linkable(x)) continue;
     bool linked = false;
-    v.update_neighbors(c.id, 0, [&](const std::vector<Id>& current) {
+    v.update_neighbors(x, 0, [&](const std::vector<Id>& current) {
       const bool present = std::find(current.begin(), current.end(), id) != current.end();
       linked = present || current.size() < max;
       if (!linked || present) return current;

@@ -10,9 +10,9 @@ void Reachability::add(Id id, const ElementRef& e, int m) {
   ids_.push_back(id);
   states_.push_back(state);
   reached_.push_back(false);
-  for (int level = 0; state != kFreeElement && level <= e.level(); ++level) {
-    const uint32_t count = std::min<uint32_t>(e.count(level), static_cast<uint32_t>(list_capacity(m, level)));
-    links_.insert(links_.end(), e.ids(level), e.ids(level) + count);
+  if (state != kFreeElement) {
+    const uint32_t count = std::min<uint32_t>(e.count(0), static_cast<uint32_t>(list_capacity(m, 0)));
+    links_.insert(links_.end(), e.ids(0), e.ids(0) + count);
   }
   starts_.push_back(static_cast<uint32_t>(links_.size()));
 }
@@ -51,6 +51,13 @@ std::vector<Id> Reachability::unreached_live() const {
   std::vector<Id> out;
   for (size_t i = 0; i < ids_.size(); ++i)
     if (states_[i] == kLive && !reached_[i]) out.push_back(ids_[i]);
+  return out;
+}
+
+std::vector<Id> Reachability::reached_live_with_room(size_t max, size_t most) const {
+  std::vector<Id> out;
+  for (size_t i = 0; i < ids_.size() && out.size() < most; ++i)
+    if (states_[i] == kLive && reached_[i] && starts_[i + 1] - starts_[i] < max) out.push_back(ids_[i]);
   return out;
 }
 

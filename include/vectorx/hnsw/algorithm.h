@@ -29,6 +29,11 @@ struct Params {
 
 inline int max_neighbors(const Params& p, int level) { return level == 0 ? 2 * p.m : p.m; }
 
+// How many of its nearest reachable elements an unreachable element may be linked from (the
+// first with a free level-0 slot): at small m the ef_construction nearest often all have full
+// lists (m = 2, ef_construction = 4 left a fifth of the unreachable elements unlinked).
+inline size_t reconnect_candidates(const Params& p) { return static_cast<size_t>(std::max(p.ef_construction, 64)); }
+
 // The level of a new node from a uniform sample u in (0, 1]: floor(-ln(u) / ln(m)), capped.
 inline int random_level(double u, int m) {
   constexpr int kMaxLevel = 16;

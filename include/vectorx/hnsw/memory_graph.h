@@ -94,11 +94,12 @@ class MemoryGraph {
   std::pair<const Id*, size_t> list(Id n, int level) const;
   void reserve_node(int level);
   void link(View& view, Id id);
-  // Links every element that no chain of lists reaches from the entry point (the neighbour
+  // Links every element that no chain of level-0 lists reaches from the entry point (the neighbour
   // heuristic can prune all links to an element, most often among near-duplicates) from the
   // nearest reachable element whose level-0 list has room; returns how many it linked.
   size_t reconnect_unreachable();
-  // Marks `from` and everything its lists lead to in `reached`; returns how many it newly marked.
+  // Marks `from` and everything its level-0 lists lead to in `reached` (a search follows no
+  // other links at level 0, where it ends); returns how many it newly marked.
   size_t mark_reachable(Id from, std::vector<char>& reached) const;
 
   Space space_;

@@ -20,6 +20,8 @@
 
 namespace vectorx::hnsw {
 
+class Reachability;
+
 // A place for a new element: a free item it fits in, or fresh space on a page.
 struct Placement {
   uint32_t block = kInvalidBlock;
@@ -138,7 +140,7 @@ class PageGraph::Vacuum {
     size_t linked = 0;       // of those, linked from a reachable element (the rest follow them)
     bool skipped = false;    // the lists would not fit `memory_budget`: nothing was checked
   };
-  // Links every live element that no chain of lists reaches from the entry point (an insert's
+  // Links every live element that no chain of level-0 lists reaches from the entry point (an insert's
   // or a repair's pruning can drop an element's last in-link) from the nearest reachable
   // element with room in its level-0 list. Reads every page and holds all lists in memory
   // (reachability.h), up to `memory_budget` bytes.
@@ -146,8 +148,8 @@ class PageGraph::Vacuum {
 
  private:
   void repair_list(Id node, int level);
-  // Adds `id` to the level-0 list of the nearest element a search reaches that has room.
-  bool link_from_nearest(Id id);
+  // Adds `id` to the level-0 list of the nearest reachable element a search finds that has room.
+  bool link_from_nearest(Id id, const Reachability& reachability);
   // Copies element `id`'s value into `value` and makes it the view's query.
   bool query_by_value(Id id, std::vector<uint8_t>& value);
 

@@ -1,8 +1,10 @@
-// Which elements of an hnsw index chains of neighbour lists lead to, from the lists read in one
-// pass over the pages. vectorx_index_stats counts the live elements the entry point cannot
-// reach, and VACUUM links them back in (PageGraph::Vacuum::reconnect).
+// Which elements of an hnsw index chains of level-0 neighbour lists lead to, from the lists
+// read in one pass over the pages. A search ends at level 0 and follows level-0 links only, so
+// an element that upper levels alone lead to is never returned: vectorx_index_stats counts
+// the live elements the entry point cannot reach at level 0, and VACUUM links them back in
+// (PageGraph::Vacuum::reconnect).
 //
-// Memory: the lists of every element, packed: 9 bytes an element and 4 a link.
+// Memory: the level-0 lists of every element, packed: 9 bytes an element and 4 a link.
 #pragma once
 
 #include <cstddef>
@@ -24,6 +26,8 @@ class Reachability {
   bool reached(Id id) const;
   // Live elements not marked so far, in id order.
   std::vector<Id> unreached_live() const;
+  // Up to `most` marked live elements with fewer than `max` level-0 links as recorded.
+  std::vector<Id> reached_live_with_room(size_t max, size_t most) const;
   size_t memory_bytes() const;
 
  private:
@@ -33,7 +37,7 @@ class Reachability {
 
   std::vector<Id> ids_;            // increasing
   std::vector<State> states_;
-  std::vector<uint32_t> starts_{0};  // element i's links: links_[starts_[i] .. starts_[i + 1])
+  std::vector<uint32_t> starts_{0};  // element i's level-0 links: links_[starts_[i] .. starts_[i + 1])
   std::vector<Id> links_;
   std::vector<bool> reached_;
 };
