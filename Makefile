@@ -6,7 +6,7 @@ DATA = sql/vectorx--0.1.0.sql
 
 # The core pieces the extension uses, so the shipped library carries no
 # unused code.
-CORE_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/core/kernels*.cpp)) src/core/text_codec.o src/core/vector_math.o \
+CORE_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/core/kernels*.cpp)) src/core/text_codec.o src/core/binary_codec.o src/core/vector_math.o \
 	src/core/metric.o src/core/slotted_page.o src/core/threads.o src/core/hnsw_memory_graph.o src/core/hnsw_page_format.o src/core/hnsw_page_graph.o src/core/hnsw_stats.o src/core/hnsw_reachability.o \
 	src/core/kmeans.o src/core/ivf_index.o src/core/ivf_training.o \
 	src/core/ivf_page_format.o src/core/ivf_entries.o src/core/ivf_loader.o src/core/hnsw_check.o src/core/ivf_check.o src/core/advisor.o src/core/pq.o src/core/pq_fastscan.o

@@ -23,3 +23,8 @@ SELECT vector_dims('[1,2,3]'::halfvec), l2_norm('[3,4]'::halfvec), l2_normalize(
 SELECT subvector('[1,2,3,4,5]'::halfvec, 2, 2), '[1,2]'::halfvec || '[3]', '[1,2]'::halfvec + '[3,4]', '[1,2]'::halfvec - '[3,4]', '[1,2]'::halfvec * '[3,4]';
 SELECT '[1,2]'::halfvec < '[1,3]', '[1,2]'::halfvec = '[1,2]', halfvec_cmp('[2]', '[1,1]');
 SELECT vector_dims(array_fill(1, ARRAY[16000])::halfvec);
+-- Read and computed as pgvector does: underflowing input reads as 0; a product of non-zero
+-- elements that rounds to zero is an underflow error.
+SELECT '[1e-46,1]'::halfvec, '[1e-9]'::halfvec;
+SELECT pg_temp.expect_error($$SELECT '[1e-4]'::halfvec * '[1e-4]'$$);
+SELECT '[1e-4]'::halfvec * '[0]';

@@ -28,3 +28,17 @@ SELECT l2_norm('{1:3,2:4}/2'::sparsevec), l2_normalize('{1:3,2:4}/9'::sparsevec)
 -- sparse distances equal the dense ones
 SELECT ('{1:1,3:2}/5'::sparsevec <-> '{2:1,3:4}/5') = ('[1,0,2,0,0]'::vector <-> '[0,1,4,0,0]') AS same_l2;
 SELECT '{1:1}/3'::sparsevec < '{1:2}/3', '{1:1}/3'::sparsevec = '{1:1}/3', '{}/3'::sparsevec > '{2:-1}/3', sparsevec_cmp('{1:1}/3', '{1:1}/4');
+-- Read as pgvector reads it: entries are counted before zeros are dropped, a zero entry's index
+-- is never checked, huge indices and dimension counts get the messages about indices and
+-- dimensions; a result never stores a zero.
+SELECT pg_temp.expect_error(format('SELECT %L::sparsevec', '{' || string_agg(i || ':0', ',') || '}/20000'))
+FROM generate_series(1, 16001) i;
+SELECT '{0:0,9:0,2:1}/3'::sparsevec, '{1:1e-46,2:1}/2'::sparsevec;
+SELECT statement, pg_temp.expect_error(statement) AS error FROM (VALUES
+  ($$SELECT '{0:1}/3'::sparsevec$$),
+  ($$SELECT '{4:1}/3'::sparsevec$$),
+  ($$SELECT '{99999999999:1}/3'::sparsevec$$),
+  ($$SELECT '{2:1,2:2}/3'::sparsevec$$),
+  ($$SELECT '{1:1}/99999999999'::sparsevec$$),
+  ($$SELECT '{1:1}/0'::sparsevec$$)) AS t(statement);
+SELECT l2_normalize('{1:3e38,2:1e-37}/2'::sparsevec), l2_normalize('{}/2'::sparsevec);

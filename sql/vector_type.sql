@@ -90,3 +90,8 @@ SHOW vectorx.simd;
 SELECT statement, pg_temp.expect_error(statement) AS error FROM (VALUES
   ($$SET vectorx.simd = avx1024$$)) AS t(statement);
 DROP TABLE vt, simd_probe, simd_scalar;
+-- Read and computed as pgvector does: underflowing input reads as 0 (or a denormal); a product
+-- of non-zero elements that rounds to zero is an underflow error.
+SELECT '[1e-46,1,-1e-46]'::vector, '[1e-40]'::vector = '[1e-40]'::vector AS denormal_kept;
+SELECT pg_temp.expect_error($$SELECT '[1e-37]'::vector * '[1e-37]'$$);
+SELECT '[1e-37]'::vector * '[0]', '[1e-37]'::vector - '[1e-37]';

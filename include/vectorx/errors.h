@@ -1,5 +1,5 @@
 // The one exception type the core throws for bad user input. The Postgres layer maps `kind`
-// to an SQLSTATE; nothing else in the core throws on purpose.
+// to an SQLSTATE.
 #pragma once
 
 #include <stdexcept>
@@ -12,6 +12,7 @@ enum class ErrorKind {
   kOutOfRange,     // a number that does not fit the element type
   kDataException,  // well-formed but invalid value (NaN, zero dims, bad index…)
   kProgramLimit,   // beyond a hard limit (too many dims / non-zeros)
+  kProtocolViolation,  // a binary value shorter than its header says
 };
 
 class InputError : public std::runtime_error {

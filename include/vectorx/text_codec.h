@@ -28,8 +28,9 @@ struct SparseHeader {
   size_t nnz;
 };
 
-// Parses "{i:v,...}/dim" into out[0..capacity): zero values are dropped, elements are sorted
-// by index, duplicates and indices outside 1..dim are errors.
+// Parses "{i:v,...}/dim" into out[0..capacity) as pgvector reads it: more than kSparseMaxNnz
+// entries (zeros included) is an error; zero values are dropped unchecked; elements are sorted
+// by index; duplicates and indices outside 1..dim are errors.
 SparseHeader parse_sparse_text(std::string_view text, SparseElement* out, size_t capacity);
 
 // Longest text of one float4 from format_float (no terminator).

@@ -32,11 +32,13 @@ float sparse_norm_sq(const SparseView& a) noexcept;
 // The dense operations below come in two overloads: float (vector) and half_bits (halfvec,
 // computed in float).
 
-// Element-wise arithmetic; false when a result overflows the element type.
+// Element-wise arithmetic, checked as pgvector checks it: the first element (in order) whose
+// result overflows the element type, or whose product of non-zero factors rounds to zero,
+// makes the whole operation fail.
 enum class ArithOp { kAdd, kSub, kMul };
-bool elementwise(ArithOp op, const float* a, const float* b, float* out, size_t n) noexcept;
-bool elementwise(ArithOp op, const half_bits* a, const half_bits* b, half_bits* out,
-                 size_t n) noexcept;
+enum class ArithStatus { kOk, kOverflow, kUnderflow };
+ArithStatus elementwise(ArithOp op, const float* a, const float* b, float* out, size_t n) noexcept;
+ArithStatus elementwise(ArithOp op, const half_bits* a, const half_bits* b, half_bits* out, size_t n) noexcept;
 
 // Euclidean norm accumulated in double.
 double l2_norm(const float* a, size_t n) noexcept;

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <string>
 
+#include "vectorx/binary_codec.h"
 #include "vectorx/errors.h"
 #include "vectorx/limits.h"
 
@@ -64,26 +65,25 @@ class Cursor {
     const float v = std::strtof(token.c_str(), &end);
     const size_t used = static_cast<size_t>(end - token.c_str());
     if (used == 0) syntax_error();
-    if (errno == ERANGE && (v == 0 || std::isinf(v)))
+    // Overflow is an error; underflow reads as a denormal or zero, as float4in and pgvector do.
+    if (errno == ERANGE && std::isinf(v))
       throw InputError(ErrorKind::kOutOfRange, "\"" + token.substr(0, used) +
                                                    "\" is out of range for type " + type_);
     pos_ += used;
     return v;
   }
 
+  // strtol semantics, clamped to int32 (as pgvector does, so a huge index or dimension count
+  // gets the message about indices or dimensions, not about the number).
   long long read_integer() {
     skip_space();
     const std::string token(current_token());
-    errno = 0;
     char* end = nullptr;
     const long long v = std::strtoll(token.c_str(), &end, 10);
     const size_t used = static_cast<size_t>(end - token.c_str());
     if (used == 0) syntax_error();
-    if (errno == ERANGE || v > INT32_MAX || v < INT32_MIN)
-      throw InputError(ErrorKind::kOutOfRange, "\"" + token.substr(0, used) +
-                                                   "\" is out of range for type " + type_);
     pos_ += used;
-    return v;
+    return std::clamp<long long>(v, INT32_MIN, INT32_MAX);
   }
 
  private:
@@ -145,22 +145,20 @@ size_t parse_dense_text(std::string_view text, const char* type_name, float* out
 
 SparseHeader parse_sparse_text(std::string_view text, SparseElement* out, size_t capacity) {
   constexpr const char* kType = "sparsevec";
+  // Entries are counted before parsing, zeros included, as pgvector counts them.
+  if (text_element_bound(text) > static_cast<size_t>(kSparseMaxNnz))
+    throw InputError(ErrorKind::kProgramLimit,
+                     "sparsevec cannot have more than " + std::to_string(kSparseMaxNnz) + " non-zero elements");
   Cursor in(text, kType);
   in.expect('{', "Vector contents must start with \"{\".");
   size_t nnz = 0;
   if (!in.accept('}')) {
     do {
-      const long long index = in.read_integer();
+      const long long index = std::max<long long>(in.read_integer(), INT32_MIN + 1LL);
       in.expect(':');
       const float v = in.read_float();
       check_finite(v, kType);
-      if (index < 1)
-        throw InputError(ErrorKind::kDataException, "index must be greater than zero");
-      if (v == 0) continue;  // zeros are implicit
-      if (nnz >= static_cast<size_t>(kSparseMaxNnz))
-        throw InputError(ErrorKind::kProgramLimit, "sparsevec cannot have more than " +
-                                                       std::to_string(kSparseMaxNnz) +
-                                                       " non-zero elements");
+      if (v == 0) continue;  // zeros are implicit: neither stored nor checked
       if (nnz >= capacity) in.syntax_error();
       out[nnz++] = {static_cast<int32_t>(index - 1), v};
     } while (in.accept(','));
@@ -177,14 +175,39 @@ SparseHeader parse_sparse_text(std::string_view text, SparseElement* out, size_t
                                                    std::to_string(kSparseMaxDim) + " dimensions");
   std::stable_sort(out, out + nnz,
                    [](const SparseElement& a, const SparseElement& b) { return a.index < b.index; });
-  for (size_t i = 0; i < nnz; ++i) {
-    if (out[i].index >= dim)
-      throw InputError(ErrorKind::kDataException, "index must be less than or equal to dimensions");
-    if (i > 0 && out[i].index == out[i - 1].index)
-      throw InputError(ErrorKind::kDataException, "indexes must not contain duplicates");
-  }
+  for (size_t i = 0; i < nnz; ++i) check_sparse_index(out[i].index, i > 0 ? out[i - 1].index : -1, dim);
   return {dim, nnz};
 }
+
+namespace {
+
+// Whether the decimal `sci` (scientific, NUL-terminated) lies exactly halfway between `v` and
+// a neighbouring float. Such a decimal reads back to v (ties go to v's even mantissa), but
+// Postgres' shortest printer (float4out, pgvector) never picks it: it prints one digit more.
+// Only 2^23 <= |v| < 2^61 has halfway points of 9 significant digits or fewer.
+bool halfway_to_neighbour(float v, const char* sci) noexcept {
+  const float magnitude = std::fabs(v);
+  if (magnitude < 0x1p23f || magnitude >= 0x1p61f) return false;
+  const double d = std::strtod(sci, nullptr);  // exact for such a decimal
+  const double below = (double{v} + std::nextafter(v, -INFINITY)) / 2;
+  const double above = (double{v} + std::nextafter(v, INFINITY)) / 2;
+  return d == below || d == above;
+}
+
+// Shortest digits of v in scientific form ("-d.ddde+XX") as Postgres chooses them.
+size_t shortest_scientific(float v, char* sci, size_t size) noexcept {
+  auto res = std::to_chars(sci, sci + size - 1, v, std::chars_format::scientific);
+  *res.ptr = '\0';
+  // The next length up, correctly rounded, is what Postgres prints instead of a halfway point.
+  const int digits = static_cast<int>(std::strchr(sci, 'e') - sci) - (sci[0] == '-') - (std::strchr(sci, '.') ? 1 : 0);
+  for (int precision = digits; halfway_to_neighbour(v, sci) && precision <= 8; ++precision) {
+    res = std::to_chars(sci, sci + size - 1, v, std::chars_format::scientific, precision);
+    *res.ptr = '\0';
+  }
+  return static_cast<size_t>(res.ptr - sci);
+}
+
+}  // namespace
 
 size_t format_float(float v, char* out) noexcept {
   if (v == 0) {
@@ -195,9 +218,8 @@ size_t format_float(float v, char* out) noexcept {
     out[0] = '0';
     return 1;
   }
-  // Shortest round-trip digits in scientific form: "-d.ddde+XX".
   char sci[32];
-  const auto res = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific);
+  const char* const end = sci + shortest_scientific(v, sci, sizeof sci);
   const char* p = sci;
   size_t len = 0;
   if (*p == '-') out[len++] = *p++;
@@ -208,7 +230,7 @@ size_t format_float(float v, char* out) noexcept {
   int exp10 = 0;
   const char* e = p + 1;
   if (*e == '+') ++e;
-  std::from_chars(e, static_cast<const char*>(res.ptr), exp10);
+  std::from_chars(e, end, exp10);
 
   if (exp10 < -4 || exp10 >= 6) {
     // Scientific, as Postgres prints float4: mantissa digits, then e±XX (two digits at least).

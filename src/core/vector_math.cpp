@@ -101,20 +101,22 @@ float sparse_norm_sq(const SparseView& a) noexcept {
   return s;
 }
 
-bool elementwise(ArithOp op, const float* a, const float* b, float* out, size_t n) noexcept {
-  bool finite = true;
+ArithStatus elementwise(ArithOp op, const float* a, const float* b, float* out, size_t n) noexcept {
+  for (size_t i = 0; i < n; ++i) out[i] = apply(op, a[i], b[i]);
   for (size_t i = 0; i < n; ++i) {
-    out[i] = apply(op, a[i], b[i]);
-    finite &= std::isfinite(out[i]);
+    if (std::isinf(out[i])) return ArithStatus::kOverflow;
+    if (op == ArithOp::kMul && out[i] == 0 && a[i] != 0 && b[i] != 0) return ArithStatus::kUnderflow;
   }
-  return finite;
+  return ArithStatus::kOk;
 }
 
-bool elementwise(ArithOp op, const half_bits* a, const half_bits* b, half_bits* out,
-                 size_t n) noexcept {
-  for (size_t i = 0; i < n; ++i)
-    if (!float_to_half(apply(op, half_to_float(a[i]), half_to_float(b[i])), &out[i])) return false;
-  return true;
+ArithStatus elementwise(ArithOp op, const half_bits* a, const half_bits* b, half_bits* out, size_t n) noexcept {
+  for (size_t i = 0; i < n; ++i) {
+    const float x = half_to_float(a[i]), y = half_to_float(b[i]);
+    if (!float_to_half(apply(op, x, y), &out[i])) return ArithStatus::kOverflow;
+    if (op == ArithOp::kMul && half_to_float(out[i]) == 0 && x != 0 && y != 0) return ArithStatus::kUnderflow;
+  }
+  return ArithStatus::kOk;
 }
 
 double l2_norm(const float* a, size_t n) noexcept { return norm_of(a, n, identity); }

@@ -5,6 +5,7 @@
 
 #include "guard.h"
 #include "types.h"
+#include "vectorx/binary_codec.h"
 #include "vectorx/text_codec.h"
 
 namespace vectorx::pg {
@@ -40,18 +41,11 @@ template <typename T>
 Datum dense_recv(FunctionCallInfo fcinfo) {
   StringInfo buf = reinterpret_cast<StringInfo>(PG_GETARG_POINTER(0));
   const int32 typmod = PG_GETARG_INT32(2);
-  const int16 dim = static_cast<int16>(pq_getmsgint(buf, 2));
-  const int16 unused = static_cast<int16>(pq_getmsgint(buf, 2));
-  check_dim(T::kName, dim, kMaxDim);
-  check_expected_dim(typmod, dim);
-  if (unused != 0)
-    ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-                    errmsg("expected unused to be 0, not %d", unused)));
+  WireReader in(reinterpret_cast<const uint8_t*>(buf->data + buf->cursor), static_cast<size_t>(buf->len - buf->cursor));
+  const int dim = guarded([&] { return read_dense_header(in, T::kName, typmod); });
   Dense<T>* result = new_dense<T>(dim);
-  for (int i = 0; i < dim; ++i) {
-    result->x[i] = T::receive(buf);
-    check_element(T::kName, T::to_float(result->x[i]));
-  }
+  guarded([&] { read_dense_values(in, result->x, dim); });
+  buf->cursor += static_cast<int>(in.consumed());
   PG_RETURN_POINTER(result);
 }
 
@@ -139,9 +133,9 @@ template <typename T, ArithOp Op>
 Datum dense_arith(FunctionCallInfo fcinfo) {
   const Operands<T> o(fcinfo);
   Dense<T>* result = new_dense<T>(o.a->dim);
-  if (!elementwise(Op, o.a->x, o.b->x, result->x, o.n()))
-    ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-                    errmsg("value out of range: overflow")));
+  const ArithStatus status = elementwise(Op, o.a->x, o.b->x, result->x, o.n());
+  if (status == ArithStatus::kOverflow) float_overflow_error();
+  if (status == ArithStatus::kUnderflow) float_underflow_error();
   PG_RETURN_POINTER(result);
 }
 

@@ -16,6 +16,8 @@ int sqlstate_of(ErrorKind kind) noexcept {
       return ERRCODE_DATA_EXCEPTION;
     case ErrorKind::kProgramLimit:
       return ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+    case ErrorKind::kProtocolViolation:
+      return ERRCODE_PROTOCOL_VIOLATION;
   }
   return ERRCODE_INTERNAL_ERROR;
 }

@@ -1,24 +1,16 @@
 // SQL functions of sparsevec: I/O, distances by sorted-index merge, norms and ordering.
+#include <algorithm>
 #include <cmath>
 
 #include "guard.h"
 #include "types.h"
+#include "vectorx/binary_codec.h"
 #include "vectorx/text_codec.h"
 
 namespace vectorx::pg {
 namespace {
 
 constexpr const char* kName = "sparsevec";
-
-// Binary input must already be canonical: indices strictly increasing within 0..dim-1.
-void check_received_index(const SparseVarlena* v, int i) {
-  const int32 index = v->indices[i];
-  if (index < 0 || index >= v->dim)
-    ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION), errmsg("sparsevec index out of range")));
-  if (i > 0 && index <= v->indices[i - 1])
-    ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-                    errmsg("sparsevec indices must be strictly increasing")));
-}
 
 struct SparseOperands {
   const SparseVarlena* a;
@@ -67,31 +59,11 @@ VX_FUNCTION(sparsevec_out) {
 VX_FUNCTION(sparsevec_recv) {
   StringInfo buf = reinterpret_cast<StringInfo>(PG_GETARG_POINTER(0));
   const int32 typmod = PG_GETARG_INT32(2);
-  const int32 dim = pq_getmsgint(buf, 4);
-  const int32 nnz = pq_getmsgint(buf, 4);
-  const int32 unused = pq_getmsgint(buf, 4);
-  check_dim(kName, dim, kSparseMaxDim);
-  check_expected_dim(typmod, dim);
-  if (nnz < 0 || nnz > kSparseMaxNnz || nnz > dim)
-    ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-                    errmsg("sparsevec cannot have %d non-zero elements", nnz),
-                    errdetail("The limit is %d and at most the dimension count.", kSparseMaxNnz)));
-  if (unused != 0)
-    ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-                    errmsg("expected unused to be 0, not %d", unused)));
-  SparseVarlena* result = new_sparse(dim, nnz);
-  for (int i = 0; i < nnz; ++i) {
-    result->indices[i] = pq_getmsgint(buf, 4);
-    check_received_index(result, i);
-  }
-  float* values = result->values();
-  for (int i = 0; i < nnz; ++i) {
-    values[i] = pq_getmsgfloat4(buf);
-    check_element(kName, values[i]);
-    if (values[i] == 0)
-      ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-                      errmsg("binary representation of sparsevec cannot contain zero values")));
-  }
+  WireReader in(reinterpret_cast<const uint8_t*>(buf->data + buf->cursor), static_cast<size_t>(buf->len - buf->cursor));
+  const SparseWireHeader h = guarded([&] { return read_sparse_header(in, typmod); });
+  SparseVarlena* result = new_sparse(h.dim, h.nnz);
+  guarded([&] { read_sparse_elements(in, h, result->indices, result->values()); });
+  buf->cursor += static_cast<int>(in.consumed());
   PG_RETURN_POINTER(result);
 }
 
@@ -148,11 +120,22 @@ VX_FUNCTION(sparsevec_l2_norm) {
   PG_RETURN_FLOAT8(l2_norm(v->values(), v->nnz));
 }
 
+// A sparsevec never stores a zero: values that underflow to zero when divided by the norm
+// (1e-37 beside 3e38) are left out.
 VX_FUNCTION(sparsevec_l2_normalize) {
   const SparseVarlena* v = sparse_arg(fcinfo, 0);
-  SparseVarlena* result = new_sparse(v->dim, v->nnz);
-  memcpy(result->indices, v->indices, sizeof(int32) * v->nnz);
-  l2_normalize(v->values(), result->values(), v->nnz);
+  float* normalized = static_cast<float*>(palloc(sizeof(float) * std::max(v->nnz, 1)));
+  l2_normalize(v->values(), normalized, v->nnz);
+  int nnz = 0;
+  for (int i = 0; i < v->nnz; ++i) nnz += normalized[i] != 0;
+  SparseVarlena* result = new_sparse(v->dim, nnz);
+  float* values = result->values();
+  for (int i = 0, j = 0; i < v->nnz; ++i)
+    if (normalized[i] != 0) {
+      result->indices[j] = v->indices[i];
+      values[j++] = normalized[i];
+    }
+  pfree(normalized);
   PG_RETURN_POINTER(result);
 }
 

@@ -45,12 +45,18 @@ my @cases = (
 	[ 'dense', dense_field(1, 0, 1, 2), qr/incorrect binary data format/, 'trailing bytes' ],
 	[ 'half', pack('nnnn', 2, 0, 0x3c00, 0x7c00), qr/infinite value not allowed in halfvec/, 'half infinity' ],
 	[ 'half', pack('nnn', 2, 0, 0x3c00), qr/insufficient data left in message/, 'half short buffer' ],
-	[ 'sparse', pack('NNN', 5, 2, 0) . pack('NN', 3, 1) . pack('f>f>', 1, 2), qr/strictly increasing/, 'unsorted indices' ],
-	[ 'sparse', pack('NNN', 5, 2, 0) . pack('NN', 1, 1) . pack('f>f>', 1, 2), qr/strictly increasing/, 'duplicate indices' ],
-	[ 'sparse', pack('NNN', 5, 1, 0) . pack('N', 5) . pack('f>', 1), qr/index out of range/, 'index beyond dim' ],
+	[ 'dense', dense_field(0xffff, 0), qr/vector cannot have more than 16000 dimensions/, 'dim read unsigned, as pgvector does' ],
+	[ 'dense', dense_field(1, 0xffff, 1), qr/expected unused to be 0, not 65535/, 'unused read unsigned' ],
+	[ 'sparse', pack('NNN', 5, 2, 0) . pack('NN', 3, 1) . pack('f>f>', 1, 2), qr/sparsevec indices must be in ascending order/, 'unsorted indices' ],
+	[ 'sparse', pack('NNN', 5, 2, 0) . pack('NN', 1, 1) . pack('f>f>', 1, 2), qr/sparsevec indices must not contain duplicates/, 'duplicate indices' ],
+	[ 'sparse', pack('NNN', 5, 1, 0) . pack('N', 5) . pack('f>', 1), qr/sparsevec index out of bounds/, 'index beyond dim' ],
 	[ 'sparse', pack('NNN', 5, 1, 0) . pack('N', 1) . pack('f>', 0), qr/cannot contain zero values/, 'zero value' ],
-	[ 'sparse', pack('NNN', 2, 3, 0), qr/cannot have 3 non-zero elements/, 'nnz above dim' ],
+	[ 'sparse', pack('NNN', 2, 3, 0), qr/sparsevec cannot have more elements than dimensions/, 'nnz above dim' ],
+	[ 'sparse', pack('NNN', 5, 0xffffffff, 0), qr/sparsevec cannot have negative number of elements/, 'negative nnz' ],
+	[ 'sparse', pack('NNN', 100000, 16001, 0), qr/sparsevec cannot have more than 16000 non-zero elements/, 'nnz over the limit' ],
 	[ 'sparse', pack('NNN', 0, 0, 0), qr/must have at least 1 dimension/, 'sparse dim 0' ],
+	[ 'sparse', pack('NNN', 0xffffffff, 0, 0), qr/sparsevec must have at least 1 dimension/, 'negative sparse dim' ],
+	[ 'sparse', pack('NNN', 5, 1, 0) . pack('N', 1), qr/insufficient data left in message/, 'sparse short buffer' ],
 );
 
 for my $case (@cases)

@@ -51,6 +51,10 @@ TEST(FormatFloat, MatchesPostgresFloat4Output) {
   EXPECT_EQ(print_float(-0.0f), "-0");
   EXPECT_EQ(print_float(1000000.0f), "1e+06");
   EXPECT_EQ(print_float(123456.0f), "123456");
+  // 4.378356e+08 is shorter and reads back to this float, but lies exactly halfway to the next
+  // one; Postgres' printer takes one more digit.
+  EXPECT_EQ(print_float(-437835584.0f), "-4.3783558e+08");
+  EXPECT_EQ(print_float(437835584.0f), "4.3783558e+08");
   EXPECT_EQ(print_float(999999.0f), "999999");
   EXPECT_EQ(print_float(1234567.0f), "1.234567e+06");
   EXPECT_EQ(print_float(12345678.0f), "1.2345678e+07");
@@ -118,7 +122,14 @@ TEST(DenseText, RejectsNonFiniteAndEmpty) {
   EXPECT_EQ(dense_error("[]"), ErrorKind::kDataException);
   EXPECT_EQ(dense_error("[ ]"), ErrorKind::kDataException);
   EXPECT_EQ(dense_error("[1e39]"), ErrorKind::kOutOfRange);
-  EXPECT_EQ(dense_error("[1e-50]"), ErrorKind::kOutOfRange);
+}
+
+TEST(DenseText, UnderflowReadsAsDenormalOrZero) {  // as float4in and pgvector read it
+  const auto v = parse_dense("[1e-46,1e-40,-1e-50]");
+  EXPECT_EQ(v[0], 0.0f);
+  EXPECT_EQ(v[1], std::strtof("1e-40", nullptr));
+  EXPECT_EQ(v[2], 0.0f);
+  EXPECT_TRUE(std::signbit(v[2]));
 }
 
 TEST(DenseText, RejectsTooManyDimensions) {
@@ -197,7 +208,14 @@ TEST(SparseText, RejectsBadInput) {
   EXPECT_EQ(sparse_error("{1:inf}/5"), ErrorKind::kDataException);
   EXPECT_EQ(sparse_error("{}/0"), ErrorKind::kDataException);
   EXPECT_EQ(sparse_error("{}/1000000001"), ErrorKind::kProgramLimit);
-  EXPECT_EQ(sparse_error("{99999999999:1}/5"), ErrorKind::kOutOfRange);
+  EXPECT_EQ(sparse_error("{99999999999:1}/5"), ErrorKind::kDataException);  // index out of bounds
+  EXPECT_EQ(sparse_error("{1:1}/99999999999"), ErrorKind::kProgramLimit);  // too many dimensions
+}
+
+TEST(SparseText, ZeroEntriesAreDroppedUnchecked) {  // as pgvector reads them
+  const ParsedSparse p = parse_sparse("{0:0,7:0,2:1.5}/3");
+  ASSERT_EQ(p.header.nnz, 1u);
+  EXPECT_EQ(p.elements[0].index, 1);
 }
 
 TEST(SparseText, RejectsTooManyNonZeros) {
@@ -205,6 +223,10 @@ TEST(SparseText, RejectsTooManyNonZeros) {
   for (int i = 1; i <= kSparseMaxNnz + 1; ++i) s += (i > 1 ? "," : "") + std::to_string(i) + ":1";
   s += "}/100000";
   EXPECT_EQ(sparse_error(s), ErrorKind::kProgramLimit);
+  std::string zeros = "{";  // entries count, zeros included
+  for (int i = 1; i <= kSparseMaxNnz + 1; ++i) zeros += (i > 1 ? "," : "") + std::to_string(i) + ":0";
+  zeros += "}/100000";
+  EXPECT_EQ(sparse_error(zeros), ErrorKind::kProgramLimit);
 }
 
 }  // namespace

@@ -69,17 +69,24 @@ TEST(Sparse, OrderTreatsMissingAsZeroThenDims) {
   EXPECT_EQ(compare_sparse(z.view(), b.view()), 1);  // 0 > -1 at index 1
 }
 
-TEST(Elementwise, DetectsOverflow) {
-  const float big[] = {3e38f}, one[] = {1.0f};
+TEST(Elementwise, DetectsOverflowAndUnderflow) {
+  const float big[] = {3e38f}, one[] = {1.0f}, tiny[] = {1e-37f}, zero[] = {0.0f};
   float out[1];
-  EXPECT_FALSE(elementwise(ArithOp::kAdd, big, big, out, 1));
-  EXPECT_TRUE(elementwise(ArithOp::kSub, big, big, out, 1));
+  EXPECT_EQ(elementwise(ArithOp::kAdd, big, big, out, 1), ArithStatus::kOverflow);
+  EXPECT_EQ(elementwise(ArithOp::kSub, big, big, out, 1), ArithStatus::kOk);
   EXPECT_EQ(out[0], 0.0f);
-  EXPECT_TRUE(elementwise(ArithOp::kMul, big, one, out, 1));
-  half_bits h[1], hmax[1];
+  EXPECT_EQ(elementwise(ArithOp::kMul, big, one, out, 1), ArithStatus::kOk);
+  EXPECT_EQ(elementwise(ArithOp::kMul, tiny, tiny, out, 1), ArithStatus::kUnderflow);
+  EXPECT_EQ(elementwise(ArithOp::kMul, tiny, zero, out, 1), ArithStatus::kOk);  // a true zero
+  EXPECT_EQ(elementwise(ArithOp::kSub, tiny, tiny, out, 1), ArithStatus::kOk);
+  half_bits h[1], hmax[1], hsmall[1], hzero[1];
   float_to_half(60000.0f, hmax);
-  EXPECT_FALSE(elementwise(ArithOp::kAdd, hmax, hmax, h, 1));
-  EXPECT_TRUE(elementwise(ArithOp::kSub, hmax, hmax, h, 1));
+  float_to_half(1e-4f, hsmall);
+  float_to_half(0.0f, hzero);
+  EXPECT_EQ(elementwise(ArithOp::kAdd, hmax, hmax, h, 1), ArithStatus::kOverflow);
+  EXPECT_EQ(elementwise(ArithOp::kSub, hmax, hmax, h, 1), ArithStatus::kOk);
+  EXPECT_EQ(elementwise(ArithOp::kMul, hsmall, hsmall, h, 1), ArithStatus::kUnderflow);
+  EXPECT_EQ(elementwise(ArithOp::kMul, hsmall, hzero, h, 1), ArithStatus::kOk);
 }
 
 TEST(Normalize, UnitLengthAndZeroStaysZero) {
