@@ -64,7 +64,7 @@ void ElementRef::set_list(int level, const Id* ids, size_t count) {
   const size_t cap = static_cast<size_t>(list_capacity(m_, level));
   if (count > cap) count = cap;
   p[0] = static_cast<uint32_t>(count);
-  std::memcpy(p + 1, ids, count * sizeof(Id));
+  if (count > 0) std::memcpy(p + 1, ids, count * sizeof(Id));  // an empty list may come as nullptr
 }
 
 }  // namespace vectorx::hnsw

@@ -318,6 +318,7 @@ class PageGraph::View {
   // Writes n's list at `level` if it still equals `expected` (nullptr: unconditionally);
   // false when it changed meanwhile or n no longer resolves.
   bool write_list(Id n, int level, const std::vector<Id>& ids, const std::vector<Id>* expected) {
+    if (!resolves(n)) return false;  // a corrupt list named it
     Change change(store_);
     uint8_t* page = change.page(id_block(n));
     ElementRef e;
@@ -559,6 +560,9 @@ Meta PageGraph::read_meta() {
 
 EntryPoint<Id> PageGraph::entry_point() {
   const Meta meta = read_meta();
+  // A search descends one level at a time from here: never from a level no element can have.
+  if (meta.entry_level < -1 || meta.entry_level > kMaxLevel)
+    throw CorruptIndex("hnsw entry point has level " + std::to_string(meta.entry_level));
   return {meta.entry, meta.entry_level};
 }
 

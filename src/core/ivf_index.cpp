@@ -325,6 +325,7 @@ void IvfIndex::insert(uint32_t list, const uint8_t* entry, HeapTid tid) {
       return;
     }
     uint32_t next;
+    check_data_block(list, slot.insert, 0);
     {
       Change change(store_);
       uint8_t* page = change.page(slot.insert);
@@ -379,14 +380,18 @@ void IvfIndex::move_insert_page(uint32_t list, uint32_t from, uint32_t to) {
   change.commit();
 }
 
+void IvfIndex::check_data_block(uint32_t list, uint32_t block, uint32_t steps) {
+  const uint32_t first_data = kFirstDirectoryBlock + meta_.directory_pages + meta_.codebook_pages;
+  // Re-read when past the known end: a writer may have extended the index since.
+  if (block >= known_blocks_) known_blocks_ = store_.block_count();
+  if (block < first_data || block >= known_blocks_ || steps >= known_blocks_)
+    throw CorruptIndex("IVF list " + std::to_string(list) + " has a broken page chain");
+}
+
 void IvfIndex::for_each_page(uint32_t list, const std::function<void(const uint8_t*)>& f) {
   uint32_t block = read_slot(list).head;
-  uint32_t blocks = store_.block_count();
-  const uint32_t first_data = kFirstDirectoryBlock + meta_.directory_pages + meta_.codebook_pages;
   for (uint32_t steps = 0; block != kInvalidBlock; ++steps) {
-    if (block >= blocks) blocks = store_.block_count();  // a writer may have extended the index since
-    if (block < first_data || block >= blocks || steps >= blocks)
-      throw CorruptIndex("IVF list " + std::to_string(list) + " has a broken page chain");
+    check_data_block(list, block, steps);
     store_.check_interrupts();
     ReadPage page(store_, block);
     checked_entries(page.data());
@@ -492,8 +497,9 @@ IvfIndex::VacuumStats IvfIndex::remove_dead(const std::function<bool(HeapTid)>& 
     const ListSlot slot = read_slot(list);
     uint32_t block = slot.head, first_with_room = kInvalidBlock;
     bool insert_page_seen = false, move_back = false;
-    for (uint32_t steps = 0; block != kInvalidBlock && steps < store_.block_count(); ++steps) {
+    for (uint32_t steps = 0; block != kInvalidBlock; ++steps) {
       store_.check_interrupts();
+      check_data_block(list, block, steps);
       vacuum_page(block, is_dead, page, stats);
       if (first_with_room == kInvalidBlock && page_header(page.data())->item_count < layout_.capacity()) {
         first_with_room = block;

@@ -2,12 +2,23 @@
 #include "vectorx/kernels.h"
 
 #include <atomic>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
 
 namespace vectorx {
 namespace {
+
+#if defined(__x86_64__) || defined(__i386__)
+// CPUID leaf 1, ECX bit 29 (clang's __builtin_cpu_supports has no "f16c").
+bool cpu_has_f16c() noexcept {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C);
+}
+#endif
 
 // __builtin_cpu_supports also checks that the OS saves the wide registers (XCR0).
 bool cpu_has(SimdLevel level) noexcept {
@@ -20,7 +31,7 @@ bool cpu_has(SimdLevel level) noexcept {
       return __builtin_cpu_supports("sse2");
     case SimdLevel::kAVX2:
       return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-             __builtin_cpu_supports("f16c") && __builtin_cpu_supports("popcnt");
+             cpu_has_f16c() && __builtin_cpu_supports("popcnt");
     case SimdLevel::kAVX512:
       return cpu_has(SimdLevel::kAVX2) && __builtin_cpu_supports("avx512f") &&
              __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");

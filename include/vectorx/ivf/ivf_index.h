@@ -130,6 +130,8 @@ class IvfIndex {
   };
   Place slot_place(uint32_t list) const;
   ListSlot read_slot(uint32_t list);
+  // Throws CorruptIndex unless `block` can be the `steps`-th page of a list's chain.
+  void check_data_block(uint32_t list, uint32_t block, uint32_t steps);
   // Reads a list's chain, calling f(page data) under a shared lock for each page.
   void for_each_page(uint32_t list, const std::function<void(const uint8_t*)>& f);
   long checked_entries(const uint8_t* page) const;
@@ -146,6 +148,7 @@ class IvfIndex {
   Space space_;
   EntryLayout layout_;
   std::shared_ptr<const std::vector<uint8_t>> centres_;  // loaded on first use
+  uint32_t known_blocks_ = 0;  // the store's block count when last read
 };
 
 }  // namespace vectorx::ivf

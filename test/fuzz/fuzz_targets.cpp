@@ -1,0 +1,314 @@
+// The fuzz targets (fuzz_targets.h).
+#include "fuzz_targets.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "vectorx/binary_codec.h"
+#include "vectorx/errors.h"
+#include "vectorx/hnsw/page_graph.h"
+#include "vectorx/hnsw/stats.h"
+#include "vectorx/index_check.h"
+#include "vectorx/ivf/entries.h"
+#include "vectorx/ivf/training.h"
+#include "vectorx/limits.h"
+#include "vectorx/text_codec.h"
+
+namespace vectorx::fuzz {
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+
+Bytes bytes_of(std::string_view s) { return Bytes(s.begin(), s.end()); }
+
+// Stops the process the way a crash would, so both drivers report the input.
+[[noreturn]] void bug(const char* what) {
+  std::fprintf(stderr, "fuzz target found a bug: %s\n", what);
+  std::abort();
+}
+
+// ---- text forms: parse; what parses prints and parses back to the same bits ----
+
+void dense_text(const uint8_t* data, size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  if (text.find('\0') != std::string_view::npos) return;  // Postgres text never holds NUL
+  const size_t capacity = std::min<size_t>(text_element_bound(text), kMaxDim + 1);
+  std::vector<float> values(capacity);
+  size_t n = 0;
+  try {
+    n = parse_dense_text(text, "vector", values.data(), capacity);
+  } catch (const InputError&) {
+    return;
+  }
+  std::string printed(dense_text_capacity(n), '\0');
+  printed.resize(format_dense(values.data(), n, printed.data()));
+  std::vector<float> again(n);
+  if (parse_dense_text(printed, "vector", again.data(), n) != n ||
+      std::memcmp(again.data(), values.data(), n * sizeof(float)) != 0)
+    bug("dense text does not read back to the same value");
+}
+
+void sparse_text(const uint8_t* data, size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  if (text.find('\0') != std::string_view::npos) return;
+  const size_t capacity = std::min<size_t>(text_element_bound(text), kSparseMaxNnz + 1);
+  std::vector<SparseElement> elements(capacity);
+  SparseHeader h{};
+  try {
+    h = parse_sparse_text(text, elements.data(), capacity);
+  } catch (const InputError&) {
+    return;
+  }
+  std::vector<int32_t> indices(h.nnz);
+  std::vector<float> values(h.nnz);
+  for (size_t i = 0; i < h.nnz; ++i) {
+    if (elements[i].value == 0) bug("sparse text kept a zero");
+    indices[i] = elements[i].index;
+    values[i] = elements[i].value;
+  }
+  std::string printed(sparse_text_capacity(h.nnz), '\0');
+  printed.resize(format_sparse(h.dim, indices.data(), values.data(), h.nnz, printed.data()));
+  std::vector<SparseElement> again(std::max<size_t>(h.nnz, 1));
+  const SparseHeader h2 = parse_sparse_text(printed, again.data(), again.size());
+  if (h2.dim != h.dim || h2.nnz != h.nnz) bug("sparse text does not read back to the same shape");
+  for (size_t i = 0; i < h.nnz; ++i)
+    if (again[i].index != indices[i] || std::memcmp(&again[i].value, &values[i], sizeof(float)) != 0)
+      bug("sparse text does not read back to the same value");
+}
+
+// ---- binary forms: the first byte picks the column's typmod (0: none) ----
+
+int32_t typmod_of(uint8_t b) { return b == 0 ? -1 : b; }
+
+void dense_binary(const uint8_t* data, size_t size) {
+  if (size < 2) return;
+  const bool half = data[0] & 1;
+  WireReader in(data + 2, size - 2);
+  try {
+    const int dim = read_dense_header(in, half ? "halfvec" : "vector", typmod_of(data[1]));
+    if (dim < 1 || dim > kMaxDim) bug("dense header accepted an impossible dimension count");
+    if (half) {
+      std::vector<half_bits> values(static_cast<size_t>(dim));
+      read_dense_values(in, values.data(), dim);
+    } else {
+      std::vector<float> values(static_cast<size_t>(dim));
+      read_dense_values(in, values.data(), dim);
+      for (float v : values)
+        if (!std::isfinite(v)) bug("dense binary accepted a non-finite value");
+    }
+  } catch (const InputError&) {
+  }
+}
+
+void sparse_binary(const uint8_t* data, size_t size) {
+  if (size < 1) return;
+  WireReader in(data + 1, size - 1);
+  try {
+    const SparseWireHeader h = read_sparse_header(in, typmod_of(data[0]));
+    if (h.nnz < 0 || h.nnz > kSparseMaxNnz || h.nnz > h.dim) bug("sparse header accepted an impossible count");
+    std::vector<int32_t> indices(static_cast<size_t>(h.nnz));
+    std::vector<float> values(static_cast<size_t>(h.nnz));
+    read_sparse_elements(in, h, indices.data(), values.data());
+    for (int32_t i = 0; i < h.nnz; ++i)
+      if (indices[i] < 0 || indices[i] >= h.dim || (i > 0 && indices[i] <= indices[i - 1]) || values[i] == 0)
+        bug("sparse binary accepted a value that breaks the type's rules");
+  } catch (const InputError&) {
+  }
+}
+
+// ---- index pages: a small healthy index, damaged by the input, then used every way ----
+
+constexpr size_t kDim = 8;
+constexpr size_t kRows = 300;
+
+std::vector<float> rows() {
+  std::vector<float> out(kRows * kDim);
+  uint32_t x = 12345;
+  for (float& v : out) {
+    x = x * 1664525u + 1013904223u;
+    v = static_cast<float>(static_cast<int>(x >> 8) % 2000 - 1000) / 250.0f;
+  }
+  return out;
+}
+
+const uint8_t* payload(const std::vector<float>& data, size_t row) {
+  return reinterpret_cast<const uint8_t*>(data.data() + row * kDim);
+}
+
+HeapTid tid_of(size_t row) { return {static_cast<uint32_t>(row / 100), static_cast<uint16_t>(row % 100 + 1)}; }
+
+const MemoryPageStore& healthy_hnsw() {
+  static const MemoryPageStore store = [] {
+    MemoryPageStore s;
+    const Space space(ElementKind::kFloat32, Metric::kL2, kDim);
+    hnsw::PageGraph::create(s, space, {4, 16});
+    hnsw::PageGraph graph(s);
+    const auto data = rows();
+    for (size_t i = 0; i < kRows; ++i) graph.insert(payload(data, i), kDim * sizeof(float), tid_of(i), static_cast<int>(i % 7 == 0) + static_cast<int>(i % 49 == 0), true);
+    return s;
+  }();
+  return store;
+}
+
+const MemoryPageStore& healthy_ivf(bool pq) {
+  auto build = [](bool with_pq) {
+    MemoryPageStore s;
+    const Space space(ElementKind::kFloat32, Metric::kL2, kDim);
+    const auto data = rows();
+    const auto centres = ivf::train_centres(space, payload(data, 0), kRows, 4, 1);
+    ivf::EntrySpec spec;
+    if (with_pq) {
+      spec.format = ivf::EntryFormat::kCode4;
+      spec.pq_m = 4;
+      spec.residual = true;
+      spec.codebooks = ivf::train_codebooks(space, payload(data, 0), kRows, centres, 4, 4, true, 1);
+    }
+    ivf::IvfIndex::create(s, space, centres, spec);
+    ivf::IvfIndex index(s);
+    ivf::Entries entries(index);
+    for (size_t i = 0; i < kRows; ++i) {
+      const uint32_t list = index.nearest_list(payload(data, i));
+      index.insert(list, entries.encode(payload(data, i), list), tid_of(i));
+    }
+    return s;
+  };
+  static const MemoryPageStore flat = build(false), quantized = build(true);
+  return pq ? quantized : flat;
+}
+
+// The input as damage: records of (block, offset, length, bytes...) written over the pages.
+void damage(MemoryPageStore& store, const uint8_t* data, size_t size) {
+  size_t at = 0;
+  while (at + 4 <= size) {
+    const uint32_t block = data[at] % store.block_count();
+    const size_t offset = ((size_t{data[at + 1]} << 8) | data[at + 2]) % store.page_size();
+    const size_t length = std::min<size_t>({data[at + 3], size - at - 4, store.page_size() - offset});
+    std::memcpy(store.raw(block) + offset, data + at + 4, length);
+    at += 4 + length;
+  }
+}
+
+template <class F>
+void expecting_corruption(F f) {
+  try {
+    f();
+  } catch (const CorruptIndex&) {
+  } catch (const InputError&) {
+  } catch (const IndexFull&) {
+  }
+}
+
+// Reading a damaged hnsw index: the check, statistics and a search.
+void hnsw_read(const uint8_t* data, size_t size) {
+  MemoryPageStore store = healthy_hnsw();
+  damage(store, data, size);
+  const bool healthy = size < 4;  // no damage record: everything must work
+  if (!check_hnsw(store).problems.empty() && healthy) bug("a healthy hnsw index fails its check");
+  const auto values = rows();
+  expecting_corruption([&] {
+    hnsw::PageGraph graph(store);
+    hnsw::graph_stats(graph);
+    hnsw::PageGraph::Scan::Limits limits;
+    limits.ef = 10;
+    limits.max_visited = 2000;
+    hnsw::PageGraph::Scan scan(graph, payload(values, 3), kDim * sizeof(float), limits);
+    std::vector<hnsw::Result> out;
+    for (int batch = 0; batch < 3 && scan.next_batch(out); ++batch) {
+    }
+    if (healthy && out.size() < 10) bug("a healthy hnsw index returns too few rows");
+  });
+}
+
+// Writing into a damaged hnsw index: an insert, and (one input in eight, it costs most) VACUUM.
+void hnsw_write(const uint8_t* data, size_t size) {
+  MemoryPageStore store = healthy_hnsw();
+  damage(store, data, size);
+  const auto values = rows();
+  expecting_corruption([&] {
+    hnsw::PageGraph graph(store);
+    graph.insert(payload(values, 5), kDim * sizeof(float), tid_of(kRows), 1, true);
+  });
+  if (size < 4 || data[0] % 8 != 0) return;
+  expecting_corruption([&] {
+    hnsw::PageGraph graph(store);
+    hnsw::PageGraph::Vacuum vacuum(graph);
+    vacuum.mark_dead([](HeapTid tid) { return tid.offset % 23 == 0; });
+    vacuum.repair();
+    vacuum.release();
+    vacuum.reconnect(1 << 20);
+  });
+}
+
+void ivf_pages(const uint8_t* data, size_t size, bool pq) {
+  MemoryPageStore store = healthy_ivf(pq);
+  damage(store, data, size);
+  const bool healthy = size < 4;
+  if (!check_ivf(store).problems.empty() && healthy) bug("a healthy IVF index fails its check");
+  const auto values = rows();
+  expecting_corruption([&] {
+    ivf::IvfIndex index(store);
+    ivf::Entries entries(index);
+    index.list_stats();
+    ivf::IvfIndex::Scan scan(index, payload(values, 7), entries.scorer(payload(values, 7)), 2, 4);
+    std::vector<ivf::Result> out;
+    while (scan.next_batch(out)) {
+    }
+    if (healthy && out.size() != kRows) bug("a healthy IVF index does not return every row of every list");
+    const uint32_t list = index.nearest_list(payload(values, 9));
+    index.insert(list, entries.encode(payload(values, 9), list), tid_of(kRows));
+    index.remove_dead([](HeapTid tid) { return tid.offset % 3 == 0; });
+  });
+}
+
+void ivfflat_pages(const uint8_t* data, size_t size) { ivf_pages(data, size, false); }
+void ivfpq_pages(const uint8_t* data, size_t size) { ivf_pages(data, size, true); }
+
+// ---- seeds ----
+
+std::vector<Bytes> dense_text_seeds() {
+  return {bytes_of("[1,2.5,-3e-07]"), bytes_of(" [ 1e+38 , -0 , 1e-46 ] "), bytes_of("[]"), bytes_of("[1,2")};
+}
+
+std::vector<Bytes> sparse_text_seeds() {
+  return {bytes_of("{1:1.5,3:-2}/5"), bytes_of("{}/3"), bytes_of(" { 3:2 , 1:0 } / 4 "), bytes_of("{1:1}/1000000000")};
+}
+
+std::vector<Bytes> dense_binary_seeds() {
+  return {{0, 0, 0, 2, 0, 0, 0x3f, 0x80, 0, 0, 0x40, 0, 0, 0}, {1, 3, 0, 3, 0, 0, 0x3c, 0, 0x40, 0, 0xc2, 0}};
+}
+
+std::vector<Bytes> sparse_binary_seeds() {
+  return {{0, 0, 0, 0, 5, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 3, 0x3f, 0x80, 0, 0, 0xc0, 0, 0, 0}};
+}
+
+std::vector<Bytes> page_damage_seeds() {
+  return {{}, {1, 0, 24, 4, 0xff, 0xff, 0xff, 0xff}, {2, 0, 100, 2, 0, 0}, {0, 0, 16, 8, 1, 2, 3, 4, 5, 6, 7, 8}};
+}
+
+}  // namespace
+
+const std::vector<Target>& targets() {
+  static const std::vector<Target> all = {
+      {"dense_text", dense_text, dense_text_seeds, 20000},
+      {"sparse_text", sparse_text, sparse_text_seeds, 20000},
+      {"dense_binary", dense_binary, dense_binary_seeds, 20000},
+      {"sparse_binary", sparse_binary, sparse_binary_seeds, 20000},
+      {"hnsw_read", hnsw_read, page_damage_seeds, 400},
+      {"hnsw_write", hnsw_write, page_damage_seeds, 400},
+      {"ivfflat_pages", ivfflat_pages, page_damage_seeds, 400},
+      {"ivfpq_pages", ivfpq_pages, page_damage_seeds, 400},
+  };
+  return all;
+}
+
+const Target* find_target(const char* name) {
+  for (const Target& t : targets())
+    if (std::strcmp(t.name, name) == 0) return &t;
+  return nullptr;
+}
+
+}  // namespace vectorx::fuzz
