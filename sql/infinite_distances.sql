@@ -54,3 +54,19 @@ CREATE INDEX huge_pq_l2 ON huge USING ivfpq (v vector_l2_ops) WITH (lists = 2, m
 SELECT * FROM pg_temp.compare('<->');
 DROP INDEX huge_pq_l2;
 DROP TABLE huge;
+-- ORDER BY never removes rows: a NULL query, or a zero query under cosine (every distance
+-- NULL or NaN), returns the indexed rows (hnsw: ef_search of them, as pgvector does).
+CREATE TABLE unordered (id int, v vector(2));
+INSERT INTO unordered SELECT i, ARRAY[i, i % 3] FROM generate_series(1, 50) i;
+SET enable_seqscan = off;
+CREATE INDEX unordered_hnsw ON unordered USING hnsw (v vector_cosine_ops);
+SELECT count(*) AS hnsw_zero FROM (SELECT id FROM unordered ORDER BY v <=> '[0,0]' LIMIT 100) s;
+SELECT count(*) AS hnsw_null FROM (SELECT id FROM unordered ORDER BY v <=> (SELECT NULL::vector) LIMIT 100) s;
+DROP INDEX unordered_hnsw;
+CREATE INDEX unordered_ivf ON unordered USING ivfflat (v vector_cosine_ops) WITH (lists = 2);
+SELECT count(*) AS ivfflat_zero FROM (SELECT id FROM unordered ORDER BY v <=> '[0,0]' LIMIT 100) s;
+SELECT count(*) AS ivfflat_null FROM (SELECT id FROM unordered ORDER BY v <=> (SELECT NULL::vector) LIMIT 100) s;
+DROP INDEX unordered_ivf;
+CREATE INDEX unordered_pq ON unordered USING ivfpq (v vector_l2_ops) WITH (lists = 2, m = 1);
+SELECT count(*) AS ivfpq_null FROM (SELECT id FROM unordered ORDER BY v <-> (SELECT NULL::vector) LIMIT 100) s;
+DROP TABLE unordered;

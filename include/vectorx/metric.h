@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "vectorx/float16.h"
 #include "vectorx/vector_math.h"
@@ -49,6 +50,9 @@ class Space {
   size_t max_payload_size() const noexcept;
   // False for values the metric cannot order (a zero vector under cosine): not indexed.
   bool indexable(const uint8_t* payload) const noexcept;
+  // A query for scans whose own query orders nothing (NULL, or zero under cosine: every
+  // distance is NULL or NaN, so any order is the right one): [1, 0, …, 0] (bits: all zero).
+  std::vector<uint8_t> stand_in_query() const;
 
  private:
   SparseView sparse_view(const uint8_t* payload) const noexcept;

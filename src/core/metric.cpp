@@ -156,4 +156,34 @@ bool Space::indexable(const uint8_t* payload) const noexcept {
   return true;
 }
 
+std::vector<uint8_t> Space::stand_in_query() const {
+  const auto n = static_cast<size_t>(dim_);
+  switch (kind_) {
+    case ElementKind::kFloat32: {
+      std::vector<uint8_t> out(n * sizeof(float), 0);
+      const float one = 1.0f;
+      std::memcpy(out.data(), &one, sizeof one);
+      return out;
+    }
+    case ElementKind::kFloat16: {
+      std::vector<uint8_t> out(n * sizeof(half_bits), 0);
+      half_bits one;
+      float_to_half(1.0f, &one);
+      std::memcpy(out.data(), &one, sizeof one);
+      return out;
+    }
+    case ElementKind::kSparse: {  // nnz 1, unused, index 0, value 1
+      const int32_t header[3] = {1, 0, 0};
+      const float one = 1.0f;
+      std::vector<uint8_t> out(sizeof header + sizeof one);
+      std::memcpy(out.data(), header, sizeof header);
+      std::memcpy(out.data() + sizeof header, &one, sizeof one);
+      return out;
+    }
+    case ElementKind::kBit:
+      return std::vector<uint8_t>((n + 7) / 8, 0);
+  }
+  return {};
+}
+
 }  // namespace vectorx

@@ -39,6 +39,7 @@ struct SearchState {
   size_t beyond = 0;  // rows in a row beyond target.radius
   bool gather_ball = false;  // ORDER BY within a ball: collect it, sort it, return it
   std::vector<Result> ball;  // the rows gathered so far
+  std::vector<uint8_t> stand_in;  // the query when the scan's own orders nothing (index_values.h)
 };
 
 using ScanOpaque = OrderedScan<SearchState>;
@@ -53,7 +54,8 @@ void start(IndexScanDesc scan, ScanOpaque* so) {
     so->exhausted = true;
     return;
   }
-  const IndexValue query = index_value(target.query, so->state->graph.space().kind());
+  IndexValue query{};
+  if (!target.null_query) query = index_value(target.query, so->state->graph.space().kind());
   MemoryContextSwitchTo(old);
   SearchState* state = so->state;
   state->target = target;
@@ -68,9 +70,8 @@ void start(IndexScanDesc scan, ScanOpaque* so) {
     limits.strict = state->mode == IterativeScan::kStrict;
   }
   so->exhausted = guarded([&] {
-    check_index_dims(query, state->graph.space());
-    if (!state->graph.space().indexable(query.payload)) return true;  // cosine of a zero vector orders nothing
-    state->search = std::make_unique<PageGraph::Scan>(state->graph, query.payload, query.length, limits);
+    const IndexValue q = ordering_query(target.null_query ? nullptr : &query, state->graph.space(), state->stand_in);
+    state->search = std::make_unique<PageGraph::Scan>(state->graph, q.payload, q.length, limits);
     return !state->search->next_batch(state->results) && state->results.empty();
   });
 }

@@ -69,6 +69,15 @@ void check_index_dims(const IndexValue& v, const Space& space) {
                      "expected " + std::to_string(space.dim()) + " dimensions, not " + std::to_string(v.dim));
 }
 
+IndexValue ordering_query(const IndexValue* query, const Space& space, std::vector<uint8_t>& stand_in) {
+  if (query) {
+    check_index_dims(*query, space);
+    if (space.indexable(query->payload)) return *query;
+  }
+  stand_in = space.stand_in_query();
+  return {stand_in.data(), stand_in.size(), space.dim()};
+}
+
 bool metric_of_function(Oid function, ElementKind* kind, Metric* metric) {
   HeapTuple tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(function));
   if (!HeapTupleIsValid(tuple)) return false;

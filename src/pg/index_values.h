@@ -2,6 +2,8 @@
 // class and column typmod define.
 #pragma once
 
+#include <vector>
+
 #include "vectorx/metric.h"
 #include "am_headers.h"
 
@@ -18,6 +20,10 @@ struct IndexValue {
 IndexValue index_value(Datum value, ElementKind kind);
 // Throws InputError when the value's dimensions differ from the index's.
 void check_index_dims(const IndexValue& v, const Space& space);
+// What a scan orders by: `query` (dimensions checked), or, when there is none (ORDER BY a NULL
+// distance) or the metric cannot order it (zero under cosine), the space's stand-in, kept in
+// `stand_in`: every distance is then NULL or NaN, so every row comes back, in any order.
+IndexValue ordering_query(const IndexValue* query, const Space& space, std::vector<uint8_t>& stand_in);
 
 // The Space of a new index on column 1: element kind and metric from the operator class's
 // support function 1 (the operator's distance function), dimensions from the column typmod.

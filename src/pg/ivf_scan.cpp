@@ -49,6 +49,7 @@ struct ProbeState {
   RerankFetch* fetch = nullptr;  // Postgres resources, released by release_fetch
   ScanTarget target;
   bool stop_beyond_radius = false;  // rows come in exact order: the first beyond the ball ends the scan
+  std::vector<uint8_t> stand_in;  // the query when the scan's own orders nothing (index_values.h)
 };
 
 using ScanOpaque = OrderedScan<ProbeState>;
@@ -73,27 +74,26 @@ void start(IndexScanDesc scan, ScanOpaque* so) {
     return;
   }
   state->target = target;
-  const IndexValue query = index_value(target.query, state->ivf.space().kind());
+  IndexValue query{};
+  if (!target.null_query) query = index_value(target.query, state->ivf.space().kind());
   const SearchSettings& settings = exact ? flat_settings : pq_settings;
   state->rerank = exact || target.range_only ? 0 : static_cast<size_t>(settings.rerank);
   if (state->rerank > 0) state->fetch = rerank_fetch_begin(scan);
   MemoryContextSwitchTo(old);
-  state->query = query.payload;
   state->stop_beyond_radius = exact;
   const bool iterative = static_cast<IterativeScan>(settings.iterative_scan) != IterativeScan::kOff;
   so->exhausted = guarded([&] {
-    check_index_dims(query, state->ivf.space());
-    if (!state->ivf.space().indexable(query.payload)) return true;  // cosine of a zero vector orders nothing
+    const IndexValue q = ordering_query(target.null_query ? nullptr : &query, state->ivf.space(), state->stand_in);
+    state->query = q.payload;
     size_t batch = static_cast<size_t>(settings.probes);
     size_t most = iterative ? static_cast<size_t>(std::max(settings.max_probes, settings.probes)) : batch;
     if (target.ball) {
-      const size_t reaching = state->ivf.lists_reaching(query.payload, target.radius);
+      const size_t reaching = state->ivf.lists_reaching(q.payload, target.radius);
       if (reaching == 0) return true;
       batch = target.range_only ? reaching : std::max(batch, reaching);
       most = target.range_only ? reaching : std::max(most, batch);
     }
-    state->scan = std::make_unique<IvfIndex::Scan>(state->ivf, query.payload, state->entries.scorer(query.payload),
-                                                   batch, most);
+    state->scan = std::make_unique<IvfIndex::Scan>(state->ivf, q.payload, state->entries.scorer(q.payload), batch, most);
     return false;
   });
 }

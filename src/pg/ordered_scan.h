@@ -68,7 +68,8 @@ void end_ordered_scan(IndexScanDesc scan) {
 // the first range key's center and radius, rows in no promised order (`range_only`).
 struct ScanTarget {
   Datum query = 0;
-  bool empty = false;  // a NULL query or ball: no row can qualify
+  bool empty = false;  // a NULL ball: no row can qualify
+  bool null_query = false;  // ORDER BY a NULL distance: every row, in any order
   bool range_only = false;
   bool ball = false;  // a range key bounds the rows: within `radius` of the query
   double radius = std::numeric_limits<double>::infinity();

@@ -65,7 +65,7 @@ ScanTarget scan_target(IndexScanDesc scan, const char* am_name, ElementKind kind
   ScanTarget t;
   if (scan->numberOfOrderBys > 0) {
     t.query = scan->orderByData[0].sk_argument;
-    t.empty = scan->orderByData[0].sk_flags & SK_ISNULL;
+    t.null_query = scan->orderByData[0].sk_flags & SK_ISNULL;
   } else if (scan->numberOfKeys == 0) {
     ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("cannot scan %s index without order", am_name),
                     errhint("Use ORDER BY a distance, or a range condition such as embedding <@ l2_ball(q, r).")));
@@ -83,7 +83,7 @@ ScanTarget scan_target(IndexScanDesc scan, const char* am_name, ElementKind kind
       t.range_only = true;
       t.ball = true;
       t.radius = ball.radius;
-    } else if (scan->numberOfOrderBys > 0 && !t.empty && same_vector(ball.center, t.query)) {
+    } else if (scan->numberOfOrderBys > 0 && !t.null_query && same_vector(ball.center, t.query)) {
       t.ball = true;
       t.radius = std::min(t.radius, ball.radius);
     }

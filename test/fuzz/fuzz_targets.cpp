@@ -267,6 +267,70 @@ void ivf_pages(const uint8_t* data, size_t size, bool pq) {
 void ivfflat_pages(const uint8_t* data, size_t size) { ivf_pages(data, size, false); }
 void ivfpq_pages(const uint8_t* data, size_t size) { ivf_pages(data, size, true); }
 
+// ---- one page as input: the page decoders alone, fast enough for tens of millions of runs ----
+
+// `store` with block `block` replaced by the input (cut or zero-padded to a page).
+MemoryPageStore with_page(const MemoryPageStore& healthy, uint32_t block, const uint8_t* data, size_t size) {
+  MemoryPageStore store = healthy;
+  uint8_t* page = store.raw(block);
+  std::memset(page, 0, store.page_size());
+  std::memcpy(page, data, std::min(size, store.page_size()));
+  return store;
+}
+
+Bytes page_bytes(const MemoryPageStore& store, uint32_t block) {
+  MemoryPageStore copy = store;
+  return Bytes(copy.raw(block), copy.raw(block) + copy.page_size());
+}
+
+// An hnsw element page: items, element headers, lists, value tails (block 1 of a small index).
+void hnsw_page(const uint8_t* data, size_t size) {
+  MemoryPageStore store = with_page(healthy_hnsw(), 1, data, size);
+  check_hnsw(store);
+  expecting_corruption([&] {
+    hnsw::PageGraph graph(store);
+    hnsw::graph_stats(graph);
+  });
+}
+
+// An IVF data page: items and entries (the first page of list 0).
+void ivf_page(const uint8_t* data, size_t size) {
+  const MemoryPageStore& healthy = healthy_ivf(false);
+  MemoryPageStore probe = healthy;
+  const uint32_t block = 1 + ivf::IvfIndex(probe).meta().directory_pages;
+  MemoryPageStore store = with_page(healthy, block, data, size);
+  check_ivf(store);
+  expecting_corruption([&] { ivf::IvfIndex(store).list_stats(); });
+}
+
+// An ivfpq codebook page, read as a scan loads it.
+void codebook_page(const uint8_t* data, size_t size) {
+  const MemoryPageStore& healthy = healthy_ivf(true);
+  MemoryPageStore probe = healthy;
+  const ivf::Meta meta = ivf::IvfIndex(probe).meta();
+  MemoryPageStore store = with_page(healthy, 1 + meta.directory_pages, data, size);
+  check_ivf(store);
+  const auto values = rows();
+  expecting_corruption([&] {
+    ivf::IvfIndex index(store);
+    ivf::Entries entries(index);
+    entries.scorer(payload(values, 1));
+    entries.encode(payload(values, 1), 0);
+  });
+}
+
+std::vector<Bytes> hnsw_page_seeds() { return {page_bytes(healthy_hnsw(), 1)}; }
+
+std::vector<Bytes> ivf_page_seeds() {
+  MemoryPageStore probe = healthy_ivf(false);
+  return {page_bytes(probe, 1 + ivf::IvfIndex(probe).meta().directory_pages)};
+}
+
+std::vector<Bytes> codebook_page_seeds() {
+  MemoryPageStore probe = healthy_ivf(true);
+  return {page_bytes(probe, 1 + ivf::IvfIndex(probe).meta().directory_pages)};
+}
+
 // ---- seeds ----
 
 std::vector<Bytes> dense_text_seeds() {
@@ -297,6 +361,9 @@ const std::vector<Target>& targets() {
       {"sparse_text", sparse_text, sparse_text_seeds, 20000},
       {"dense_binary", dense_binary, dense_binary_seeds, 20000},
       {"sparse_binary", sparse_binary, sparse_binary_seeds, 20000},
+      {"hnsw_page", hnsw_page, hnsw_page_seeds, 2000},
+      {"ivf_page", ivf_page, ivf_page_seeds, 2000},
+      {"codebook_page", codebook_page, codebook_page_seeds, 2000},
       {"hnsw_read", hnsw_read, page_damage_seeds, 400},
       {"hnsw_write", hnsw_write, page_damage_seeds, 400},
       {"ivfflat_pages", ivfflat_pages, page_damage_seeds, 400},
