@@ -114,6 +114,12 @@ REINDEX INDEX items_altered;
 DROP INDEX items_altered;
 CREATE TABLE nodims (v vector);
 SELECT pg_temp.expect_error($$CREATE INDEX ON nodims USING hnsw (v vector_l2_ops)$$);
+-- varbit rows may differ in length: refused, as pgvector refuses them; pgvector's limit message
+CREATE TEMP TABLE varbits (v varbit(8));
+SELECT pg_temp.expect_error($$CREATE INDEX ON varbits USING hnsw (v bit_hamming_ops)$$);
+SELECT pg_temp.expect_error($$CREATE INDEX ON varbits USING ivfflat (v bit_hamming_ops)$$);
+CREATE TEMP TABLE widebits (v bit(64001));
+SELECT pg_temp.expect_error($$CREATE INDEX ON widebits USING hnsw (v bit_hamming_ops)$$);
 -- GUC bounds
 SELECT pg_temp.expect_error($$SET hnsw.ef_search = 0$$);
 SELECT pg_temp.expect_error($$SET hnsw.ef_search = 1001$$);

@@ -131,3 +131,18 @@ SELECT * FROM vectorx_validate_index('parted_v');
 SELECT s.live_entries FROM pg_partition_tree('parted_v') p, vectorx_index_stats(p.relid) s WHERE p.isleaf;
 DROP TABLE parted;
 DROP TABLE st, empty;
+-- Every vectorx index scan counts in pg_stat_user_indexes.idx_scan, as Postgres' own indexes do.
+CREATE TABLE scanned_graph (id int, v vector(2));
+CREATE TABLE scanned_lists (id int, v vector(2));
+INSERT INTO scanned_graph SELECT i, ARRAY[i, i % 7] FROM generate_series(1, 100) i;
+INSERT INTO scanned_lists SELECT * FROM scanned_graph;
+CREATE INDEX scanned_graph_v ON scanned_graph USING hnsw (v vector_l2_ops);
+CREATE INDEX scanned_lists_v ON scanned_lists USING ivfpq (v vector_l2_ops) WITH (lists = 2, m = 1);
+SET enable_seqscan = off;
+SELECT id FROM scanned_graph ORDER BY v <-> '[3,3]' LIMIT 1;
+SELECT id FROM scanned_graph ORDER BY v <-> '[50,3]' LIMIT 1;
+SELECT count(*) FROM scanned_lists WHERE v <@ l2_ball('[3,3]', 2);
+RESET enable_seqscan;
+SELECT pg_stat_force_next_flush();
+SELECT relname, idx_scan FROM pg_stat_user_indexes WHERE relname LIKE 'scanned%' ORDER BY relname;
+DROP TABLE scanned_graph, scanned_lists;

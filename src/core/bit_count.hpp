@@ -45,7 +45,7 @@ BitCounts and_or_count_words(const uint8_t* a, const uint8_t* b, size_t nbytes) 
 
 // 4-bit PQ fast scan, portable: byte b of sub-quantizer j's 16 bytes holds vector b's code in
 // the low nibble and vector b+16's in the high nibble; lut holds 16 uint8 entries per j.
-void pq4_scan_block_portable(const uint8_t* block, const uint8_t* lut, size_t m, uint16_t* out) {
+inline void pq4_scan_block_portable(const uint8_t* block, const uint8_t* lut, size_t m, uint16_t* out) {
   for (size_t v = 0; v < 32; ++v) out[v] = 0;
   for (size_t j = 0; j < m; ++j)
     for (size_t b = 0; b < 16; ++b) {

@@ -46,6 +46,7 @@ using ScanOpaque = OrderedScan<SearchState>;
 
 void start(IndexScanDesc scan, ScanOpaque* so) {
   so->started = true;
+  pgstat_count_index_scan(scan->indexRelation);  // pg_stat_user_indexes.idx_scan
   const MemoryContext old = MemoryContextSwitchTo(so->context);
   so->state = guarded([&] { return new SearchState(scan->indexRelation); });
   const ScanTarget target = scan_target(scan, "hnsw", so->state->graph.space().kind());

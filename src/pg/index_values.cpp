@@ -1,6 +1,10 @@
 // Column values as index payloads, and operator classes as Spaces (index_values.h).
 #include "index_values.h"
 
+extern "C" {
+#include "commands/defrem.h"
+}
+
 #include <cstring>
 #include <string>
 
@@ -106,11 +110,16 @@ Space space_for_new_index(Relation index) {
     ereport(ERROR, (errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
                     errmsg("operator class of index \"%s\" has no vectorx distance function",
                            RelationGetRelationName(index))));
-  const int32 typmod = TupleDescAttr(RelationGetDescr(index), 0)->atttypmod;
+  const Form_pg_attribute column = TupleDescAttr(RelationGetDescr(index), 0);
+  const char* am = get_am_name(index->rd_rel->relam);
+  // Rows of a varbit column may differ in length: an index needs one dimension count.
+  if (column->atttypid == VARBITOID)
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("type not supported for %s index", am)));
+  const int32 typmod = column->atttypmod;
   if (typmod < 0) ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("column does not have dimensions")));
   if (typmod > max_index_dim(kind))
     ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-                    errmsg("column cannot have more than %ld dimensions for this index", static_cast<long>(max_index_dim(kind)))));
+                    errmsg("column cannot have more than %ld dimensions for %s index", static_cast<long>(max_index_dim(kind)), am)));
   return Space(kind, metric, typmod);
 }
 

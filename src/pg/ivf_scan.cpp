@@ -63,6 +63,7 @@ void release_fetch(ScanOpaque* so) {
 
 void start(IndexScanDesc scan, ScanOpaque* so) {
   so->started = true;
+  pgstat_count_index_scan(scan->indexRelation);  // pg_stat_user_indexes.idx_scan
   const MemoryContext old = MemoryContextSwitchTo(so->context);
   so->state = guarded([&] { return new ProbeState(scan->indexRelation); });
   ProbeState* state = so->state;
