@@ -11,7 +11,7 @@ trap 'rm -rf "$dir"' EXIT
 psql_q() { psql -X -q -v ON_ERROR_STOP=1 -At -c "$1"; }
 
 psql_q "CREATE EXTENSION IF NOT EXISTS vectorx"
-psql_q "CREATE OR REPLACE FUNCTION soak_vector(seed float8) RETURNS vector LANGUAGE sql AS \$\$
+psql_q "CREATE OR REPLACE FUNCTION soak_vector(seed float8) RETURNS vector LANGUAGE sql IMMUTABLE AS \$\$
   SELECT ARRAY(SELECT (((seed * 1000)::int % 40) * 0.1 + sin(seed * j) * 0.3)::real FROM generate_series(1, 32) j)::vector \$\$"
 # recall@10 of the index over 50 queries, against exact answers
 psql_q "CREATE OR REPLACE FUNCTION soak_recall() RETURNS float8 LANGUAGE plpgsql AS \$\$

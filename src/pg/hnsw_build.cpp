@@ -70,9 +70,10 @@ void build_and_write(BuildState& st) {
 void switch_to_disk(BuildState& st) {
   const size_t collected = st.tids.size();
   pg_call([&] {
-    ereport(NOTICE, (errmsg("hnsw graph no longer fits into the build memory after %zu tuples", collected),
-                     errdetail("The remaining tuples are inserted into the index on disk, which is much slower."),
-                     errhint("Increase vectorx.build_memory (or maintenance_work_mem when it is -1) to build faster.")));
+    // pgvector's words, so clients watching for them still see them.
+    ereport(NOTICE, (errmsg("hnsw graph no longer fits into %s after %zu tuples", build_memory_setting(), collected),
+                     errdetail("Building will take significantly more time."),
+                     errhint("Increase %s to speed up builds.", build_memory_setting())));
   });
   build_and_write(st);
   st.on_disk = std::make_unique<PageGraph>(*st.store);

@@ -70,6 +70,8 @@ void check_size_quota(Relation index, uint64_t would_have_blocks) {
                   errhint("VACUUM makes the space of deleted rows reusable; an administrator sets the limit.")));
 }
 
+const char* build_memory_setting() { return build_memory_kb == -1 ? "maintenance_work_mem" : "vectorx.build_memory"; }
+
 size_t build_memory_bytes() {
   return static_cast<size_t>(build_memory_kb >= 0 ? build_memory_kb : maintenance_work_mem) * 1024;
 }

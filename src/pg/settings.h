@@ -22,6 +22,8 @@ bool size_quota_exceeded(uint64_t would_have_blocks);
 
 // Memory an index build may use: vectorx.build_memory, or maintenance_work_mem when it is -1.
 size_t build_memory_bytes();
+// The setting build_memory_bytes() comes from, by name (for messages).
+const char* build_memory_setting();
 // Values a build's training sample holds at most (0: automatic).
 int build_sample_rows();
 // Rows per assignment batch of a parallel IVF load.

@@ -53,7 +53,7 @@ cmp_ok(recall($node, 'items', 'v', '<->', 'queries', 10, 'category = 7', 'SET hn
 # A build beyond maintenance_work_mem says so and still builds a good index.
 my ($ret, $stdout, $stderr) = $node->psql('postgres',
 	"SET maintenance_work_mem = '1MB'; CREATE INDEX small_mem ON items USING hnsw (v vector_l2_ops)");
-like($stderr, qr/hnsw graph no longer fits into the build memory after \d+ tuples/, 'NOTICE when the graph outgrows memory');
+like($stderr, qr/hnsw graph no longer fits into maintenance_work_mem after \d+ tuples/, 'NOTICE when the graph outgrows memory (pgvector\'s words)');
 $node->safe_psql('postgres', 'DROP INDEX items_v');
 cmp_ok(recall($node, 'items', 'v', '<->', 'queries', 10, undef, $ef), '>=', 0.97, 'recall of the partly on-disk build');
 
