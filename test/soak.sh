@@ -3,7 +3,8 @@
 # method, MINUTES of 4 pgbench clients inserting, updating, deleting, vacuuming and searching
 # one indexed table at once. Passes when no statement failed, vectorx_validate_index finds
 # nothing, and recall@10 is within 0.02 of a fresh build of the same rows. Prints one line of
-# figures per access method. Needs PG* variables pointing at a server (pg_virtualenv sets them).
+# figures per access method (SOAK_METHODS names fewer). Needs PG* variables pointing at a
+# server (pg_virtualenv sets them).
 set -euo pipefail
 minutes="${1:-10}"
 dir="$(mktemp -d)"
@@ -51,7 +52,7 @@ VACUUM soak;
 SQL
 
 status=0
-for am in hnsw ivfflat ivfpq; do
+for am in ${SOAK_METHODS:-hnsw ivfflat ivfpq}; do
   options=""
   [ "$am" = hnsw ] || options="WITH (lists = 50)"
   psql_q "DROP TABLE IF EXISTS soak"

@@ -14,7 +14,6 @@
 namespace vectorx::ivf {
 namespace {
 
-constexpr int kInsertAttempts = 64;  // chain steps before an insert gives up (corruption)
 
 bool is_data_page(const uint8_t* page) {
   return page_header(page)->kind == static_cast<uint16_t>(PageKind::kData);
@@ -306,7 +305,12 @@ void IvfIndex::insert(uint32_t list, const uint8_t* entry, HeapTid tid) {
   store_.check_vector_quota(vectors() + 1);
   const EntryHeader header{tid.block, tid.offset, 0};
   const size_t page_size = store_.page_size();
-  for (int attempt = 0; attempt < kInsertAttempts; ++attempt) {
+  // Each step moves on along the chain or retries after another writer moved first. VACUUM
+  // points the insert page back to the first page with room, so a long list may take many
+  // steps: the cap grows with the index (a walk longer than twice its pages means a loop).
+  for (uint32_t steps = 0;; ++steps) {
+    if (steps > 64 && steps > 64 + 2 * static_cast<uint64_t>(store_.block_count()))
+      throw CorruptIndex("IVF list " + std::to_string(list) + " has no page to insert into");
     const ListSlot slot = read_slot(list);
     if (slot.insert == kInvalidBlock) {  // empty list: its first page, if nobody made it meanwhile
       Change change(store_);
@@ -343,7 +347,6 @@ void IvfIndex::insert(uint32_t list, const uint8_t* entry, HeapTid tid) {
       move_insert_page(list, slot.insert, next);
     }
   }
-  throw CorruptIndex("IVF list " + std::to_string(list) + " has no page to insert into");
 }
 
 // One Change of {full last page, new page, directory page}; false when the full page gained a
@@ -383,7 +386,7 @@ void IvfIndex::move_insert_page(uint32_t list, uint32_t from, uint32_t to) {
 void IvfIndex::check_data_block(uint32_t list, uint32_t block, uint32_t steps) {
   const uint32_t first_data = kFirstDirectoryBlock + meta_.directory_pages + meta_.codebook_pages;
   // Re-read when past the known end: a writer may have extended the index since.
-  if (block >= known_blocks_) known_blocks_ = store_.block_count();
+  if (block >= known_blocks_ || steps >= known_blocks_) known_blocks_ = store_.block_count();
   if (block < first_data || block >= known_blocks_ || steps >= known_blocks_)
     throw CorruptIndex("IVF list " + std::to_string(list) + " has a broken page chain");
 }

@@ -229,5 +229,23 @@ TEST(IvfReservoir, KeepsAUniformSampleOfTheStream) {
   EXPECT_LT(low, 70u);
 }
 
+// VACUUM points a list's insert page back to its first page with room; once that room is used,
+// the next insert walks the whole chain of full pages. A list longer than any fixed number of
+// steps must still take it (a 4-client soak test failed with "has no page to insert into").
+TEST(IvfIndex, InsertWalksAChainOfAnyLength) {
+  constexpr size_t kWideDim = 64;
+  const Space space(ElementKind::kFloat32, Metric::kL2, kWideDim);
+  const auto data = test::clustered(4000, kWideDim, 21);
+  MemoryPageStore store;
+  IvfIndex::create(store, space, train_centres(space, bytes(data.data()), 4000, 1, 1), EntrySpec{});
+  IvfIndex index(store);
+  for (size_t i = 0; i < 4000; ++i) index.insert(0, bytes(data.data() + i * kWideDim), tid_of(i));
+  ASSERT_GT(store.block_count(), 100u);  // a chain of more than a hundred pages
+  index.remove_dead([](HeapTid tid) { return tid.block == 0 && tid.offset == 1; });  // room on the first page
+  index.insert(0, bytes(data.data()), tid_of(4000));  // fills it
+  EXPECT_NO_THROW(index.insert(0, bytes(data.data()), tid_of(4001)));
+  EXPECT_EQ(index.list_stats().live, 4001u);
+}
+
 }  // namespace
 }  // namespace vectorx::ivf
