@@ -25,34 +25,24 @@ BEGIN
   same_as_seqscan := i.distances = s.distances AND i.ids = s.ids;
   RETURN NEXT;
 END $$;
--- hnsw: every operator class of vector
-CREATE INDEX huge_ip ON huge USING hnsw (v vector_ip_ops);
-SELECT * FROM pg_temp.compare('<#>');
-DROP INDEX huge_ip;
-CREATE INDEX huge_l2 ON huge USING hnsw (v vector_l2_ops);
-SELECT * FROM pg_temp.compare('<->');
-DROP INDEX huge_l2;
-CREATE INDEX huge_l1 ON huge USING hnsw (v vector_l1_ops);
-SELECT * FROM pg_temp.compare('<+>');
-DROP INDEX huge_l1;
-CREATE INDEX huge_cos ON huge USING hnsw (v vector_cosine_ops);
-SELECT * FROM pg_temp.compare('<=>');
-DROP INDEX huge_cos;
--- IVF: every row of the probed lists, infinite or not
+-- Builds the index, compares its ORDER BY with a sequential scan, drops it.
+CREATE FUNCTION pg_temp.compare_through(am text, opclass text, op text, options text DEFAULT '')
+RETURNS TABLE (index text, by_index text, same_as_seqscan bool) LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('CREATE INDEX huge_v ON huge USING %s (v %s) %s', am, opclass, options);
+  index := am || ' ' || opclass;
+  SELECT c.by_index, c.same_as_seqscan INTO by_index, same_as_seqscan FROM pg_temp.compare(op) c;
+  DROP INDEX huge_v;
+  RETURN NEXT;
+END $$;
+-- hnsw: every operator class of vector; IVF: every row of the probed lists, infinite or not
 SET ivfflat.probes = 2;
 SET ivfpq.probes = 2;
-CREATE INDEX huge_ivf_ip ON huge USING ivfflat (v vector_ip_ops) WITH (lists = 2);
-SELECT * FROM pg_temp.compare('<#>');
-DROP INDEX huge_ivf_ip;
-CREATE INDEX huge_ivf_l2 ON huge USING ivfflat (v vector_l2_ops) WITH (lists = 2);
-SELECT * FROM pg_temp.compare('<->');
-DROP INDEX huge_ivf_l2;
-CREATE INDEX huge_ivf_cos ON huge USING ivfflat (v vector_cosine_ops) WITH (lists = 2);
-SELECT * FROM pg_temp.compare('<=>');
-DROP INDEX huge_ivf_cos;
-CREATE INDEX huge_pq_l2 ON huge USING ivfpq (v vector_l2_ops) WITH (lists = 2, m = 1);
-SELECT * FROM pg_temp.compare('<->');
-DROP INDEX huge_pq_l2;
+SELECT r.* FROM (VALUES ('hnsw', 'vector_ip_ops', '<#>', ''), ('hnsw', 'vector_l2_ops', '<->', ''),
+  ('hnsw', 'vector_l1_ops', '<+>', ''), ('hnsw', 'vector_cosine_ops', '<=>', ''),
+  ('ivfflat', 'vector_ip_ops', '<#>', 'WITH (lists = 2)'), ('ivfflat', 'vector_l2_ops', '<->', 'WITH (lists = 2)'),
+  ('ivfflat', 'vector_cosine_ops', '<=>', 'WITH (lists = 2)'), ('ivfpq', 'vector_l2_ops', '<->', 'WITH (lists = 2, m = 1)')) t(am, opclass, op, options),
+  LATERAL pg_temp.compare_through(am, opclass, op, options) r;
 DROP TABLE huge;
 -- ORDER BY never removes rows: a NULL query, or a zero query under cosine (every distance
 -- NULL or NaN), returns the indexed rows (hnsw: ef_search of them, as pgvector does).
