@@ -38,9 +38,9 @@ inline const PageHeader* page_header(const uint8_t* page) { return reinterpret_c
 // An empty page of `kind` (next = kInvalidBlock).
 void init_page(uint8_t* page, size_t page_size, uint16_t kind);
 // Room for one more item of `length` (> 0) bytes in fresh space.
-bool has_room(const uint8_t* page, size_t length);
+bool has_room(const uint8_t* page, size_t page_size, size_t length);
 // The largest item that fits in fresh space now (a multiple of 4; 0 when none does).
-size_t largest_item(const uint8_t* page);
+size_t largest_item(const uint8_t* page, size_t page_size);
 // Appends a zero-filled item of `length` bytes (has_room must hold); returns its number.
 int add_item(uint8_t* page, size_t length);
 // Item `item` of a page, bounds-checked against the page and 4-aligned: nullptr when the page

@@ -406,10 +406,12 @@ bool fits_one_item(size_t page_size, int m, int level, size_t length) {
 ElementRef init_element(uint8_t* page, size_t page_size, int item, int m, HeapTid tid, int level, size_t length,
                         Id tail, const uint8_t* payload) {
   ElementRef e;
-  e.parse(page, page_size, item, m);
+  // A damaged page (its item directory) may not hold the item it was given.
+  if (!e.parse(page, page_size, item, m)) throw CorruptIndex("hnsw page has no room for a new element where it says");
   ElementHeader& h = e.mutable_header();
   h = ElementHeader{tid.block, tid.offset, static_cast<uint8_t>(level), 0, static_cast<uint32_t>(length), tail};
-  e.parse(page, page_size, item, m);  // again: the value's offset depends on the level
+  // Again: the value's offset depends on the level.
+  if (!e.parse(page, page_size, item, m)) throw CorruptIndex("hnsw page has no room for a new element where it says");
   std::memcpy(const_cast<uint8_t*>(e.value()), payload, e.head_length());
   return e;
 }
@@ -450,14 +452,14 @@ class StreamLayout {
 
   void place(uint32_t node, int level, size_t length) {
     const size_t fixed = element_size(m_, level, 0), whole = element_size(m_, level, length);
-    const size_t room = largest_item(page_.data());
+    const size_t room = largest_item(page_.data(), page_size_);
     const bool split_here = whole > split_above(page_size_) && room >= fixed + kMinHead;
     if (whole > room && !split_here) new_page();
-    const size_t head = std::min(whole, largest_item(page_.data()));
+    const size_t head = std::min(whole, largest_item(page_.data(), page_size_));
     add(node, head, false);
     for (size_t rest = length - std::min(length, head - fixed); rest > 0;) {
       new_page();
-      const size_t size = std::min((sizeof(TailHeader) + rest + 3) & ~size_t{3}, largest_item(page_.data()));
+      const size_t size = std::min((sizeof(TailHeader) + rest + 3) & ~size_t{3}, largest_item(page_.data(), page_size_));
       add(node, size, true);
       rest -= std::min(rest, size - sizeof(TailHeader));
     }
@@ -624,7 +626,7 @@ Placement find_room(const uint8_t* page, size_t page_size, int m, size_t fixed, 
   *free_items = 0;
   *room = 0;
   if (h->kind != static_cast<uint16_t>(PageKind::kElements)) return p;
-  *room = largest_item(page);
+  *room = largest_item(page, page_size);
   for (int item = 0; item < h->item_count; ++item) {
     ElementRef e;
     if (!e.parse(page, page_size, item, m) || !e.free()) continue;
@@ -636,7 +638,7 @@ Placement find_room(const uint8_t* page, size_t page_size, int m, size_t fixed, 
     p.head_capacity = e.item_length() - fixed;
     p.reuse_tail = e.header().tail;
   }
-  if (p.free_item < 0 && !has_room(page, size)) return p;
+  if (p.free_item < 0 && !has_room(page, page_size, size)) return p;
   p.block = 0;  // found (the caller fills in the block)
   return p;
 }
@@ -696,7 +698,7 @@ Id PageGraph::store_element(const uint8_t* payload, size_t length, HeapTid tid, 
       ElementRef old;
       old.parse(page, page_size, item, m);  // claimed: nobody else writes it
       std::memset(const_cast<ElementHeader*>(&old.header()), 0, old.item_length());
-    } else if (has_room(page, item_size)) {
+    } else if (has_room(page, page_size, item_size)) {
       item = add_item(page, item_size);
     } else if (!new_tails) {
       change.commit();  // the room went to a concurrent insert: look again

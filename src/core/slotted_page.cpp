@@ -21,13 +21,18 @@ void init_page(uint8_t* page, size_t page_size, uint16_t kind) {
   h->next = kInvalidBlock;
 }
 
-size_t largest_item(const uint8_t* page) {
+size_t largest_item(const uint8_t* page, size_t page_size) {
   const PageHeader* h = page_header(page);
   if (h->item_count >= kMaxItemsPerPage || h->upper < h->lower + sizeof(ItemEntry)) return 0;
+  // A damaged header is a full page: add_item would write where the header points.
+  if (h->upper > page_size || h->upper % 4 != 0 || h->lower != sizeof(PageHeader) + sizeof(ItemEntry) * h->item_count)
+    return 0;
   return (size_t{h->upper} - h->lower - sizeof(ItemEntry)) & ~size_t{3};
 }
 
-bool has_room(const uint8_t* page, size_t length) { return length > 0 && align4(length) <= largest_item(page); }
+bool has_room(const uint8_t* page, size_t page_size, size_t length) {
+  return length > 0 && align4(length) <= largest_item(page, page_size);
+}
 
 int add_item(uint8_t* page, size_t length) {
   PageHeader* h = page_header(page);

@@ -363,7 +363,9 @@ std::vector<Bytes> sparse_binary_seeds() {
 }
 
 std::vector<Bytes> page_damage_seeds() {
-  return {{}, {1, 0, 24, 4, 0xff, 0xff, 0xff, 0xff}, {2, 0, 100, 2, 0, 0}, {0, 0, 16, 8, 1, 2, 3, 4, 5, 6, 7, 8}};
+  return {{}, {1, 0, 24, 4, 0xff, 0xff, 0xff, 0xff}, {2, 0, 100, 2, 0, 0}, {0, 0, 16, 8, 1, 2, 3, 4, 5, 6, 7, 8},
+          // found by libFuzzer: inserts into a damaged item directory and a damaged free-space pointer
+          {0xfe, 0, 2, 2, 0x30, 0}, {0xfe, 0, 6, 0xfe, 0xcf, 0xff}};
 }
 
 }  // namespace
