@@ -176,14 +176,15 @@ class PageGraph::View {
         std::memcpy(scratch_.data(), e.value(), head);
         return;
       }
-      valid = g_.space_.payload_size(e.value(), length) == length;
+      // payload_size is 0 for a malformed value: a stored length of 0 is one too.
+      valid = length > 0 && g_.space_.payload_size(e.value(), length) == length;
       if (valid) f(e.value());
       done = true;
     });
     if (!found || !valid) return false;
     if (done) return true;
     if (!read_tails(tail, scratch_.data() + head, length - head)) return false;
-    if (g_.space_.payload_size(scratch_.data(), length) != length) return false;
+    if (length == 0 || g_.space_.payload_size(scratch_.data(), length) != length) return false;
     f(scratch_.data());
     return true;
   }

@@ -3,7 +3,11 @@
 // scripts/fuzz does under ASan and UBSan.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "fuzz_targets.h"
@@ -52,6 +56,21 @@ TEST_P(FuzzTargetTest, SeedsAndMutationsNeverCrash) {
     const auto input = mutate(seeds[rng() % seeds.size()], rng);
     t.run(input.data(), input.size());
   }
+}
+
+// Inputs that once crashed a target (test/fuzz/regressions/TARGET-what) replay through it.
+TEST(FuzzRegressions, EveryKeptInputRunsCleanly) {
+  size_t replayed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(VECTORX_FUZZ_REGRESSIONS)) {
+    const std::string name = entry.path().filename().string();
+    const Target* t = find_target(name.substr(0, name.find('-')).c_str());
+    ASSERT_NE(t, nullptr) << name << " names no target";
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::vector<uint8_t> input((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    t->run(input.data(), input.size());
+    ++replayed;
+  }
+  EXPECT_GT(replayed, 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, FuzzTargetTest, testing::ValuesIn(targets()),
