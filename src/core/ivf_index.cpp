@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "vectorx/errors.h"
+#include "vectorx/limits.h"
 #include "vectorx/ivf/training.h"
 
 namespace vectorx::ivf {
@@ -142,8 +143,11 @@ IvfIndex::IvfIndex(PageStore& store)
   const auto kind = static_cast<ElementKind>(meta_.element_kind);
   const auto metric = static_cast<Metric>(meta_.metric);
   const auto format = static_cast<EntryFormat>(meta_.entry_format);
+  // Bounded as the reloptions and types bound them, so no size computed from them can overflow.
+  constexpr uint32_t kMaxLists = 32768;
   if (meta_.magic != kMagic || meta_.version != kFormatVersion || !supported(kind, metric) || meta_.dim < 1 ||
-      meta_.lists == 0 || format < EntryFormat::kValue || format > EntryFormat::kCode4)
+      meta_.dim > kSparseMaxDim || meta_.lists == 0 || meta_.lists > kMaxLists || format < EntryFormat::kValue ||
+      format > EntryFormat::kCode4)
     throw CorruptIndex("not an IVF index of this vectorx version (bad meta page)");
   space_ = Space(kind, metric, meta_.dim);
   const size_t per_page = slots_per_page(store_.page_size(), meta_.centre_bytes);
