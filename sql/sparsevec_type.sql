@@ -30,11 +30,15 @@ SELECT ('{1:1,3:2}/5'::sparsevec <-> '{2:1,3:4}/5') = ('[1,0,2,0,0]'::vector <->
 SELECT '{1:1}/3'::sparsevec < '{1:2}/3', '{1:1}/3'::sparsevec = '{1:1}/3', '{}/3'::sparsevec > '{2:-1}/3', sparsevec_cmp('{1:1}/3', '{1:1}/4');
 -- Read as pgvector reads it: entries are counted before zeros are dropped, a zero entry's index
 -- is never checked, huge indices and dimension counts get the messages about indices and
--- dimensions; a result never stores a zero.
+-- dimensions; underflow is out of range (unlike vector and halfvec, which read it as 0, as
+-- pgvector does); a result never stores a zero.
 SELECT pg_temp.expect_error(format('SELECT %L::sparsevec', '{' || string_agg(i || ':0', ',') || '}/20000'))
 FROM generate_series(1, 16001) i;
-SELECT '{0:0,9:0,2:1}/3'::sparsevec, '{1:1e-46,2:1}/2'::sparsevec;
+SELECT '{0:0,9:0,2:1}/3'::sparsevec, '{1:2e-38,2:1e-37}/2'::sparsevec, '{1:0e-99}/1'::sparsevec;
 SELECT statement, pg_temp.expect_error(statement) AS error FROM (VALUES
+  ($$SELECT '{1:1e-46,2:1}/2'::sparsevec$$),
+  ($$SELECT '{1:-1e-46,2:1}/2'::sparsevec$$),
+  ($$SELECT '{1:1e-40}/1'::sparsevec$$),
   ($$SELECT '{0:1}/3'::sparsevec$$),
   ($$SELECT '{4:1}/3'::sparsevec$$),
   ($$SELECT '{99999999999:1}/3'::sparsevec$$),

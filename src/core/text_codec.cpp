@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <string>
 
 #include "vectorx/binary_codec.h"
@@ -46,15 +47,19 @@ class Cursor {
                      detail);
   }
 
-  // strtof semantics (accepts what float4in accepts), bounded by the view. Plain decimals take
+  // strtof semantics (accepts what float4in accepts), bounded by the view. Overflow is an error;
+  // underflow reads as a denormal or zero (as float4in and pgvector's dense types do) unless
+  // `underflow_is_error` (pgvector's sparsevec). Plain decimals take
   // from_chars (correctly rounded like strtof, without its locale and copies: 3x faster
   // input of 784-dim vectors); '+' signs, hex floats and every error go through strtof.
-  float read_float() {
+  float read_float(bool underflow_is_error = false) {
     skip_space();
     const std::string_view digits = current_token();
-    float fast;
+    float fast = 0;
     const auto [end_fast, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), fast);
-    if (ec == std::errc() && end_fast == digits.data() + digits.size() && !digits.empty()) {
+    const bool tiny = std::fabs(fast) < std::numeric_limits<float>::min();  // strtof decides ERANGE
+    if (ec == std::errc() && end_fast == digits.data() + digits.size() && !digits.empty() &&
+        !(underflow_is_error && tiny)) {
       pos_ += static_cast<size_t>(end_fast - digits.data());
       return fast;
     }
@@ -65,8 +70,7 @@ class Cursor {
     const float v = std::strtof(token.c_str(), &end);
     const size_t used = static_cast<size_t>(end - token.c_str());
     if (used == 0) syntax_error();
-    // Overflow is an error; underflow reads as a denormal or zero, as float4in and pgvector do.
-    if (errno == ERANGE && std::isinf(v))
+    if (errno == ERANGE && (underflow_is_error || std::isinf(v)))
       throw InputError(ErrorKind::kOutOfRange, "\"" + token.substr(0, used) +
                                                    "\" is out of range for type " + type_);
     pos_ += used;
@@ -156,7 +160,7 @@ SparseHeader parse_sparse_text(std::string_view text, SparseElement* out, size_t
     do {
       const long long index = std::max<long long>(in.read_integer(), INT32_MIN + 1LL);
       in.expect(':');
-      const float v = in.read_float();
+      const float v = in.read_float(/*underflow_is_error=*/true);
       check_finite(v, kType);
       if (v == 0) continue;  // zeros are implicit: neither stored nor checked
       if (nnz >= capacity) in.syntax_error();

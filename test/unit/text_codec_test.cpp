@@ -210,6 +210,13 @@ TEST(SparseText, RejectsBadInput) {
   EXPECT_EQ(sparse_error("{}/1000000001"), ErrorKind::kProgramLimit);
   EXPECT_EQ(sparse_error("{99999999999:1}/5"), ErrorKind::kDataException);  // index out of bounds
   EXPECT_EQ(sparse_error("{1:1}/99999999999"), ErrorKind::kProgramLimit);  // too many dimensions
+  EXPECT_EQ(sparse_error("{1:1e39}/5"), ErrorKind::kOutOfRange);
+}
+
+TEST(SparseText, UnderflowIsOutOfRange) {  // pgvector's sparsevec, unlike its dense types
+  for (const char* s : {"{1:1e-46}/2", "{1:-1e-46}/2", "{1:1e-40}/2"})
+    EXPECT_EQ(sparse_error(s), ErrorKind::kOutOfRange) << s;
+  EXPECT_EQ(parse_sparse("{1:2e-38,2:0e-99}/2").header.nnz, 1u);
 }
 
 TEST(SparseText, ZeroEntriesAreDroppedUnchecked) {  // as pgvector reads them
