@@ -10,7 +10,7 @@ CREATE TEMP TABLE samples AS
   SELECT ((random() - 0.5) * power(2, 24 + random() * 38))::float4 FROM generate_series(1, 100000);
 SELECT count(*) AS samples,
        count(*) FILTER (WHERE ARRAY[f]::vector::text <> '[' || f::text || ']') AS vector_differs,
-       count(*) FILTER (WHERE ('{1:' || f::text || '}/1')::sparsevec::text <> '{1:' || f::text || '}/1' AND f <> 0) AS sparsevec_differs
+       count(*) FILTER (WHERE ARRAY[f]::vector::sparsevec::text <> '{1:' || f::text || '}/1' AND f <> 0) AS sparsevec_differs
 FROM samples;
 SELECT count(*) FILTER (WHERE ARRAY[f]::halfvec::text <> '[' || (ARRAY[f]::halfvec::vector::real[])[1]::text || ']') AS halfvec_differs
 FROM (SELECT f FROM samples WHERE abs(f) < 65000) s;

@@ -37,11 +37,12 @@ class MemoryGraph::View {
   }
 
   template <class F>
-  void update_neighbors(Id n, int level, F f) {
+  bool update_neighbors(Id n, int level, F f) {
     std::lock_guard<std::mutex> lock(g_.locks_[n]);
     Id copy[kMaxList];
     const size_t count = read_list(n, level, copy);
     write_list(n, level, f(std::vector<Id>(copy, copy + count)));
+    return true;
   }
 
   // Visited set by epoch: a mark equal to the current epoch means seen; clearing is O(1).

@@ -336,13 +336,14 @@ class PageGraph::View {
   // Read, compute without locks, write if unchanged; retried a few times under contention
   // (a back-link that keeps losing is dropped: the graph stays valid, one edge poorer).
   template <class F>
-  void update_neighbors(Id n, int level, F f) {
+  bool update_neighbors(Id n, int level, F f) {
     for (int attempt = 0; attempt < kBackLinkRetries; ++attempt) {
       Id copy[kMaxList];
       const std::vector<Id> current(copy, copy + copy_list(n, level, copy));
       const std::vector<Id> next = f(current);
-      if (next == current || write_list(n, level, next, &current)) return;
+      if (next == current || write_list(n, level, next, &current)) return true;
     }
+    return false;
   }
 
   bool insert(Id id) {
@@ -974,7 +975,7 @@ void PageGraph::Vacuum::repair_list(Id node, int level) {
         consider(x);
     }
     std::sort(pool.begin(), pool.end());
-    return select_neighbors(v, pool, max);
+    return select_neighbors(v, pool, max, new_node_links(graph_.params_));
   });
 }
 
@@ -1085,17 +1086,7 @@ bool PageGraph::Vacuum::link_from_nearest(Id id, const Reachability& reachabilit
     if (x == id || !reachability.reached(x)) continue;
     double key = 0;
     if (v.insert(x) && !v.query_key(x, &key)) continue;  // records the flags linkable() reads
-    if (!v.linkable(x)) continue;
-    bool linked = false;
-    v.update_neighbors(x, 0, [&](const std::vector<Id>& current) {
-      const bool present = std::find(current.begin(), current.end(), id) != current.end();
-      linked = present || current.size() < max;
-      if (!linked || present) return current;
-      std::vector<Id> grown = current;
-      grown.push_back(id);
-      return grown;
-    });
-    if (linked) return true;
+    if (v.linkable(x) && link_if_room(v, x, id, max)) return true;
   }
   return false;
 }

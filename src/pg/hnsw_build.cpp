@@ -1,8 +1,7 @@
 // hnsw index build.
 //
 // 1. loading tuples: the heap scan collects payloads, heap TIDs and levels in memory.
-// 2. building graph: MemoryGraph links them on 1 + N threads, N from plan_create_index_workers
-//    (max_parallel_maintenance_workers, table size, parallel_workers); threads run only core
+// 2. building graph: MemoryGraph links them on build_threads() threads; threads run only core
 //    C++ and block signals, and the backend's thread reports progress and checks interrupts.
 // 3. writing pages: PageGraph::write lays the graph out without WAL; every page is WAL-logged
 //    once at the end.
@@ -123,12 +122,12 @@ IndexBuildResult* hnsw_build(Relation heap, Relation index, IndexInfo* info) {
     elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
   const vectorx::Space space = space_for_new_index(index);
   const vectorx::hnsw::Params params = build_params(index);
-  const int workers = plan_create_index_workers(RelationGetRelid(heap), RelationGetRelid(index));
+  const unsigned threads = build_threads(heap, index);
   const MemoryContext tuple_context = AllocSetContextCreate(CurrentMemoryContext, "hnsw build tuple", ALLOCSET_DEFAULT_SIZES);
   double heap_tuples = 0, indexed = 0;
   guarded([&] {
     BufferPageStore store(index, MAIN_FORKNUM, BufferPageStore::Mode::kBulk);
-    BuildState st{index, space, params, &store, 1u + static_cast<unsigned>(std::max(workers, 0)),
+    BuildState st{index, space, params, &store, threads,
                   build_memory_bytes(), {}, {}, {}, 0, std::mt19937_64(0x5eed), nullptr, 0,
                   tuple_context};
     pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, kPhaseLoad);

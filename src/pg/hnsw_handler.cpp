@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <climits>
 
+#include "distance_cost.h"
 #include "hnsw_am.h"
 #include "index_values.h"
 
@@ -60,6 +61,7 @@ void hnsw_cost_estimate(PlannerInfo* root, IndexPath* path, double loop_count, C
   }
   Relation index = index_open(path->indexinfo->indexoid, NoLock);
   const int m = index_params(index).m;
+  const Cost per_distance = distance_cost(index_value_bytes(index));
   index_close(index, NoLock);
   GenericCosts costs{};
   costs.numIndexTuples = std::max(1.0, visited_estimate(path->indexinfo->tuples, m));
@@ -72,9 +74,9 @@ void hnsw_cost_estimate(PlannerInfo* root, IndexPath* path, double loop_count, C
   get_tablespace_page_costs(path->indexinfo->reltablespace, &random_page, &seq_page);
   const Cost pages_charged = costs.numIndexPages * random_page;
   const Cost pages_capped = std::min(pages_charged, static_cast<double>(path->indexinfo->pages) * seq_page);
-  // Each visit computes a distance (the distance functions cost 25 operators), and all the
-  // work happens before the first row comes back, so startup is the whole cost.
-  const Cost distances = costs.numIndexTuples * 25 * cpu_operator_cost;
+  // Each visit computes a distance (charged as the planner charges the distance functions),
+  // and all the work happens before the first row comes back, so startup is the whole cost.
+  const Cost distances = costs.numIndexTuples * per_distance;
   *startup = *total = costs.indexTotalCost - pages_charged + pages_capped + distances;
   *selectivity = costs.indexSelectivity;
   *correlation = 0;

@@ -9,8 +9,7 @@
 // 4. loading tuples: a second heap scan collects values in batches; each batch's nearest
 //    lists and entries are computed on threads (loader.h), then appended in heap order
 //    without WAL; every page is WAL-logged once at the end.
-// Phases 2-4 run on 1 + N threads, N from plan_create_index_workers (max_parallel_maintenance_
-// workers, table size, parallel_workers). Helper threads run only core C++ and block signals;
+// Phases 2-4 run on build_threads() threads. Helper threads run only core C++ and block signals;
 // the backend's thread checks interrupts. The index does not depend on N.
 // A table with fewer rows than lists gets as many lists as rows (at least one), with a NOTICE.
 #include <algorithm>
@@ -91,7 +90,7 @@ IndexBuildResult* build(Method method, Relation heap, Relation index, IndexInfo*
   vectorx::ivf::EntrySpec spec;
   if (method == Method::kPq) spec = pq_entry_spec(index, st.space);
   const int lists = index_lists(index, method);
-  const unsigned threads = 1u + static_cast<unsigned>(std::max(plan_create_index_workers(RelationGetRelid(heap), RelationGetRelid(index)), 0));
+  const unsigned threads = build_threads(heap, index);
   double heap_tuples = 0, indexed = 0;
   guarded([&] {
     const size_t bytes = vectorx::ivf::value_bytes(st.space);

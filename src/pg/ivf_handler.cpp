@@ -1,6 +1,7 @@
 // ivfflat and ivfpq access methods: handlers, reloptions, GUCs and cost estimate.
 #include <algorithm>
 
+#include "distance_cost.h"
 #include "vectorx/ivf/entries.h"
 #include "index_values.h"
 #include "ivf_am.h"
@@ -54,16 +55,25 @@ void cost_estimate(Method method, PlannerInfo* root, IndexPath* path, double loo
   const SearchSettings& settings = method == Method::kFlat ? flat_settings : pq_settings;
   Relation index = index_open(path->indexinfo->indexoid, NoLock);
   const int lists = index_lists(index, method);
+  const Cost per_distance = distance_cost(index_value_bytes(index));
   index_close(index, NoLock);
   const double fraction = std::min(1.0, static_cast<double>(std::max(settings.probes, 1)) / std::max(lists, 1));
   GenericCosts costs{};
   costs.numIndexTuples = std::max(1.0, path->indexinfo->tuples * fraction);
   costs.numIndexPages = std::max(1.0, path->indexinfo->pages * fraction);
   genericcostestimate(root, path, loop_count, &costs);
-  const double per_entry = method == Method::kFlat ? 25 : 4;
-  const Cost distances = (costs.numIndexTuples * per_entry + lists * 25) * cpu_operator_cost;
+  // genericcostestimate charges every page as a random read; a list is a chain of pages
+  // written together, so only the first page of each probed list is a random read.
+  double random_page, seq_page;
+  get_tablespace_page_costs(path->indexinfo->reltablespace, &random_page, &seq_page);
+  const double probed = std::min<double>(std::max(settings.probes, 1), std::max(lists, 1));
+  const Cost page_reads = std::min(costs.numIndexPages, probed) * random_page +
+                     std::max(0.0, costs.numIndexPages - probed) * seq_page;
+  costs.indexTotalCost += page_reads - costs.numIndexPages * random_page;
+  const Cost per_entry = method == Method::kFlat ? per_distance : 4 * cpu_operator_cost;
+  const Cost distances = costs.numIndexTuples * per_entry + lists * per_distance;
   const Cost sort = costs.numIndexTuples * std::log2(std::max(2.0, costs.numIndexTuples)) * cpu_operator_cost;
-  const Cost rerank = settings.rerank * (random_page_cost + 25 * cpu_operator_cost);
+  const Cost rerank = settings.rerank * (random_page_cost + per_distance);
   *startup = *total = costs.indexTotalCost + distances + sort + rerank;
   *selectivity = costs.indexSelectivity;
   *correlation = 0;

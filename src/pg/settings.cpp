@@ -1,6 +1,9 @@
 // vectorx.* operating settings (settings.h).
 #include "settings.h"
 
+#include <algorithm>
+
+#include "optimizer/plancat.h"
 #include "utils/guc.h"
 
 namespace vectorx::pg {
@@ -74,6 +77,12 @@ const char* build_memory_setting() { return build_memory_kb == -1 ? "maintenance
 
 size_t build_memory_bytes() {
   return static_cast<size_t>(build_memory_kb >= 0 ? build_memory_kb : maintenance_work_mem) * 1024;
+}
+
+unsigned build_threads(Relation heap, Relation index) {
+  const int workers = std::max(plan_create_index_workers(RelationGetRelid(heap), RelationGetRelid(index)), 0);
+  if (workers > 0) ereport(DEBUG1, (errmsg("using %d parallel workers", workers)));
+  return 1u + static_cast<unsigned>(workers);
 }
 
 int build_sample_rows() { return sample_rows; }

@@ -24,6 +24,10 @@ bool size_quota_exceeded(uint64_t would_have_blocks);
 size_t build_memory_bytes();
 // The setting build_memory_bytes() comes from, by name (for messages).
 const char* build_memory_setting();
+// Threads a build of `index` on `heap` runs on: 1 + plan_create_index_workers (max_parallel_
+// maintenance_workers, table size, the table's parallel_workers); says how many at DEBUG1
+// in pgvector's words. The threads are inside this backend, not parallel worker processes.
+unsigned build_threads(Relation heap, Relation index);
 // Values a build's training sample holds at most (0: automatic).
 int build_sample_rows();
 // Rows per assignment batch of a parallel IVF load.

@@ -50,8 +50,11 @@ TEST(Threads, HelpersRunBesideTheCaller) {
 
 TEST(Threads, AFailingBlockStopsTheRestAndIsRethrown) {
   std::atomic<size_t> ran{0};
+  // Blocks take a moment (with empty ones the other threads sometimes ran all 10,000 before
+  // the failure stopped them).
   EXPECT_THROW(for_each_block(10000, 3,
                               [&](size_t b) {
+                                std::this_thread::sleep_for(std::chrono::microseconds(20));
                                 ++ran;
                                 if (b == 5) throw std::runtime_error("block 5");
                               }),

@@ -1,0 +1,20 @@
+// What the planner charges for one distance: the work grows with the values' size, and a value
+// stored out of line (TOAST) must be fetched first. The distance functions' support function
+// (vectorx_distance_cost) tells the planner so for every plan that computes distances (a
+// sequential scan's ORDER BY most of all), and the index cost estimates charge their own
+// distances with the same rule, so the two compare like with like.
+#pragma once
+
+#include <cstddef>
+
+#include "am_headers.h"
+
+namespace vectorx::pg {
+
+// Work of one distance between two values of `value_bytes` each, already in memory, without
+// the cost of a function call (what an index pays for each distance it computes).
+Cost distance_cost(size_t value_bytes);
+// Bytes of a value of an index's column (its element type and dimensions).
+size_t index_value_bytes(Relation index);
+
+}  // namespace vectorx::pg
