@@ -14,9 +14,9 @@ BEGIN
 END $$;
 SELECT setseed(0.5);
 CREATE TABLE wide (id int, v vector(1536));       -- 6 kB values: stored out of line
-INSERT INTO wide SELECT i, ARRAY(SELECT random() FROM generate_series(1, 1536))::vector FROM generate_series(1, 2000) i;
+INSERT INTO wide SELECT i, ARRAY(SELECT random() + 0 * i FROM generate_series(1, 1536))::vector FROM generate_series(1, 2000) i;
 CREATE TABLE narrow (id int, v vector(384));      -- 1.5 kB values: inline
-INSERT INTO narrow SELECT i, ARRAY(SELECT random() FROM generate_series(1, 384))::vector FROM generate_series(1, 2000) i;
+INSERT INTO narrow SELECT i, ARRAY(SELECT random() + 0 * i FROM generate_series(1, 384))::vector FROM generate_series(1, 2000) i;
 ANALYZE wide, narrow;
 CREATE FUNCTION pg_temp.plans(tbl text, am text, setting text, settings int[]) RETURNS SETOF text
 LANGUAGE plpgsql AS $$
@@ -45,7 +45,7 @@ CREATE INDEX ON narrow USING ivfpq (v vector_l2_ops) WITH (lists = 20, m = 48);
 SELECT pg_temp.plans(tbl, 'ivfpq', 'ivfpq.probes', '{1,5,20}') FROM (VALUES ('wide'), ('narrow')) t(tbl);
 ROLLBACK;
 -- The range form too: WHERE v <-> q < r ORDER BY v <-> q LIMIT 10 (6,000 rows).
-INSERT INTO wide SELECT i, ARRAY(SELECT random() FROM generate_series(1, 1536))::vector FROM generate_series(2001, 6000) i;
+INSERT INTO wide SELECT i, ARRAY(SELECT random() + 0 * i FROM generate_series(1, 1536))::vector FROM generate_series(2001, 6000) i;
 ANALYZE wide;
 CREATE INDEX ON wide USING hnsw (v vector_l2_ops);
 SELECT pg_temp.plan_of(format('SELECT id FROM wide WHERE v <-> %L < 1 ORDER BY v <-> %L LIMIT 10', q, q))
