@@ -50,7 +50,11 @@ DECLARE
 BEGIN
   IF va::text::vector <> va THEN RETURN NEXT 'text round trip ' || va::text; END IF;
   IF va::real[]::vector <> va THEN RETURN NEXT 'real[] round trip ' || va::text; END IF;
-  IF va::sparsevec::vector <> va OR va::sparsevec::text::sparsevec <> va::sparsevec THEN RETURN NEXT 'sparsevec round trip ' || va::text; END IF;
+  IF va::sparsevec::vector <> va THEN RETURN NEXT 'sparsevec cast round trip ' || va::text; END IF;
+  -- (sparsevec text input refuses subnormal values, as pgvector's does, so those cannot round-trip)
+  IF NOT EXISTS (SELECT FROM unnest(a) x WHERE x <> 0 AND abs(x) < 1.1754944e-38) THEN
+    IF va::sparsevec::text::sparsevec <> va::sparsevec THEN RETURN NEXT 'sparsevec text round trip ' || va::text; END IF;
+  END IF;
   IF NOT close(l2_distance(va, vb), sqrt((SELECT sum((x::float8 - y) ^ 2) FROM unnest(a, b) u(x, y)))) THEN RETURN NEXT 'l2_distance ' || va::text || ' ' || vb::text; END IF;
   IF NOT close(va <-> vb, l2_distance(va, vb), 0) THEN RETURN NEXT '<-> differs from l2_distance'; END IF;
   IF NOT close(inner_product(va, vb), dot, 1e-3) AND abs(inner_product(va, vb) - dot) > 1e-3 * na * nb THEN RETURN NEXT 'inner_product ' || va::text || ' ' || vb::text; END IF;
