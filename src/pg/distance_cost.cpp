@@ -107,7 +107,7 @@ Cost call_cost(PlannerInfo* root, ElementKind kind, List* args) {
     largest = std::max(largest, bytes);
     if (OidIsValid(relid) && stored_out_of_line(relid, attnum, bytes)) fetching += detoast_cost(bytes);
   }
-  return kDeclaredOperators * cpu_operator_cost + distance_cost(largest) + fetching;
+  return distance_call_overhead() + distance_cost(largest) + fetching;
 }
 
 }  // namespace
@@ -115,6 +115,8 @@ Cost call_cost(PlannerInfo* root, ElementKind kind, List* args) {
 Cost distance_cost(size_t value_bytes) {
   return std::max(1.0, kDeclaredOperators * static_cast<double>(value_bytes) / kBytesPerDeclaredCost) * cpu_operator_cost;
 }
+
+Cost distance_call_overhead() { return kDeclaredOperators * cpu_operator_cost; }
 
 size_t index_value_bytes(Relation index) {
   ElementKind kind;

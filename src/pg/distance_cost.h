@@ -14,6 +14,9 @@ namespace vectorx::pg {
 // Work of one distance between two values of `value_bytes` each, already in memory, without
 // the cost of a function call (what an index pays for each distance it computes).
 Cost distance_cost(size_t value_bytes);
+// The fixed part of a distance called from SQL (the COST the functions declare). A visit of
+// an hnsw search costs about as much: a page lookup, the visited set, a neighbour list.
+Cost distance_call_overhead();
 // Bytes of a value of an index's column (its element type and dimensions).
 size_t index_value_bytes(Relation index);
 

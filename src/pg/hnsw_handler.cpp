@@ -61,7 +61,7 @@ void hnsw_cost_estimate(PlannerInfo* root, IndexPath* path, double loop_count, C
   }
   Relation index = index_open(path->indexinfo->indexoid, NoLock);
   const int m = index_params(index).m;
-  const Cost per_distance = distance_cost(index_value_bytes(index));
+  const Cost per_visit = distance_call_overhead() + distance_cost(index_value_bytes(index));
   index_close(index, NoLock);
   GenericCosts costs{};
   costs.numIndexTuples = std::max(1.0, visited_estimate(path->indexinfo->tuples, m));
@@ -74,9 +74,10 @@ void hnsw_cost_estimate(PlannerInfo* root, IndexPath* path, double loop_count, C
   get_tablespace_page_costs(path->indexinfo->reltablespace, &random_page, &seq_page);
   const Cost pages_charged = costs.numIndexPages * random_page;
   const Cost pages_capped = std::min(pages_charged, static_cast<double>(path->indexinfo->pages) * seq_page);
-  // Each visit computes a distance (charged as the planner charges the distance functions),
-  // and all the work happens before the first row comes back, so startup is the whole cost.
-  const Cost distances = costs.numIndexTuples * per_distance;
+  // Each visit computes a distance (charged as the planner charges a distance call: a 3-dim
+  // search's cost is its visits, not its arithmetic), and all the work happens before the
+  // first row comes back, so startup is the whole cost.
+  const Cost distances = costs.numIndexTuples * per_visit;
   *startup = *total = costs.indexTotalCost - pages_charged + pages_capped + distances;
   *selectivity = costs.indexSelectivity;
   *correlation = 0;
