@@ -110,6 +110,7 @@ class MemoryPageStore : public PageStore {
   size_t shared_locks_held() const { return shared_held_; }
   // Raw access for tests that corrupt or inspect pages.
   uint8_t* raw(uint32_t block) { return pages_.at(block).data(); }
+  const uint8_t* raw(uint32_t block) const { return pages_.at(block).data(); }
   // A vector quota (0: none), enforced like the Postgres layer's.
   void set_max_vectors(uint64_t max) { max_vectors_ = max; }
   void check_vector_quota(uint64_t would_hold) override;
