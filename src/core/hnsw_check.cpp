@@ -4,9 +4,10 @@
 // lists (ElementRef::parse_problem), value tails. Pass 2 checks what refers to what from
 // memory: neighbour ids resolve to elements that exist, are not free and reach that level;
 // lists hold no duplicates or self-links; tail chains are value tails, each in one chain only,
-// holding what their element's value needs; the entry point is a top-level element; the meta
-// page's count matches. (A tail no element refers to is not reported: a crash between writing
-// tails and their element leaves one.)
+// holding what their element's value needs; rows chains are rows items in use, each in one
+// chain only, and every live element has a heap row; the entry point is a top-level element;
+// the meta page's count matches. (A tail no element refers to is not reported: a crash
+// between writing tails and their element leaves one.)
 #include <algorithm>
 #include <set>
 #include <string>
@@ -31,6 +32,16 @@ struct Element {
   std::vector<std::vector<Id>> lists;  // per level
   Id tail;                             // hnsw::kInvalidId: no tail chain
   size_t in_tails;                     // value bytes the chain must hold
+  HeapTid own_row;
+  Id rows;                             // hnsw::kInvalidId: no rows chain
+};
+
+struct Rows {
+  Id owner;
+  Id next;
+  bool free;
+  std::vector<HeapTid> rows;  // the slots that hold one
+  bool claimed = false;       // some element's chain passes through it
 };
 
 struct Tail {
@@ -84,14 +95,21 @@ class HnswChecker {
         tails_.emplace(hnsw::make_id(block, item), Tail{t.next(), t.capacity()});
         continue;
       }
+      if (hnsw::RowsRef r; r.parse(page.data(), page_size_, item)) {
+        Rows rows{r.owner(), r.next(), r.free(), {}};
+        for (size_t i = 0; i < r.capacity(); ++i)
+          if (hnsw::holds_row(r.rows()[i])) rows.rows.push_back(r.rows()[i]);
+        rows_.emplace(hnsw::make_id(block, item), std::move(rows));
+        continue;
+      }
       hnsw::ElementRef e;
       if (const char* what = e.parse_problem(page.data(), page_size_, item, m_)) {
         problem(block, item, std::string("malformed element: ") + what);
         continue;
       }
-      Element el{e.header().flags, e.level(), {}, e.header().tail, e.header().value_len - e.head_length()};
+      Element el{e.header().flags, e.level(), {}, e.header().tail, e.header().value_len - e.head_length(),
+                 e.heap_tid(), e.rows()};
       for (int level = 0; level <= e.level(); ++level) el.lists.emplace_back(e.ids(level), e.ids(level) + e.count(level));
-      if (!e.dead()) report_.heap.push_back({e.heap_tid(), block, item});
       elements_.emplace(hnsw::make_id(block, item), std::move(el));
     }
   }
@@ -100,7 +118,8 @@ class HnswChecker {
     const uint32_t block = hnsw::id_block(id);
     const int item = hnsw::id_item(id);
     check_tails(block, item, e);  // free items too: an insert reuses their chains
-    if (e.flags & hnsw::kFree) return;  // a free item's lists are stale by design
+    if (e.flags & hnsw::kFree) return;  // a free item's lists and rows are stale by design
+    check_rows(block, item, e);
     for (int level = 0; level <= e.level; ++level) {
       std::set<Id> seen;
       for (Id n : e.lists[static_cast<size_t>(level)]) {
@@ -141,6 +160,36 @@ class HnswChecker {
                                std::to_string(e.in_tails) + " bytes beyond the element");
   }
 
+  // The element's rows chain; a live element's rows go to the report for the heap check.
+  void check_rows(uint32_t block, int item, const Element& e) {
+    const bool live = !(e.flags & hnsw::kDead);
+    size_t held = 0;
+    if (hnsw::holds_row(e.own_row)) {
+      ++held;
+      if (live) report_.heap.push_back({e.own_row, block, item});
+    }
+    for (Id at = e.rows; at != hnsw::kInvalidId;) {
+      const auto it = rows_.find(at);
+      if (it == rows_.end()) {
+        problem(block, item, "rows chain reaches " + id_text(at) + ", not a rows item");
+        break;
+      }
+      if (it->second.claimed) {
+        problem(block, item, "rows item " + id_text(at) + " is in another chain too (or in a cycle)");
+        break;
+      }
+      if (it->second.free) problem(block, item, "rows chain passes through free rows item " + id_text(at));
+      if (it->second.owner != hnsw::make_id(block, item))
+        problem(block, item, "rows item " + id_text(at) + " in its chain belongs to " + id_text(it->second.owner));
+      it->second.claimed = true;
+      held += it->second.rows.size();
+      if (live)
+        for (const HeapTid& tid : it->second.rows) report_.heap.push_back({tid, block, item});
+      at = it->second.next;
+    }
+    if (live && held == 0) problem(block, item, "live element holds no heap row");
+  }
+
   void check_entry_and_count() {
     int top = -1;
     uint64_t not_free = 0;
@@ -176,6 +225,7 @@ class HnswChecker {
   uint64_t counted_ = 0;
   std::unordered_map<Id, Element> elements_;
   std::unordered_map<Id, Tail> tails_;
+  std::unordered_map<Id, Rows> rows_;
   CheckReport report_;
 };
 

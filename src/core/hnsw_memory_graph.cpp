@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <functional>
+#include <string_view>
 
 #include "vectorx/threads.h"
 
@@ -93,6 +95,15 @@ Payloads Payloads::from_floats(const float* rows, size_t n, size_t dim) {
   p.offsets.resize(n + 1);
   for (size_t i = 0; i <= n; ++i) p.offsets[i] = i * dim * sizeof(float);
   return p;
+}
+
+int64_t IdenticalValues::find_or_expect(const Payloads& values, const uint8_t* payload, size_t length) {
+  const uint64_t hash = std::hash<std::string_view>()({reinterpret_cast<const char*>(payload), length});
+  const auto [it, inserted] = first_by_hash_.try_emplace(hash, static_cast<uint32_t>(values.size()));
+  if (inserted) return -1;
+  const uint32_t node = it->second;
+  const bool same = values.length(node) == length && std::memcmp(values.at(node), payload, length) == 0;
+  return same ? int64_t{node} : -1;
 }
 
 MemoryGraph::MemoryGraph(const Space& space, const Params& params)

@@ -1,6 +1,8 @@
 // Slotted element pages and element records (page_format.h).
 #include "vectorx/hnsw/page_format.h"
 
+#include "vectorx/errors.h"
+
 namespace vectorx::hnsw {
 namespace {
 
@@ -28,6 +30,7 @@ const char* ElementRef::parse_problem(const uint8_t* page, size_t page_size, int
   const uint8_t* data = find_item(page, page_size, item, &length);
   if (!data) return "item entry points outside the page";
   if (length >= sizeof(TailHeader) && (data[offsetof(TailHeader, flags)] & kTail)) return "a value tail, not an element";
+  if (length >= sizeof(RowsHeader) && (data[offsetof(RowsHeader, flags)] & kRows)) return "a rows item, not an element";
   if (length < sizeof(ElementHeader)) return "item shorter than an element header";
   header_ = reinterpret_cast<const ElementHeader*>(data);
   m_ = m;
@@ -51,6 +54,40 @@ bool TailRef::parse(const uint8_t* page, size_t page_size, int item) {
   header_ = reinterpret_cast<const TailHeader*>(data);
   capacity_ = length - sizeof(TailHeader);
   return (header_->flags & kTail) != 0;
+}
+
+bool RowsRef::locate(const uint8_t* page, size_t page_size, int item) {
+  if (page_header(page)->kind != static_cast<uint16_t>(PageKind::kElements)) return false;
+  size_t length;
+  const uint8_t* data = find_item(page, page_size, item, &length);
+  if (!data || length < rows_item_size(1)) return false;
+  header_ = reinterpret_cast<const RowsHeader*>(data);
+  capacity_ = (length - sizeof(RowsHeader)) / sizeof(HeapTid);
+  return true;
+}
+
+bool RowsRef::parse(const uint8_t* page, size_t page_size, int item) {
+  return locate(page, page_size, item) && (header_->flags & kRows) != 0;
+}
+
+void RowsRef::format(uint8_t* page, size_t page_size, int item, Id owner, Id next) {
+  if (!locate(page, page_size, item)) throw CorruptIndex("hnsw page has no room for a rows item where it says");
+  std::memset(&mutable_header(), 0, rows_item_size(capacity_));
+  mutable_header().owner = owner;
+  mutable_header().flags = kRows;
+  mutable_header().next = next;
+}
+
+bool RowsRef::add(HeapTid tid) {
+  HeapTid* slots = mutable_rows();
+  for (size_t i = 0; i < capacity_; ++i)
+    if (!holds_row(slots[i])) {
+      std::memset(static_cast<void*>(&slots[i]), 0, sizeof(HeapTid));  // the padding too: pages are WAL-logged byte for byte
+      slots[i].block = tid.block;
+      slots[i].offset = tid.offset;
+      return true;
+    }
+  return false;
 }
 
 uint32_t* ElementRef::list_(int level) const {

@@ -27,6 +27,7 @@ class VisitedTable {
     Id id;
     uint32_t epoch;
     HeapTid tid;
+    Id rows;        // the element's rows items (more heap rows), as read
     uint8_t flags;  // kDead / kFree as read; kUnusable when the id did not resolve
     bool expanded;
   };
@@ -41,7 +42,7 @@ class VisitedTable {
     for (size_t i = hash(id) & mask;; i = (i + 1) & mask) {
       Slot& s = slots_[i];
       if (s.epoch != epoch_) {
-        s = Slot{id, epoch_, {}, 0, false};
+        s = Slot{id, epoch_, {}, kInvalidId, 0, false};
         ++count_;
         *inserted = true;
         return &s;
@@ -82,7 +83,9 @@ class VisitedTable {
     for (const Slot& s : old)
       if (s.epoch == live_epoch) {
         bool inserted;
-        *find_or_insert(s.id, &inserted) = Slot{s.id, epoch_, s.tid, s.flags, s.expanded};
+        Slot* moved = find_or_insert(s.id, &inserted);
+        *moved = s;
+        moved->epoch = epoch_;
       }
   }
 
@@ -163,6 +166,7 @@ class PageGraph::View {
     const bool found = with_element(id, [&](const ElementRef& e) {
       if (info) {
         info->tid = e.heap_tid();
+        info->rows = e.rows();
         info->flags = e.header().flags;
       }
       length = e.header().value_len;
@@ -203,6 +207,22 @@ class PageGraph::View {
       tail = t.next();
     }
     return true;
+  }
+
+  // Calls f(tid) for each heap row of an element: its own (`own`, unless gone) and those in
+  // its chain of rows items from `rows`. A broken chain ends the walk (corrupt ids are never
+  // trusted; a chain longer than the index has items is a cycle).
+  template <class F>
+  void for_each_row(HeapTid own, Id rows, F f) {
+    if (holds_row(own)) f(own);
+    for (size_t steps = 0; resolves(rows) && steps < size_t{known_blocks_} * kMaxItemsPerPage; ++steps) {
+      ReadPage page(store_, id_block(rows));
+      RowsRef r;
+      if (!r.parse(page.data(), page_size_, id_item(rows))) return;
+      for (size_t i = 0; i < r.capacity(); ++i)
+        if (holds_row(r.rows()[i])) f(r.rows()[i]);
+      rows = r.next();
+    }
   }
 
   // The key from the query to `id`; false (and `id` marked unusable) when its value cannot be
@@ -406,12 +426,12 @@ bool fits_one_item(size_t page_size, int m, int level, size_t length) {
 // Fills a zeroed item as an element with empty lists and as much of the value as the item
 // holds; the rest belongs in the chain starting at `tail`.
 ElementRef init_element(uint8_t* page, size_t page_size, int item, int m, HeapTid tid, int level, size_t length,
-                        Id tail, const uint8_t* payload) {
+                        Id tail, Id rows, const uint8_t* payload) {
   ElementRef e;
   // A damaged page (its item directory) may not hold the item it was given.
   if (!e.parse(page, page_size, item, m)) throw CorruptIndex("hnsw page has no room for a new element where it says");
   ElementHeader& h = e.mutable_header();
-  h = ElementHeader{tid.block, tid.offset, static_cast<uint8_t>(level), 0, static_cast<uint32_t>(length), tail};
+  h = ElementHeader{tid.block, tid.offset, static_cast<uint8_t>(level), 0, static_cast<uint32_t>(length), tail, rows};
   // Again: the value's offset depends on the level.
   if (!e.parse(page, page_size, item, m)) throw CorruptIndex("hnsw page has no room for a new element where it says");
   std::memcpy(const_cast<uint8_t*>(e.value()), payload, e.head_length());
@@ -440,30 +460,42 @@ size_t init_tail(uint8_t* page, size_t page_size, int item, Id next, const uint8
 constexpr size_t kMinHead = 64;
 
 // Where a bulk build puts each item (page_format.h): elements in node order, packed as a
-// stream; a split value's tails start the following pages.
+// stream; a split value's tails start the following pages; an element's further rows follow
+// it (and its tails) in rows items filling what room there is.
 class StreamLayout {
  public:
+  enum class Kind : uint8_t { kElement, kTail, kRows };
   struct Item {
     Id id;
     uint32_t node;
     uint32_t size;
-    bool tail;
+    Kind kind;
   };
 
   StreamLayout(size_t page_size, int m) : page_size_(page_size), m_(m), page_(page_size) { new_page(); }
 
-  void place(uint32_t node, int level, size_t length) {
+  void place(uint32_t node, int level, size_t length, size_t more_rows) {
     const size_t fixed = element_size(m_, level, 0), whole = element_size(m_, level, length);
     const size_t room = largest_item(page_.data(), page_size_);
     const bool split_here = whole > split_above(page_size_) && room >= fixed + kMinHead;
     if (whole > room && !split_here) new_page();
     const size_t head = std::min(whole, largest_item(page_.data(), page_size_));
-    add(node, head, false);
+    add(node, head, Kind::kElement);
     for (size_t rest = length - std::min(length, head - fixed); rest > 0;) {
       new_page();
       const size_t size = std::min((sizeof(TailHeader) + rest + 3) & ~size_t{3}, largest_item(page_.data(), page_size_));
-      add(node, size, true);
+      add(node, size, Kind::kTail);
       rest -= std::min(rest, size - sizeof(TailHeader));
+    }
+    while (more_rows > 0) {
+      const size_t room_now = largest_item(page_.data(), page_size_);
+      if (room_now < rows_item_size(1)) {
+        new_page();
+        continue;
+      }
+      const size_t rows = std::min({more_rows, kMaxRowsPerItem, (room_now - sizeof(RowsHeader)) / sizeof(HeapTid)});
+      add(node, rows_item_size(rows), Kind::kRows);
+      more_rows -= rows;
     }
   }
   const std::vector<Item>& items() const { return items_; }
@@ -474,8 +506,8 @@ class StreamLayout {
     init_page(page_.data(), page_size_, PageKind::kElements);
     ++block_;
   }
-  void add(uint32_t node, size_t size, bool tail) {
-    items_.push_back({make_id(block_, add_item(page_.data(), size)), node, static_cast<uint32_t>(size), tail});
+  void add(uint32_t node, size_t size, Kind kind) {
+    items_.push_back({make_id(block_, add_item(page_.data(), size)), node, static_cast<uint32_t>(size), kind});
   }
 
   size_t page_size_;
@@ -485,26 +517,37 @@ class StreamLayout {
   std::vector<Item> items_;
 };
 
+// The id of the first item of `kind` that follows items[i] for the same node; kInvalidId when none does.
+Id next_of_node(const std::vector<StreamLayout::Item>& items, size_t i, StreamLayout::Kind kind) {
+  for (size_t j = i + 1; j < items.size() && items[j].node == items[i].node; ++j)
+    if (items[j].kind == kind) return items[j].id;
+  return kInvalidId;
+}
+
 }  // namespace
 
 void PageGraph::create(PageStore& store, const Space& space, const Params& params) {
   write_meta_page(store, make_meta(space, params));
 }
 
-void PageGraph::write(PageStore& store, const MemoryGraph& graph, const std::vector<HeapTid>& tids) {
+void PageGraph::write(PageStore& store, const MemoryGraph& graph, const GraphRows& rows) {
   const size_t n = graph.size(), page_size = store.page_size();
   const int m = graph.params().m;
   Meta meta = make_meta(graph.space(), graph.params());
   StreamLayout layout(page_size, m);
+  // rows.more is sorted by node: node i's further rows are more[more_begin[i] .. more_begin[i + 1]).
+  std::vector<size_t> more_begin(n + 1, 0);
+  for (const auto& [node, tid] : rows.more) ++more_begin[node + 1];
+  for (size_t i = 0; i < n; ++i) more_begin[i + 1] += more_begin[i];
   for (size_t i = 0; i < n; ++i) {
     const auto node = static_cast<Id>(i);
-    layout.place(node, graph.level(node), graph.payload_length(node));
+    layout.place(node, graph.level(node), graph.payload_length(node), more_begin[i + 1] - more_begin[i]);
   }
   if (layout.last_block() > kMaxBlock) throw IndexFull("hnsw index would exceed 2^24 pages");
   const std::vector<StreamLayout::Item>& items = layout.items();
   std::vector<Id> ids(n);
   for (const auto& it : items)
-    if (!it.tail) ids[it.node] = it.id;
+    if (it.kind == StreamLayout::Kind::kElement) ids[it.node] = it.id;
   if (n) {
     const auto ep = graph.entry_point();
     meta.entry = ids[ep.id];
@@ -514,6 +557,7 @@ void PageGraph::write(PageStore& store, const MemoryGraph& graph, const std::vec
   }
   write_meta_page(store, meta);
   size_t value_done = 0;  // bytes of the current node's value written so far
+  size_t more_done = 0;   // rows.more written so far
   for (size_t i = 0; i < items.size();) {
     store.check_interrupts();
     Change change(store);
@@ -525,12 +569,20 @@ void PageGraph::write(PageStore& store, const MemoryGraph& graph, const std::vec
       const int item = add_item(page.data, it.size);
       const uint8_t* value = graph.payload(it.node);
       const size_t len = graph.payload_length(it.node);
-      const Id next = i + 1 < items.size() && items[i + 1].tail ? items[i + 1].id : kInvalidId;
-      if (it.tail) {
+      if (it.kind == StreamLayout::Kind::kRows) {
+        RowsRef r;
+        r.format(page.data, page_size, item, ids[it.node], next_of_node(items, i, StreamLayout::Kind::kRows));
+        while (more_done < rows.more.size() && rows.more[more_done].first == it.node && r.add(rows.more[more_done].second))
+          ++more_done;
+        continue;
+      }
+      const Id next = i + 1 < items.size() && items[i + 1].kind == StreamLayout::Kind::kTail ? items[i + 1].id : kInvalidId;
+      if (it.kind == StreamLayout::Kind::kTail) {
         value_done += init_tail(page.data, page_size, item, next, value + value_done, len - value_done);
         continue;
       }
-      ElementRef e = init_element(page.data, page_size, item, m, tids[it.node], graph.level(it.node), len, next, value);
+      ElementRef e = init_element(page.data, page_size, item, m, rows.first[it.node], graph.level(it.node), len, next,
+                                  next_of_node(items, i, StreamLayout::Kind::kRows), value);
       value_done = e.head_length();
       for (int l = 0; l <= graph.level(it.node); ++l) {
         std::vector<Id> list = graph.neighbors(it.node, l);
@@ -718,7 +770,7 @@ Id PageGraph::store_element(const uint8_t* payload, size_t length, HeapTid tid, 
     item = add_item(page, item_size);
     if (first_useful == kInvalidBlock) first_useful = place.block;
   }
-  init_element(page, page_size, item, m, tid, level, length, tail, payload);
+  init_element(page, page_size, item, m, tid, level, length, tail, kInvalidId, payload);
   const Id id = make_id(place.block, item);
   Meta* meta_page = meta_of(change.page(kMetaBlock));
   if (place.free_item < 0) count_vector(meta_page);  // a claimed item was counted when claimed
@@ -759,15 +811,154 @@ bool PageGraph::insert(const uint8_t* payload, size_t length, HeapTid tid, int l
   store_.check_vector_quota(meta.vectors + 1);
   EntryPoint<Id> ep{meta.entry, meta.entry_level};
   if (level > ep.level && !may_raise_entry) return false;
-  bool became_entry = false;
-  const Id id = store_element(payload, length, tid, level, meta.insert_hint, &became_entry);
-  if (became_entry) return true;  // the first element of an empty graph
   View view(*this);
   view.set_query(payload);
+  std::vector<std::vector<Candidate<Id>>> found;
+  if (ep.level >= 0) {
+    found = find_neighbors(view, level, ep, params_, view);
+    if (attach_to_identical(view, found[0], payload, length, tid)) return true;
+  }
+  bool became_entry = false;
+  const Id id = store_element(payload, length, tid, level, meta.insert_hint, &became_entry);
+  if (became_entry || ep.level < 0) return true;  // the first element of an empty graph
   const EntryPoint<Id> before = ep;
-  hnsw::insert(view, id, level, ep, params_, view);
+  connect(view, id, level, found, ep, params_);
   if (ep.id != before.id || ep.level != before.level) set_entry(ep);
   return true;
+}
+
+bool PageGraph::attach_to_identical(View& view, const std::vector<Candidate<Id>>& candidates, const uint8_t* payload,
+                                    size_t length, HeapTid tid) {
+  // An identical value is at exactly the query's key from itself (the same kernel on the same
+  // bytes); only such candidates are compared byte for byte.
+  const double self = space_.key(payload, payload);
+  for (const auto& c : candidates) {
+    if (c.distance != self) continue;
+    bool identical = false;
+    view.with_value(c.id, nullptr, [&](const uint8_t* v) { identical = std::memcmp(v, payload, length) == 0; });
+    if (identical && attach_row(c.id, tid)) return true;
+  }
+  return false;
+}
+
+namespace {
+
+// Adds `tid` to an empty slot of a rows item `owner` owns on `page`; false when none has one.
+bool add_to_owned_rows(uint8_t* page, size_t page_size, Id owner, HeapTid tid) {
+  const PageHeader* h = page_header(page);
+  for (int i = 0; i < h->item_count; ++i)
+    if (RowsRef rows; rows.parse(page, page_size, i) && !rows.free() && rows.owner() == owner && rows.add(tid))
+      return true;
+  return false;
+}
+
+int free_rows_item(const uint8_t* page, size_t page_size) {
+  const PageHeader* h = page_header(page);
+  for (int i = 0; i < h->item_count; ++i)
+    if (RowsRef rows; rows.parse(page, page_size, i) && rows.free()) return i;
+  return -1;
+}
+
+// Whether a page could take a rows item of kRowsPerItem slots (or has a free one to reuse).
+bool takes_rows_item(const uint8_t* page, size_t page_size) {
+  return page_header(page)->kind == static_cast<uint16_t>(PageKind::kElements) &&
+         (largest_item(page, page_size) >= rows_item_size(kRowsPerItem) || free_rows_item(page, page_size) >= 0);
+}
+
+// Makes a rows item on `page` holding `tid` for `owner`, in front of `next`: a free one reused,
+// or a new one in fresh space (up to kRowsPerItem slots); kInvalidId when the page has neither.
+Id add_rows_item(uint8_t* page, size_t page_size, uint32_t block, Id owner, Id next, HeapTid tid) {
+  int item = free_rows_item(page, page_size);
+  if (item < 0) {
+    const size_t room = largest_item(page, page_size);
+    if (room < rows_item_size(1)) return kInvalidId;
+    item = add_item(page, rows_item_size(std::min(kRowsPerItem, (room - sizeof(RowsHeader)) / sizeof(HeapTid))));
+  }
+  RowsRef rows;
+  rows.format(page, page_size, item, owner, next);
+  rows.add(tid);
+  return make_id(block, item);
+}
+
+}  // namespace
+
+bool PageGraph::attach_row(Id id, HeapTid tid) {
+  const size_t page_size = store_.page_size();
+  const uint32_t block = id_block(id);
+  Id head;
+  {
+    Change change(store_);
+    uint8_t* page = change.page(block);
+    ElementRef e;
+    if (!e.parse(page, page_size, id_item(id), params_.m) || e.dead()) return false;
+    if (add_to_owned_rows(page, page_size, id, tid)) {
+      change.commit();
+      return true;
+    }
+    const Id item = add_rows_item(page, page_size, block, id, e.rows(), tid);
+    if (item != kInvalidId) {
+      e.mutable_header().rows = item;
+      change.commit();
+      return true;
+    }
+    head = e.rows();
+  }
+  return attach_elsewhere(id, tid, head);
+}
+
+bool PageGraph::attach_elsewhere(Id id, HeapTid tid, Id head) {
+  const size_t page_size = store_.page_size();
+  const Id item = store_rows_item(id, tid, head);
+  for (int attempt = 0; attempt < kBackLinkRetries; ++attempt) {
+    {
+      Change change(store_);
+      ElementRef e;
+      if (!e.parse(change.page(id_block(id)), page_size, id_item(id), params_.m) || e.dead()) break;
+      if (e.rows() == head) {
+        e.mutable_header().rows = item;
+        change.commit();
+        return true;
+      }
+      head = e.rows();  // another attach put an item in front meanwhile
+    }
+    Change change(store_);
+    RowsRef rows;
+    if (!rows.parse(change.page(id_block(item)), page_size, id_item(item))) break;
+    rows.set_next(head);
+    change.commit();
+  }
+  Change change(store_);  // not linked: free it for others
+  RowsRef rows;
+  if (rows.parse(change.page(id_block(item)), page_size, id_item(item))) {
+    rows.set_free();
+    change.commit();
+  }
+  return false;
+}
+
+Id PageGraph::store_rows_item(Id owner, HeapTid tid, Id next) {
+  const size_t page_size = store_.page_size();
+  const uint32_t blocks = store_.block_count();
+  for (uint32_t block = std::max<uint32_t>(read_meta().insert_hint, 1); block < blocks; ++block) {
+    if (block == id_block(owner)) continue;  // full: that is why this item goes elsewhere
+    {
+      ReadPage page(store_, block);
+      if (!takes_rows_item(page.data(), page_size)) continue;
+    }
+    Change change(store_);
+    uint8_t* page = change.page(block);
+    if (!takes_rows_item(page, page_size)) continue;  // taken meanwhile
+    const Id item = add_rows_item(page, page_size, block, owner, next, tid);
+    change.commit();
+    return item;
+  }
+  Change change(store_);
+  PageRef fresh = change.new_page();
+  if (fresh.block > kMaxBlock) throw IndexFull("hnsw index exceeds 2^24 pages");
+  init_page(fresh.data, page_size, PageKind::kElements);
+  const Id item = add_rows_item(fresh.data, page_size, fresh.block, owner, next, tid);
+  change.commit();
+  return item;
 }
 
 // ---- scan ----
@@ -829,7 +1020,8 @@ void PageGraph::Scan::emit(std::vector<Result>& out) {
   for (size_t i = batch.size(); i-- > 0;) {
     const auto* s = view_->visited().find(batch[i].id);
     if (!s || (s->flags & (kDead | kFree | VisitedTable::kUnusable))) continue;
-    out.push_back({graph_.space_.distance_from_key(batch[i].distance), s->tid});
+    const double distance = graph_.space_.distance_from_key(batch[i].distance);
+    view_->for_each_row(s->tid, s->rows, [&](HeapTid tid) { out.push_back({distance, tid}); });
   }
 }
 
@@ -878,22 +1070,93 @@ PageGraph::Vacuum::~Vacuum() = default;
 
 bool PageGraph::Vacuum::is_dead(Id id) const { return std::binary_search(dead_.begin(), dead_.end(), id); }
 
+namespace {
+
+// Counts the rows of element `id` held on its own page (its own and its rows items there);
+// with `clear`, empties the slots of dead rows as it goes.
+RowCount settle_rows_here(uint8_t* page, size_t page_size, Id id, ElementRef& e,
+                          const std::function<bool(HeapTid)>& is_dead_row, bool clear) {
+  RowCount count;
+  auto settle = [&](HeapTid tid, auto clear_slot) {
+    if (!holds_row(tid)) return;
+    if (!is_dead_row(tid)) {
+      ++count.live;
+      return;
+    }
+    ++count.dead;
+    if (clear) clear_slot();
+  };
+  settle(e.heap_tid(), [&] { e.clear_heap_tid(); });
+  if (e.rows() == kInvalidId) return count;
+  const PageHeader* h = page_header(page);
+  for (int item = 0; item < h->item_count; ++item) {
+    RowsRef rows;
+    if (!rows.parse(page, page_size, item) || rows.free() || rows.owner() != id) continue;
+    for (size_t i = 0; i < rows.capacity(); ++i)
+      settle(rows.rows()[i], [&] { std::memset(static_cast<void*>(&rows.mutable_rows()[i]), 0, sizeof(HeapTid)); });
+  }
+  return count;
+}
+
+}  // namespace
+
+RowCount PageGraph::Vacuum::clear_rows_elsewhere(uint32_t block, Id rows, const std::function<bool(HeapTid)>& is_dead_row) {
+  PageStore& store = graph_.store_;
+  const uint32_t blocks = store.block_count();
+  RowCount count;
+  for (size_t steps = 0; rows != kInvalidId && id_block(rows) > kMetaBlock && id_block(rows) < blocks &&
+                         steps < size_t{blocks} * kMaxItemsPerPage;
+       ++steps) {
+    if (id_block(rows) == block) {  // the element's own page: settled under its lock
+      ReadPage page(store, block);
+      RowsRef r;
+      if (!r.parse(page.data(), store.page_size(), id_item(rows))) break;
+      rows = r.next();
+      continue;
+    }
+    Change change(store);
+    RowsRef r;
+    if (!r.parse(change.page(id_block(rows)), store.page_size(), id_item(rows))) break;
+    const size_t dead_before = count.dead;
+    for (size_t i = 0; i < r.capacity(); ++i) {
+      if (!holds_row(r.rows()[i])) continue;
+      if (is_dead_row(r.rows()[i])) {
+        std::memset(static_cast<void*>(&r.mutable_rows()[i]), 0, sizeof(HeapTid));
+        ++count.dead;
+      } else {
+        ++count.live;
+      }
+    }
+    rows = r.next();
+    if (count.dead > dead_before) change.commit();
+  }
+  return count;
+}
+
 size_t PageGraph::Vacuum::mark_dead(const std::function<bool(HeapTid)>& is_dead_row) {
   PageStore& store = graph_.store_;
   const size_t page_size = store.page_size();
   const int m = graph_.params_.m;
-  size_t marked = 0;
+  size_t removed = 0;
   live_ = 0;
+  live_rows_ = 0;
   best_live_ = {};
+  auto count_live = [&](Id id, int level, size_t rows) {
+    ++live_;
+    live_rows_ += rows;
+    if (level > best_live_.level) best_live_ = {id, level};
+  };
   const uint32_t blocks = store.block_count();
   for (uint32_t block = 1; block < blocks; ++block) {
     store.check_interrupts();
-    struct Row {
+    struct Element {
       int item;
-      HeapTid tid;
       int level;
+      Id rows;
+      RowCount here;
+      RowCount elsewhere;
     };
-    std::vector<Row> rows;
+    std::vector<Element> elements;
     {
       ReadPage page(store, block);
       const PageHeader* h = page_header(page.data());
@@ -903,34 +1166,43 @@ size_t PageGraph::Vacuum::mark_dead(const std::function<bool(HeapTid)>& is_dead_
         if (!e.parse(page.data(), page_size, item, m) || e.free()) continue;
         if (e.dead())
           dead_.push_back(make_id(block, item));  // left by an interrupted vacuum
-        else
-          rows.push_back({item, e.heap_tid(), e.level()});
+        else  // (not written: `clear` is false)
+          elements.push_back({item, e.level(), e.rows(),
+                              settle_rows_here(const_cast<uint8_t*>(page.data()), page_size, make_id(block, item), e, is_dead_row, false), {}});
       }
     }
-    std::vector<int> to_mark;
-    for (const Row& r : rows) {
-      if (is_dead_row(r.tid)) {
-        to_mark.push_back(r.item);
-        continue;
-      }
-      ++live_;
-      if (r.level > best_live_.level) best_live_ = {make_id(block, r.item), r.level};
+    bool settle = false;  // some element here has a dead row on this page, or no live row left
+    for (Element& el : elements) {
+      if (el.rows != kInvalidId) el.elsewhere = clear_rows_elsewhere(block, el.rows, is_dead_row);
+      removed += el.elsewhere.dead;
+      settle |= el.here.dead > 0 || el.here.live + el.elsewhere.live == 0;
     }
-    if (to_mark.empty()) continue;
+    if (!settle) {
+      for (const Element& el : elements) count_live(make_id(block, el.item), el.level, el.here.live + el.elsewhere.live);
+      continue;
+    }
+    // Again under the page's lock: an insert may have attached rows meanwhile.
     Change change(store);
     uint8_t* page = change.page(block);
-    for (int item : to_mark) {
+    for (const Element& el : elements) {
       ElementRef e;
-      if (!e.parse(page, page_size, item, m) || e.dead()) continue;
+      if (!e.parse(page, page_size, el.item, m) || e.dead()) continue;
+      const Id id = make_id(block, el.item);
+      const RowCount here = settle_rows_here(page, page_size, id, e, is_dead_row, true);
+      removed += here.dead;
+      // A changed head is an item an insert put in front meanwhile, with a live row.
+      if (here.live + el.elsewhere.live > 0 || e.rows() != el.rows) {
+        count_live(id, el.level, here.live + el.elsewhere.live);
+        continue;
+      }
       e.mutable_header().flags |= kDead;
-      dead_.push_back(make_id(block, item));
-      ++marked;
+      dead_.push_back(id);
     }
     change.commit();
   }
   std::sort(dead_.begin(), dead_.end());
   dead_.erase(std::unique(dead_.begin(), dead_.end()), dead_.end());
-  return marked;
+  return removed;
 }
 
 bool PageGraph::Vacuum::query_by_value(Id id, std::vector<uint8_t>& value) {
@@ -1018,22 +1290,41 @@ size_t PageGraph::Vacuum::release() {
     Change change(store);
     uint8_t* page = change.page(block);
     size_t freed_here = 0;
+    std::vector<Id> rows;
     for (; i < dead_.size() && id_block(dead_[i]) == block; ++i) {
       ElementRef e;
       if (!e.parse(page, page_size, id_item(dead_[i]), m) || e.free()) continue;
       e.mutable_header().flags |= kFree;
+      if (e.rows() != kInvalidId) rows.push_back(e.rows());
       ++freed_here;
     }
     Meta* meta = meta_of(change.page(kMetaBlock));
     meta->vectors -= std::min<uint64_t>(meta->vectors, freed_here);
     change.commit();
     freed += freed_here;
+    for (Id r : rows) free_rows(r);
   }
   Change change(store);
   Meta* meta = meta_of(change.page(kMetaBlock));
   meta->insert_hint = std::min(meta->insert_hint, id_block(dead_.front()));
   change.commit();
   return freed;
+}
+
+void PageGraph::Vacuum::free_rows(Id rows) {
+  PageStore& store = graph_.store_;
+  const uint32_t blocks = store.block_count();
+  // A free item's chain is never reused, so no attach can write to it meanwhile.
+  for (size_t steps = 0; rows != kInvalidId && id_block(rows) > kMetaBlock && id_block(rows) < blocks &&
+                         steps < size_t{blocks} * kMaxItemsPerPage;
+       ++steps) {
+    Change change(store);
+    RowsRef r;
+    if (!r.parse(change.page(id_block(rows)), store.page_size(), id_item(rows)) || r.free()) return;
+    r.set_free();
+    rows = r.next();
+    change.commit();
+  }
 }
 
 PageGraph::Vacuum::Reconnected PageGraph::Vacuum::reconnect(size_t memory_budget) {

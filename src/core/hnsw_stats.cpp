@@ -46,8 +46,13 @@ GraphStats graph_stats(PageGraph& graph) {
     if (h->kind != static_cast<uint16_t>(PageKind::kElements)) continue;
     ++s.element_pages;
     for (int item = 0; item < h->item_count; ++item) {
+      if (RowsRef r; r.parse(page.data(), store.page_size(), item)) {
+        if (!r.free()) s.rows += static_cast<size_t>(std::count_if(r.rows(), r.rows() + r.capacity(), holds_row));
+        continue;
+      }
       ElementRef e;
       if (!e.parse(page.data(), store.page_size(), item, m)) continue;
+      if (!e.dead() && holds_row(e.heap_tid())) ++s.rows;
       count_element(e, m, s, &min_degree, &degree_sum);
       if (!e.free() && !e.value_inline()) ++s.split_values;
       reachability.add(make_id(block, item), e, m);

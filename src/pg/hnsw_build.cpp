@@ -9,6 +9,7 @@
 // maintenance_work_mem), a NOTICE says so, the graph so far is built and written, and the
 // remaining tuples are inserted one by one on disk. vectorx.max_index_vectors is checked as
 // tuples are collected, before anything is written.
+#include <algorithm>
 #include <memory>
 #include <random>
 #include <vector>
@@ -36,7 +37,8 @@ struct BuildState {
   unsigned threads;
   size_t budget_bytes;
   Payloads values;
-  std::vector<HeapTid> tids;
+  vectorx::hnsw::GraphRows rows;
+  vectorx::hnsw::IdenticalValues identical;
   std::vector<int> levels;
   size_t used_bytes = 0;
   std::mt19937_64 rng{0x5eed};  // levels are reproducible build to build
@@ -52,22 +54,25 @@ HeapTid heap_tid(ItemPointer tid) {
 // Links the collected tuples on threads and writes them as pages.
 void build_and_write(BuildState& st) {
   pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, kPhaseGraph);
-  pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, static_cast<int64>(st.tids.size()));
+  pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, static_cast<int64>(st.levels.size()));
   MemoryGraph graph(st.space, st.params);
   graph.build(std::move(st.values), st.levels, st.threads, [&](size_t done) {
     st.store->check_interrupts();
     pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, static_cast<int64>(done));
   });
   pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, kPhaseWrite);
-  PageGraph::write(*st.store, graph, st.tids);
+  std::stable_sort(st.rows.more.begin(), st.rows.more.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  PageGraph::write(*st.store, graph, st.rows);
   st.values = Payloads();
-  st.tids = {};
+  st.rows = {};
+  st.identical = {};
   st.levels = {};
   st.used_bytes = 0;
 }
 
 void switch_to_disk(BuildState& st) {
-  const size_t collected = st.tids.size();
+  const size_t collected = st.levels.size();
   pg_call([&] {
     // pgvector's words, so clients watching for them still see them.
     ereport(NOTICE, (errmsg("hnsw graph no longer fits into %s after %zu tuples", build_memory_setting(), collected),
@@ -86,12 +91,19 @@ void add_tuple(BuildState& st, const IndexValue& v, HeapTid tid) {
   const int level = vectorx::hnsw::random_level(1.0 - u, st.params.m);
   st.indexed += 1;
   if (!st.on_disk) {
-    st.store->check_vector_quota(static_cast<uint64_t>(st.indexed));  // before anything is written
+    const int64_t same = st.identical.find_or_expect(st.values, v.payload, v.length);
+    if (same >= 0 && st.used_bytes + sizeof(st.rows.more[0]) <= st.budget_bytes) {
+      st.rows.more.emplace_back(static_cast<uint32_t>(same), tid);  // a row of a value stored already
+      st.used_bytes += sizeof(st.rows.more[0]);
+      return;
+    }
+    st.store->check_vector_quota(st.levels.size() + 1);  // before anything is written
     const size_t need = v.length + MemoryGraph::node_overhead(st.params) + sizeof(HeapTid) + sizeof(int) +
+                        vectorx::hnsw::IdenticalValues::kBytesPerValue +
                         st.threads * sizeof(uint32_t);  // each thread's visited marks
-    if (st.used_bytes + need <= st.budget_bytes) {
+    if (same < 0 && st.used_bytes + need <= st.budget_bytes) {
       st.values.append(v.payload, v.length);
-      st.tids.push_back(tid);
+      st.rows.first.push_back(tid);
       st.levels.push_back(level);
       st.used_bytes += need;
       return;
@@ -128,12 +140,12 @@ IndexBuildResult* hnsw_build(Relation heap, Relation index, IndexInfo* info) {
   guarded([&] {
     BufferPageStore store(index, MAIN_FORKNUM, BufferPageStore::Mode::kBulk);
     BuildState st{index, space, params, &store, threads,
-                  build_memory_bytes(), {}, {}, {}, 0, std::mt19937_64(0x5eed), nullptr, 0,
+                  build_memory_bytes(), {}, {}, {}, {}, 0, std::mt19937_64(0x5eed), nullptr, 0,
                   tuple_context};
     pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, kPhaseLoad);
     pg_call([&] { heap_tuples = table_index_build_scan(heap, index, info, true, true, build_callback, &st, nullptr); });
     if (!st.on_disk) {
-      if (st.tids.empty())
+      if (st.levels.empty())
         vectorx::hnsw::PageGraph::create(store, space, params);
       else
         build_and_write(st);

@@ -73,7 +73,7 @@ IndexBulkDeleteResult* hnsw_bulk_delete(IndexVacuumInfo* info, IndexBulkDeleteRe
       vacuum.release();
     }
     stats->tuples_removed += static_cast<double>(removed);
-    stats->num_index_tuples = static_cast<double>(vacuum.live());
+    stats->num_index_tuples = static_cast<double>(vacuum.live_rows());
   });
   return stats;
 }

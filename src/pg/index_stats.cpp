@@ -94,8 +94,8 @@ Stats hnsw_stats(Relation index) {
                                 ? "null"
                                 : "\"(" + std::to_string(vectorx::hnsw::id_block(s.entry)) + "," +
                                       std::to_string(vectorx::hnsw::id_item(s.entry)) + ")\"";
-  Stats out{graph.space(), s.live, s.dead, {}};
-  out.shape = "{\"quota_vectors\": " + std::to_string(graph.vectors()) + ", \"m\": " + std::to_string(graph.params().m) +
+  Stats out{graph.space(), s.rows, s.dead, {}};
+  out.shape = "{\"live_elements\": " + std::to_string(s.live) + ", \"quota_vectors\": " + std::to_string(graph.vectors()) + ", \"m\": " + std::to_string(graph.params().m) +
               ", \"ef_construction\": " + std::to_string(graph.params().ef_construction) +
               ", \"levels\": " + std::to_string(s.entry_level + 1) + ", \"entry_point\": " + entry +
               ", \"live_per_level\": " + json_list(s.live_per_level) + ", \"mean_out_degree\": " + mean +

@@ -47,7 +47,7 @@ struct Fixture {
     g.build(Payloads::from_floats(data.data(), n, dim), levels_for(n, params.m, 3), 2);
     std::vector<HeapTid> tids(n);
     for (size_t i = 0; i < n; ++i) tids[i] = tid_of(i);
-    PageGraph::write(store, g, tids);
+    PageGraph::write(store, g, {tids, {}});
   }
 
   std::vector<Result> search(PageGraph& g, const float* q, size_t ef) {
@@ -206,7 +206,7 @@ TEST(HnswPages, VacuumRepairsAndReusesSpace) {
       tids.push_back(tid_of(i));
     }
   mg.build(std::move(live_rows), levels_for(tids.size(), 16, 3), 1);
-  PageGraph::write(fresh.store, mg, tids);
+  PageGraph::write(fresh.store, mg, {tids, {}});
   PageGraph fg(fresh.store);
   const auto queries = sample_rows(0, n + n / 2, 150);
   const double reused = f.recall(g, queries, 64, alive), rebuilt = fresh.recall(fg, queries, 64, alive);
@@ -521,7 +521,7 @@ TEST(HnswPages, DuplicatesStayReachable) {
   for (size_t i = 0; i < 300; ++i) tids.push_back(tid_of(i));
   for (uint32_t q = 0; q < 300; q += 37) EXPECT_GE(mg.search(copy.at(q), 400, 400).size(), 250u) << "in memory, query " << q;
   MemoryPageStore store;
-  PageGraph::write(store, mg, tids);
+  PageGraph::write(store, mg, {tids, {}});
   PageGraph g(store);
   for (size_t q = 0; q < 300; q += 37) {
     PageGraph::Scan scan(g, copy.at(q), 2, {400, SIZE_MAX, SIZE_MAX});

@@ -32,7 +32,7 @@ void build_hnsw(MemoryPageStore& store, size_t n) {
   g.build(hnsw::Payloads::from_floats(data.data(), n, kDim), levels, 1);
   std::vector<HeapTid> tids(n);
   for (size_t i = 0; i < n; ++i) tids[i] = tid_of(i);
-  hnsw::PageGraph::write(store, g, tids);
+  hnsw::PageGraph::write(store, g, {tids, {}});
 }
 
 void build_ivf(MemoryPageStore& store, size_t n, bool pq) {

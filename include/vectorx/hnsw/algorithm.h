@@ -168,25 +168,38 @@ void link_from_room(Graph& g, typename Graph::Id id, const std::vector<Candidate
     if (std::find(tried.begin(), tried.end(), c.id) == tried.end() && link_if_room(g, c.id, id, max)) return;
 }
 
-// Links node `id` (already stored, with the query set to its vector) into the graph at
-// levels 0..level, and makes it the entry point if it is the highest node.
+// A new node's candidate neighbours (`[l]` for each level l it shares with the graph), from a
+// search for the query (its vector) that descends from the entry point: the ef_construction
+// nearest linkable nodes at each level, nearest first. The graph must not be empty.
 template <class Graph, class Visited>
-void insert(Graph& g, typename Graph::Id id, int level, EntryPoint<typename Graph::Id>& ep, const Params& p,
-            Visited& visited) {
-  using Id = typename Graph::Id;
-  if (ep.level < 0) {
-    ep = {id, level};
-    return;
-  }
+std::vector<std::vector<Candidate<typename Graph::Id>>> find_neighbors(Graph& g, int level,
+                                                                       const EntryPoint<typename Graph::Id>& ep,
+                                                                       const Params& p, Visited& visited) {
+  using C = Candidate<typename Graph::Id>;
+  const int top = std::min(level, ep.level);
+  std::vector<std::vector<C>> found(static_cast<size_t>(top) + 1);
   auto nearest = descend(g, ep, level, visited);
-  for (int l = std::min(level, ep.level); l >= 0; --l) {
+  for (int l = top; l >= 0; --l) {
     visited.clear();
     nearest = search_layer(g, nearest, static_cast<size_t>(p.ef_construction), l, visited);
-    // With concurrent inserts another thread may already have linked `id` at this level, so the
+    for (const C& c : nearest)
+      if (g.linkable(c.id)) found[static_cast<size_t>(l)].push_back(c);
+  }
+  return found;
+}
+
+// Links the stored node `id` to its candidates (find_neighbors) at each level and back, and
+// makes it the entry point if it is the highest node.
+template <class Graph>
+void connect(Graph& g, typename Graph::Id id, int level, const std::vector<std::vector<Candidate<typename Graph::Id>>>& found,
+             EntryPoint<typename Graph::Id>& ep, const Params& p) {
+  using Id = typename Graph::Id;
+  for (int l = static_cast<int>(found.size()) - 1; l >= 0; --l) {
+    // With concurrent inserts another thread may already have linked `id` at this level, so a
     // search can find the node itself: it must not become its own neighbour.
     std::vector<Candidate<Id>> others;
-    for (const auto& c : nearest)
-      if (c.id != id && g.linkable(c.id)) others.push_back(c);
+    for (const auto& c : found[static_cast<size_t>(l)])
+      if (c.id != id) others.push_back(c);
     const size_t max = static_cast<size_t>(max_neighbors(p, l));
     const std::vector<Id> links = select_neighbors(g, others, max, new_node_links(p));
     // Concurrent inserts that found `id` may have linked back to it already: keep those links
@@ -222,6 +235,18 @@ void insert(Graph& g, typename Graph::Id id, int level, EntryPoint<typename Grap
     if (l == 0 && !linked_in) link_from_room(g, id, others, links, max);
   }
   if (level > ep.level) ep = {id, level};
+}
+
+// Links node `id` (already stored, with the query set to its vector) into the graph at
+// levels 0..level, and makes it the entry point if it is the highest node.
+template <class Graph, class Visited>
+void insert(Graph& g, typename Graph::Id id, int level, EntryPoint<typename Graph::Id>& ep, const Params& p,
+            Visited& visited) {
+  if (ep.level < 0) {
+    ep = {id, level};
+    return;
+  }
+  connect(g, id, level, find_neighbors(g, level, ep, p, visited), ep, p);
 }
 
 // The k nearest to the query with a candidate list of ef (>= k), nearest first.

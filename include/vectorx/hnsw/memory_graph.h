@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -40,6 +41,19 @@ struct Payloads {
   }
   // Rows of a float matrix as float32 payloads.
   static Payloads from_floats(const float* rows, size_t n, size_t dim);
+};
+
+// Remembers collected values by content, so a bulk build stores identical values once.
+class IdenticalValues {
+ public:
+  // The index in `values` of a value byte-for-byte equal to `payload`; otherwise remembers
+  // `payload` as the value about to be appended at index values.size() and returns -1.
+  int64_t find_or_expect(const Payloads& values, const uint8_t* payload, size_t length);
+  // Estimated bytes a remembered value costs.
+  static constexpr size_t kBytesPerValue = 48;
+
+ private:
+  std::unordered_map<uint64_t, uint32_t> first_by_hash_;  // one value per hash (a collision is stored twice)
 };
 
 class MemoryGraph {

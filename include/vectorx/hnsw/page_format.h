@@ -9,13 +9,29 @@
 //                  A slotted page: an item is an element or a value tail, addressed by
 //                  Id = block << 8 | item (at most 255 items a page; blocks below 2^24, so an
 //                  index holds 128 GiB).
-//   element        ElementHeader (heap TID, level, flags, value length, first tail)
-//                  | level 0 list: uint32 count, Id[2m] | levels 1..L: count, Id[m]
+//   element        ElementHeader (heap TID, level, flags, value length, first tail, first
+//                  rows item) | level 0 list: uint32 count, Id[2m] | levels 1..L: count, Id[m]
 //                  | value head: the value's first bytes, as many as the item holds
 //   value tail     TailHeader (flags = kTail, next tail) | the value's next bytes, as many
 //                  as the item holds. A tail is always the first item of its page, so its
 //                  bytes end at the page's end (readers prefetch them from there).
+//   rows item      RowsHeader (owner element, flags = kRows, next rows item) | HeapTid[as many
+//                  as it holds]: more heap rows whose values are identical to the owner's.
 //
+// Identical values are one element with several heap rows: its own heap TID plus the slots of
+// its chain of rows items (an empty slot has offset 0; so does the element's own TID once its
+// row is gone while others live). A scan returns every row of an element it returns, so
+// duplicates cost neither graph nodes nor recall. A bulk build groups identical values and
+// writes each group's rows items right after its element. An insert whose value equals a
+// candidate's attaches its row to that element: in an empty slot of a rows item the element
+// owns on its own page, else in a new rows item put at the head of its chain (on the
+// element's page when it has room, else on another page, written first and then linked if the
+// chain's head is still the one it points to). So rows items on other pages never gain rows,
+// and one on the element's page changes only under that page's lock: VACUUM clears dead rows
+// page by page, then decides under the element's page lock alone, with the chain's head
+// unchanged since it looked, that no row is left. Freeing an element frees its rows items
+// (kRows | kFree) for later attaches to reuse.
+
 // Values span pages. A value that does not fit in its element item continues in a chain of
 // tail items, each filled to its capacity before the next, so the bytes each holds follow from
 // item lengths alone. A bulk build packs elements as a stream: when an element larger than an
@@ -60,7 +76,7 @@
 namespace vectorx::hnsw {
 
 constexpr uint32_t kMagic = 0x4E535856;  // "VXSN"
-constexpr uint32_t kFormatVersion = 3;
+constexpr uint32_t kFormatVersion = 4;
 constexpr uint32_t kMetaBlock = 0;
 constexpr uint32_t kMaxBlock = (1u << 24) - 1;
 constexpr int kMaxLevel = 16;
@@ -90,7 +106,7 @@ struct Meta {
   uint64_t vectors;  // elements that are not free (live or dead): what vector quotas count
 };
 
-enum ElementFlags : uint8_t { kDead = 1, kFree = 2, kTail = 4 };
+enum ElementFlags : uint8_t { kDead = 1, kFree = 2, kTail = 4, kRows = 8 };
 
 struct ElementHeader {
   uint32_t heap_block;
@@ -99,7 +115,11 @@ struct ElementHeader {
   uint8_t flags;
   uint32_t value_len;
   Id tail;  // first value tail; kInvalidId when there is none
+  Id rows;  // first rows item (more heap rows of this value); kInvalidId when there is none
 };
+
+// A heap row slot that holds no row (Postgres numbers line pointers from 1).
+inline bool holds_row(const HeapTid& t) { return t.offset != 0; }
 
 struct TailHeader {
   uint8_t reserved[7];
@@ -107,6 +127,21 @@ struct TailHeader {
   Id next;        // kInvalidId at the chain's end
 };
 static_assert(offsetof(TailHeader, flags) == offsetof(ElementHeader, flags));
+
+struct RowsHeader {
+  Id owner;  // the element whose rows these are
+  uint8_t reserved[3];
+  uint8_t flags;  // kRows, plus kFree once its element is freed
+  Id next;        // the chain's next rows item; kInvalidId at its end
+};
+static_assert(offsetof(RowsHeader, flags) == offsetof(ElementHeader, flags));
+static_assert(sizeof(HeapTid) == 8);
+
+// Rows an insert's new rows item holds (fewer when its page has less room), and at most a
+// build's: a freed item is reused by one element, which fills it only from its own page.
+constexpr size_t kRowsPerItem = 16;
+constexpr size_t kMaxRowsPerItem = 64;
+inline size_t rows_item_size(size_t rows) { return sizeof(RowsHeader) + rows * sizeof(HeapTid); }
 
 inline int list_capacity(int m, int level) { return level == 0 ? 2 * m : m; }
 
@@ -134,7 +169,10 @@ class ElementRef {
   int level() const { return header_->level; }
   bool dead() const { return header_->flags & (kDead | kFree); }
   bool free() const { return header_->flags & kFree; }
+  // The element's own heap row (holds_row() is false once that row is gone).
   HeapTid heap_tid() const { return {header_->heap_block, header_->heap_offset}; }
+  void clear_heap_tid() { mutable_header().heap_offset = 0; }
+  Id rows() const { return header_->rows; }
   // Bytes of the value in this item (the rest is in the tail chain).
   size_t head_length() const { return std::min<size_t>(header_->value_len, head_capacity_); }
   size_t head_capacity() const { return head_capacity_; }
@@ -169,6 +207,32 @@ class TailRef {
 
  private:
   const TailHeader* header_ = nullptr;
+  size_t capacity_ = 0;
+};
+
+// A rows item read from (or written into) a page, bounds-checked against the page.
+class RowsRef {
+ public:
+  // Parses item `item`; false when it is not a rows item or is malformed.
+  bool parse(const uint8_t* page, size_t page_size, int item);
+  // Formats item `item` (fresh, or a free rows item reused) as `owner`'s empty rows item in
+  // front of `next`.
+  void format(uint8_t* page, size_t page_size, int item, Id owner, Id next);
+  bool free() const { return header_->flags & kFree; }
+  void set_free() { mutable_header().flags |= kFree; }
+  Id owner() const { return header_->owner; }
+  Id next() const { return header_->next; }
+  void set_next(Id next) { mutable_header().next = next; }
+  size_t capacity() const { return capacity_; }
+  const HeapTid* rows() const { return reinterpret_cast<const HeapTid*>(header_ + 1); }
+  HeapTid* mutable_rows() { return reinterpret_cast<HeapTid*>(&mutable_header() + 1); }
+  // Stores `tid` in an empty slot; false when every slot holds a row.
+  bool add(HeapTid tid);
+
+ private:
+  RowsHeader& mutable_header() { return *const_cast<RowsHeader*>(header_); }
+  bool locate(const uint8_t* page, size_t page_size, int item);
+  const RowsHeader* header_ = nullptr;
   size_t capacity_ = 0;
 };
 

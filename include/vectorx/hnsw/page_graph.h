@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "vectorx/hnsw/algorithm.h"
@@ -30,6 +31,13 @@ struct Placement {
   Id reuse_tail = kInvalidId;  // the free item's tail chain (kept, even when unused)
 };
 
+// Heap rows of a graph written in bulk: node i's row, and further rows whose values are
+// identical to a node's (stored with its element, page_format.h).
+struct GraphRows {
+  std::vector<HeapTid> first;                         // [node]
+  std::vector<std::pair<uint32_t, HeapTid>> more;     // (node, row), sorted by node
+};
+
 struct Result {
   double distance;  // the operator's value
   HeapTid tid;
@@ -44,8 +52,8 @@ class PageGraph {
   // Writes the meta page of an empty index into an empty store.
   static void create(PageStore& store, const Space& space, const Params& params);
   // Writes a built graph into an empty store: the meta page, then elements in node order
-  // packed as a stream (page_format.h). tids[i] is node i's heap row.
-  static void write(PageStore& store, const MemoryGraph& graph, const std::vector<HeapTid>& tids);
+  // packed as a stream (page_format.h), each with its rows.
+  static void write(PageStore& store, const MemoryGraph& graph, const GraphRows& rows);
 
   // Opens an index; throws CorruptIndex (errors.h) when block 0 is not a meta page of this format.
   explicit PageGraph(PageStore& store);
@@ -71,6 +79,18 @@ class PageGraph {
   Id store_element(const uint8_t* payload, size_t length, HeapTid tid, int level, uint32_t insert_hint,
                    bool* became_entry);
   bool claim_free_item(const Placement& place);
+  // Adds `tid` to the first of `candidates` (an insert's level-0 candidates) whose value is
+  // identical to `payload` and that takes it; false when none does.
+  bool attach_to_identical(View& view, const std::vector<Candidate<Id>>& candidates, const uint8_t* payload,
+                           size_t length, HeapTid tid);
+  // Adds `tid` to the rows of element `id` (page_format.h); false when the element is dead.
+  bool attach_row(Id id, HeapTid tid);
+  // The same, when the element's page is full: a rows item elsewhere, linked at the chain's
+  // head if that is still `head`.
+  bool attach_elsewhere(Id id, HeapTid tid, Id head);
+  // Writes `owner`'s new rows item holding `tid` in front of `next` on a page with room other
+  // than the owner's (from the insert hint on, else a fresh page); returns its id.
+  Id store_rows_item(Id owner, HeapTid tid, Id next);
   // Adds one to the vector count of a meta page held in a change, after the quota check.
   void count_vector(Meta* meta);
   // Writes the part of a value its element does not hold into a tail chain (`reuse`'s, which
@@ -121,19 +141,27 @@ class PageGraph::Scan {
   bool limit_reached_ = false;
 };
 
+// Rows VACUUM found dead (and removed) and live.
+struct RowCount {
+  size_t dead = 0;
+  size_t live = 0;
+};
+
 // VACUUM in three steps; the caller holds its exclusive index lock around release() only.
 class PageGraph::Vacuum {
  public:
   explicit Vacuum(PageGraph& graph);
   ~Vacuum();
-  // Marks elements whose heap row `is_dead` as dead; returns how many it marked.
+  // Removes the heap rows that `is_dead` from their elements and marks elements left with no
+  // row as dead; returns how many rows it removed.
   size_t mark_dead(const std::function<bool(HeapTid)>& is_dead);
   // Rewrites every list that points at a dead element from the dead element's own neighbours.
   void repair();
   // Moves the entry point off a dead element and marks dead elements free for reuse;
   // returns how many it freed.
   size_t release();
-  size_t live() const { return live_; }
+  size_t live() const { return live_; }            // elements left with rows
+  size_t live_rows() const { return live_rows_; }  // their rows
 
   struct Reconnected {
     size_t unreachable = 0;  // live elements no chain of lists led to from the entry point
@@ -147,6 +175,11 @@ class PageGraph::Vacuum {
   Reconnected reconnect(size_t memory_budget);
 
  private:
+  // Clears dead rows from the part of chain `rows` on pages other than `block` (a build's items,
+  // which never gain rows: page_format.h), each page under its own lock.
+  RowCount clear_rows_elsewhere(uint32_t block, Id rows, const std::function<bool(HeapTid)>& is_dead_row);
+  // Marks the rows items of a freed element free, for attaches on their pages to reuse.
+  void free_rows(Id rows);
   void repair_list(Id node, int level);
   // Adds `id` to the level-0 list of the nearest reachable element a search finds that has room.
   bool link_from_nearest(Id id, const Reachability& reachability);
@@ -159,6 +192,7 @@ class PageGraph::Vacuum {
 
   std::vector<Id> dead_;  // sorted
   size_t live_ = 0;
+  size_t live_rows_ = 0;
   EntryPoint<Id> best_live_;  // a highest live element, the entry point if the old one died
 };
 

@@ -17,6 +17,7 @@ namespace vectorx::hnsw {
 
 struct GraphStats {
   size_t live = 0;            // elements a search can return
+  size_t rows = 0;            // their heap rows (more than `live` when values repeat)
   size_t dead = 0;            // marked dead by a VACUUM that has not finished with them
   size_t free = 0;            // items waiting to be reused by inserts
   size_t element_pages = 0;
