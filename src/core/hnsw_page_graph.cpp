@@ -831,6 +831,7 @@ bool PageGraph::attach_to_identical(View& view, const std::vector<Candidate<Id>>
                                     size_t length, HeapTid tid) {
   // An identical value is at exactly the query's key from itself (the same kernel on the same
   // bytes); only such candidates are compared byte for byte.
+  if (space_.payload_size(payload, length) != length) return false;  // a damaged meta page's shape
   const double self = space_.key(payload, payload);
   for (const auto& c : candidates) {
     if (c.distance != self) continue;

@@ -149,6 +149,8 @@ const MemoryPageStore& healthy_hnsw() {
     hnsw::PageGraph graph(s);
     const auto data = rows();
     for (size_t i = 0; i < kRows; ++i) graph.insert(payload(data, i), kDim * sizeof(float), tid_of(i), static_cast<int>(i % 7 == 0) + static_cast<int>(i % 49 == 0), true);
+    // Identical values: their rows join the first ten elements' rows items.
+    for (size_t k = 0; k < 30; ++k) graph.insert(payload(data, k % 10), kDim * sizeof(float), tid_of(kRows + 1 + k), 0, true);
     return s;
   }();
   return store;
