@@ -20,8 +20,8 @@ namespace {
 
 using test::bytes;
 using test::clustered;
-HeapTid tid_of(size_t row) { return {static_cast<uint32_t>(row / 100), static_cast<uint16_t>(row % 100 + 1)}; }
-size_t row_of(HeapTid t) { return size_t{t.block} * 100 + t.offset - 1; }
+using test::tid_of;
+using test::row_of;
 
 std::vector<int> levels_for(size_t n, int m, uint64_t seed) {
   std::mt19937_64 rng(seed);

@@ -19,7 +19,7 @@ using test::bytes;
 
 constexpr size_t kDim = 8;
 
-HeapTid tid_of(size_t row) { return {static_cast<uint32_t>(row / 100), static_cast<uint16_t>(row % 100 + 1)}; }
+using test::tid_of;
 
 void build_hnsw(MemoryPageStore& store, size_t n) {
   const auto data = test::clustered(n, kDim, 6);

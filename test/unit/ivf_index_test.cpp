@@ -15,8 +15,8 @@ namespace {
 
 using test::bytes;
 
-HeapTid tid_of(size_t i) { return {static_cast<uint32_t>(i / 100), static_cast<uint16_t>(i % 100 + 1)}; }
-size_t row_of(HeapTid t) { return t.block * 100 + t.offset - 1; }
+using test::tid_of;
+using test::row_of;
 
 IvfIndex::Scan open_scan(IvfIndex& index, const uint8_t* query, size_t probes, size_t max_probes) {
   return IvfIndex::Scan(index, query, Entries(index).scorer(query), probes, max_probes);

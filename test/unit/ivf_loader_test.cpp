@@ -17,7 +17,7 @@ using test::bytes;
 
 constexpr size_t kRows = 1500, kDim = 16, kLists = 6;
 
-HeapTid tid_of(size_t i) { return {static_cast<uint32_t>(i / 100), static_cast<uint16_t>(i % 100 + 1)}; }
+using test::tid_of;
 
 // A freshly created, empty index: ivfflat, or ivfpq with 4-bit residual codes.
 void create(MemoryPageStore& store, const Space& space, const std::vector<float>& data, bool pq) {

@@ -18,8 +18,8 @@ namespace {
 
 using test::bytes;
 
-HeapTid tid_of(size_t i) { return {static_cast<uint32_t>(i / 100), static_cast<uint16_t>(i % 100 + 1)}; }
-size_t row_of(HeapTid t) { return t.block * 100 + t.offset - 1; }
+using test::tid_of;
+using test::row_of;
 
 struct PqFixture {
   PqFixture(Metric metric, int nbits, bool residual, size_t n = 2000, size_t dim = 32, size_t lists = 8, size_t m = 8)

@@ -22,8 +22,8 @@ using test::bytes;
 
 constexpr size_t kDim = 8;
 
-HeapTid tid_of(size_t row) { return {static_cast<uint32_t>(row / 100), static_cast<uint16_t>(row % 100 + 1)}; }
-size_t row_of(HeapTid t) { return size_t{t.block} * 100 + t.offset - 1; }
+using test::tid_of;
+using test::row_of;
 
 std::vector<std::vector<uint8_t>> snapshot(MemoryPageStore& store) {
   std::vector<std::vector<uint8_t>> pages;

@@ -1,6 +1,8 @@
 // Deterministic random inputs for the unit tests.
 #pragma once
 
+#include "vectorx/slotted_page.h"
+
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -57,5 +59,9 @@ inline std::vector<float> near_duplicates(size_t n, size_t dim, uint32_t seed) {
 
 // A float vector as a payload (metric.h).
 inline const uint8_t* bytes(const float* v) { return reinterpret_cast<const uint8_t*>(v); }
+
+// Row i of a test table as a heap TID (100 rows a block), and back.
+inline HeapTid tid_of(size_t row) { return {static_cast<uint32_t>(row / 100), static_cast<uint16_t>(row % 100 + 1)}; }
+inline size_t row_of(HeapTid t) { return size_t{t.block} * 100 + t.offset - 1; }
 
 }  // namespace vectorx::test
