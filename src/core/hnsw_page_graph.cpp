@@ -254,6 +254,13 @@ class PageGraph::View {
     return key;
   }
 
+  // Whether element `id` is live now (read from its page, not from the search).
+  bool is_live(Id id) {
+    bool live = false;
+    with_element(id, [&](const ElementRef& e) { live = !e.dead(); });
+    return live;
+  }
+
   bool linkable(Id id) {
     const Slot* s = visited_.find(id);
     return s && !(s->flags & (kDead | kFree | VisitedTable::kUnusable));
@@ -823,8 +830,23 @@ bool PageGraph::insert(const uint8_t* payload, size_t length, HeapTid tid, int l
   if (became_entry || ep.level < 0) return true;  // the first element of an empty graph
   const EntryPoint<Id> before = ep;
   connect(view, id, level, found, ep, params_);
+  drop_dead_links(view, id, found.size());
   if (ep.id != before.id || ep.level != before.level) set_entry(ep);
   return true;
+}
+
+// VACUUM marks elements dead without waiting for inserts (it frees them only after they end),
+// so a neighbour found by the search may have died before the new lists were written, and
+// VACUUM's repair may have passed this page already. Read after the write, a dead neighbour is
+// seen here; one that dies later is in the list when the repair reads it.
+void PageGraph::drop_dead_links(View& view, Id id, size_t levels) {
+  for (size_t l = 0; l < levels; ++l)
+    view.update_neighbors(id, static_cast<int>(l), [&](const std::vector<Id>& current) {
+      std::vector<Id> live;
+      for (Id x : current)
+        if (view.is_live(x)) live.push_back(x);
+      return live;
+    });
 }
 
 bool PageGraph::attach_to_identical(View& view, const std::vector<Candidate<Id>>& candidates, const uint8_t* payload,

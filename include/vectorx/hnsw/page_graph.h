@@ -79,6 +79,9 @@ class PageGraph {
   Id store_element(const uint8_t* payload, size_t length, HeapTid tid, int level, uint32_t insert_hint,
                    bool* became_entry);
   bool claim_free_item(const Placement& place);
+  // Removes from new element `id`'s lists (levels 0..levels-1) the neighbours that died
+  // while it was linked.
+  void drop_dead_links(View& view, Id id, size_t levels);
   // Adds `tid` to the first of `candidates` (an insert's level-0 candidates) whose value is
   // identical to `payload` and that takes it; false when none does.
   bool attach_to_identical(View& view, const std::vector<Candidate<Id>>& candidates, const uint8_t* payload,
