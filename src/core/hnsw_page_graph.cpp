@@ -621,13 +621,18 @@ Meta PageGraph::read_meta() {
   return *meta_of(page.data());
 }
 
-EntryPoint<Id> PageGraph::entry_point() {
-  const Meta meta = read_meta();
+namespace {
+
+EntryPoint<Id> entry_of(const Meta& meta) {
   // A search descends one level at a time from here: never from a level no element can have.
   if (meta.entry_level < -1 || meta.entry_level > kMaxLevel)
     throw CorruptIndex("hnsw entry point has level " + std::to_string(meta.entry_level));
   return {meta.entry, meta.entry_level};
 }
+
+}  // namespace
+
+EntryPoint<Id> PageGraph::entry_point() { return entry_of(read_meta()); }
 
 uint64_t PageGraph::vectors() { return read_meta().vectors; }
 
@@ -816,7 +821,7 @@ bool PageGraph::insert(const uint8_t* payload, size_t length, HeapTid tid, int l
   const Meta meta = read_meta();
   // Early quota check, before any page is touched; count_vector checks again under the lock.
   store_.check_vector_quota(meta.vectors + 1);
-  EntryPoint<Id> ep{meta.entry, meta.entry_level};
+  EntryPoint<Id> ep = entry_of(meta);
   if (level > ep.level && !may_raise_entry) return false;
   View view(*this);
   view.set_query(payload);
