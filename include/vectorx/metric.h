@@ -35,6 +35,8 @@ class Space {
   int64_t dim() const { return dim_; }
   // Whether the pair is supported (an operator class exists for it).
   static bool valid(ElementKind kind, Metric metric);
+  // Largest dimension count an index of `kind` takes (the type's own limit; bit strings as pgvector).
+  static int64_t max_index_dim(ElementKind kind);
 
   // The operator's distance between two payloads of this space.
   double distance(const uint8_t* a, const uint8_t* b) const noexcept { return distance_from_key(key(a, b)); }

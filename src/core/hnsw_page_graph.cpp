@@ -607,7 +607,7 @@ PageGraph::PageGraph(PageStore& store) : store_(store), space_(ElementKind::kFlo
     throw CorruptIndex("not an hnsw index of this vectorx version (bad meta page)");
   const auto kind = static_cast<ElementKind>(meta.element_kind);
   const auto metric = static_cast<Metric>(meta.metric);
-  if (!Space::valid(kind, metric) || meta.m < 2 || meta.m > 100 || meta.dim < 1)
+  if (!Space::valid(kind, metric) || meta.m < 2 || meta.m > 100 || meta.dim < 1 || meta.dim > Space::max_index_dim(kind))
     throw CorruptIndex("corrupt hnsw meta page");
   space_ = Space(kind, metric, meta.dim);
   params_ = Params{meta.m, meta.ef_construction};

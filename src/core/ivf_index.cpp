@@ -146,7 +146,7 @@ IvfIndex::IvfIndex(PageStore& store)
   // Bounded as the reloptions and types bound them, so no size computed from them can overflow.
   constexpr uint32_t kMaxLists = 32768;
   if (meta_.magic != kMagic || meta_.version != kFormatVersion || !supported(kind, metric) || meta_.dim < 1 ||
-      meta_.dim > kSparseMaxDim || meta_.lists == 0 || meta_.lists > kMaxLists || format < EntryFormat::kValue ||
+      meta_.dim > Space::max_index_dim(kind) || meta_.lists == 0 || meta_.lists > kMaxLists || format < EntryFormat::kValue ||
       format > EntryFormat::kCode4)
     throw CorruptIndex("not an IVF index of this vectorx version (bad meta page)");
   space_ = Space(kind, metric, meta_.dim);

@@ -125,6 +125,17 @@ size_t Space::payload_size(const uint8_t* payload, size_t available) const noexc
   return 0;
 }
 
+int64_t Space::max_index_dim(ElementKind kind) {
+  switch (kind) {
+    case ElementKind::kBit:
+      return 64000;
+    case ElementKind::kSparse:
+      return kSparseMaxDim;
+    default:
+      return kMaxDim;
+  }
+}
+
 size_t Space::max_payload_size() const noexcept {
   const auto n = static_cast<size_t>(dim_);
   switch (kind_) {

@@ -38,18 +38,6 @@ constexpr DistanceFunction kDistanceFunctions[] = {
     {"jaccard_distance", ElementKind::kBit, Metric::kJaccard},
 };
 
-// Largest dimension count an index accepts per kind (the type's own limit; bit strings as pgvector).
-int64_t max_index_dim(ElementKind kind) {
-  switch (kind) {
-    case ElementKind::kBit:
-      return 64000;
-    case ElementKind::kSparse:
-      return kSparseMaxDim;
-    default:
-      return kMaxDim;
-  }
-}
-
 }  // namespace
 
 IndexValue index_value(Datum value, ElementKind kind) {
@@ -117,9 +105,9 @@ Space space_for_new_index(Relation index) {
     ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("type not supported for %s index", am)));
   const int32 typmod = column->atttypmod;
   if (typmod < 0) ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("column does not have dimensions")));
-  if (typmod > max_index_dim(kind))
+  if (typmod > vectorx::Space::max_index_dim(kind))
     ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-                    errmsg("column cannot have more than %ld dimensions for %s index", static_cast<long>(max_index_dim(kind)), am)));
+                    errmsg("column cannot have more than %ld dimensions for %s index", static_cast<long>(vectorx::Space::max_index_dim(kind)), am)));
   return Space(kind, metric, typmod);
 }
 
