@@ -1244,21 +1244,25 @@ bool PageGraph::Vacuum::query_by_value(Id id, std::vector<uint8_t>& value) {
   return true;
 }
 
-// New list for `node` at `level`, chosen as an insert would choose it: a search from the node
-// itself (through its old lists; dead elements still lead somewhere) for the ef_construction
-// nearest live elements, merged with its live neighbours and its dead neighbours' neighbours,
-// pruned by the same rule. (Either source alone measured 0.02-0.06 lower recall than a rebuild
-// after deleting a third of a 4,000-row index; together, 0.005.)
+// New list for `node` at `level`: a search from the node itself (through its old lists; dead
+// elements still lead somewhere) for its nearest live elements (at least twice the list's
+// capacity of them), merged with its live neighbours and its dead neighbours' neighbours,
+// diverse ones first and then filled with the nearest to capacity, and `node` linked back
+// from each as an insert links. (Either source alone measured 0.02-0.06 lower recall than a
+// rebuild after deleting a third of a 4,000-row index; together, 0.005. On pgvector's
+// bit(52) test, m = 4, ef_construction = 8, 75% deleted: recall 0.71 with lists of m / 2 and
+// no back-links, 0.78 with back-links, 0.81 also filled, 0.82 also searching 16 deep.)
 void PageGraph::Vacuum::repair_list(Id node, int level) {
   View& v = *view_;
   std::vector<uint8_t> value;
   if (!query_by_value(node, value)) return;
   const std::vector<Candidate<Id>> found =
-      search_layer(v, {{0.0, node}}, static_cast<size_t>(graph_.params_.ef_construction), level, v);
+      search_layer(v, {{0.0, node}}, std::max<size_t>(graph_.params_.ef_construction, 2 * max_neighbors(graph_.params_, level)), level, v);
   std::vector<Candidate<Id>> usable;
   for (const auto& c : found)
     if (c.id != node && !is_dead(c.id) && v.linkable(c.id)) usable.push_back(c);
   const size_t max = static_cast<size_t>(max_neighbors(graph_.params_, level));
+  std::vector<Id> chosen;
   v.update_neighbors(node, level, [&](const std::vector<Id>& current) {
     std::vector<Candidate<Id>> pool = usable;
     auto consider = [&](Id x) {
@@ -1275,8 +1279,10 @@ void PageGraph::Vacuum::repair_list(Id node, int level) {
         consider(x);
     }
     std::sort(pool.begin(), pool.end());
-    return select_neighbors(v, pool, max, new_node_links(graph_.params_));
+    chosen = select_neighbors(v, pool, max, max);
+    return chosen;
   });
+  link_back(v, node, chosen, level, max);
 }
 
 void PageGraph::Vacuum::repair() {

@@ -168,6 +168,34 @@ void link_from_room(Graph& g, typename Graph::Id id, const std::vector<Candidate
     if (std::find(tried.begin(), tried.end(), c.id) == tried.end() && link_if_room(g, c.id, id, max)) return;
 }
 
+// Adds `id` to the level-`level` list of each of `links`, pruning a list that overflows (it
+// evicts one: the farthest pruned); true when some list kept `id`.
+template <class Graph>
+bool link_back(Graph& g, typename Graph::Id id, const std::vector<typename Graph::Id>& links, int level, size_t max) {
+  using Id = typename Graph::Id;
+  bool linked_in = false;
+  for (Id n : links) {
+    bool kept = false;
+    const bool stored = g.update_neighbors(n, level, [&](const std::vector<Id>& current) {
+      kept = true;
+      if (std::find(current.begin(), current.end(), id) != current.end()) return current;  // linked already
+      if (current.size() < max) {
+        std::vector<Id> grown = current;
+        grown.push_back(id);
+        return grown;
+      }
+      std::vector<Candidate<Id>> theirs = {{g.distance(n, id), id}};
+      for (Id x : current) theirs.push_back({g.distance(n, x), x});
+      std::sort(theirs.begin(), theirs.end());
+      std::vector<Id> pruned = select_neighbors(g, theirs, max, max);
+      kept = std::find(pruned.begin(), pruned.end(), id) != pruned.end();
+      return pruned;
+    });
+    linked_in |= stored && kept;
+  }
+  return linked_in;
+}
+
 // A new node's candidate neighbours (`[l]` for each level l it shares with the graph), from a
 // search for the query (its vector) that descends from the entry point: the ef_construction
 // nearest linkable nodes at each level, nearest first. The graph must not be empty.
@@ -212,26 +240,7 @@ void connect(Graph& g, typename Graph::Id id, int level, const std::vector<std::
       return list;
     });
     if (!merged) g.set_neighbors(id, l, links);
-    bool linked_in = false;
-    for (Id n : links) {  // link back, pruning the neighbour's list when it overflows
-      bool kept = false;
-      const bool stored = g.update_neighbors(n, l, [&](const std::vector<Id>& current) {
-        kept = true;
-        if (std::find(current.begin(), current.end(), id) != current.end()) return current;  // linked already
-        if (current.size() < max) {
-          std::vector<Id> grown = current;
-          grown.push_back(id);
-          return grown;
-        }
-        std::vector<Candidate<Id>> theirs = {{g.distance(n, id), id}};
-        for (Id x : current) theirs.push_back({g.distance(n, x), x});
-        std::sort(theirs.begin(), theirs.end());
-        std::vector<Id> pruned = select_neighbors(g, theirs, max, max);
-        kept = std::find(pruned.begin(), pruned.end(), id) != pruned.end();
-        return pruned;
-      });
-      linked_in |= stored && kept;
-    }
+    const bool linked_in = link_back(g, id, links, l, max);
     if (l == 0 && !linked_in) link_from_room(g, id, others, links, max);
   }
   if (level > ep.level) ep = {id, level};
