@@ -139,23 +139,32 @@ class HnswChecker {
     }
   }
 
-  void check_tails(uint32_t block, int item, const Element& e) {
-    size_t held = 0;
-    for (Id at = e.tail; at != hnsw::kInvalidId;) {
-      const auto it = tails_.find(at);
-      if (it == tails_.end()) {
-        problem(block, item, "value tail chain reaches " + id_text(at) + ", not a value tail");
-        return;
+  // Calls f(item) for each item of the chain from `first` in `items` (tails_ or rows_), each
+  // claimed on the way; a link to something else, or to an item claimed already, ends it (a
+  // problem: false).
+  template <class Items, class F>
+  bool walk_chain(uint32_t block, int item, Id first, Items& items, const char* kind, F f) {
+    for (Id at = first; at != hnsw::kInvalidId;) {
+      const auto it = items.find(at);
+      if (it == items.end()) {
+        problem(block, item, std::string(kind) + " chain reaches " + id_text(at) + ", not a " + kind);
+        return false;
       }
       if (it->second.claimed) {
-        problem(block, item, "value tail " + id_text(at) + " is in another chain too (or in a cycle)");
-        return;
+        problem(block, item, std::string(kind) + " " + id_text(at) + " is in another chain too (or in a cycle)");
+        return false;
       }
       it->second.claimed = true;
-      held += it->second.capacity;
+      f(at, it->second);
       at = it->second.next;
     }
-    if (held < e.in_tails)
+    return true;
+  }
+
+  void check_tails(uint32_t block, int item, const Element& e) {
+    size_t held = 0;
+    const bool whole = walk_chain(block, item, e.tail, tails_, "value tail", [&](Id, const Tail& t) { held += t.capacity; });
+    if (whole && held < e.in_tails)
       problem(block, item, "value tail chain holds " + std::to_string(held) + " of the value's " +
                                std::to_string(e.in_tails) + " bytes beyond the element");
   }
@@ -168,25 +177,14 @@ class HnswChecker {
       ++held;
       if (live) report_.heap.push_back({e.own_row, block, item});
     }
-    for (Id at = e.rows; at != hnsw::kInvalidId;) {
-      const auto it = rows_.find(at);
-      if (it == rows_.end()) {
-        problem(block, item, "rows chain reaches " + id_text(at) + ", not a rows item");
-        break;
-      }
-      if (it->second.claimed) {
-        problem(block, item, "rows item " + id_text(at) + " is in another chain too (or in a cycle)");
-        break;
-      }
-      if (it->second.free) problem(block, item, "rows chain passes through free rows item " + id_text(at));
-      if (it->second.owner != hnsw::make_id(block, item))
-        problem(block, item, "rows item " + id_text(at) + " in its chain belongs to " + id_text(it->second.owner));
-      it->second.claimed = true;
-      held += it->second.rows.size();
+    walk_chain(block, item, e.rows, rows_, "rows item", [&](Id at, const Rows& r) {
+      if (r.free) problem(block, item, "rows chain passes through free rows item " + id_text(at));
+      if (r.owner != hnsw::make_id(block, item))
+        problem(block, item, "rows item " + id_text(at) + " in its chain belongs to " + id_text(r.owner));
+      held += r.rows.size();
       if (live)
-        for (const HeapTid& tid : it->second.rows) report_.heap.push_back({tid, block, item});
-      at = it->second.next;
-    }
+        for (const HeapTid& tid : r.rows) report_.heap.push_back({tid, block, item});
+    });
     if (live && held == 0) problem(block, item, "live element holds no heap row");
   }
 
