@@ -27,6 +27,7 @@ Data (a preset or files):
   --cache-dir DIR         ground-truth cache when the data folder is read-only
 PostgreSQL (libpq connection string or PG* environment):
   --conninfo STR  --table NAME (default vxb_<dataset>)  --reload  --batch-size N (COPY rows, 10000)
+  --extension vectorx|vector   the database's extension (default vectorx; "vector": pgvector, as an anchor)
   --storage plain|main|external   column storage when loading (default: the type's, external)
   --index "CREATE INDEX ON {table} USING …"   build it (after dropping the table's indexes)
   --sweep name=v1,v2,…    e.g. hnsw.ef_search=10,20,40,80,160
@@ -48,6 +49,7 @@ struct Options {
   std::string dataset, data_dir = "../shared/datasets", base, queries, groundtruth;
   std::string cache_dir, conninfo, table, storage, index_sql, sweep, json, plot;
   std::string metric = "l2";
+  std::string extension = "vectorx";
   size_t k = 10, queries_limit = 1000, batch_size = 10000;
   std::vector<int> clients = {1}, insert_batches = {1, 100}, insert_clients = {1};
   int repeat = 1;
@@ -77,7 +79,7 @@ Options parse(int argc, char** argv) {
   std::map<std::string, std::string*> strings = {
       {"--dataset", &o.dataset}, {"--data-dir", &o.data_dir}, {"--base", &o.base}, {"--queries", &o.queries},
       {"--groundtruth", &o.groundtruth}, {"--cache-dir", &o.cache_dir}, {"--conninfo", &o.conninfo},
-      {"--table", &o.table}, {"--storage", &o.storage}, {"--index", &o.index_sql}, {"--sweep", &o.sweep},
+      {"--table", &o.table}, {"--extension", &o.extension}, {"--storage", &o.storage}, {"--index", &o.index_sql}, {"--sweep", &o.sweep},
       {"--json", &o.json}, {"--plot", &o.plot}, {"--metric", &o.metric}};
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -191,9 +193,13 @@ Matrix<int32_t> ground_truth(const Options& o, const Matrix<float>& base, const 
                              std::max<size_t>(o.k, 100), metric, o.cache_dir, std::cout);
 }
 
+// How the SQL side's results are labelled: the extension, pgvector's by its project name.
+std::string sql_system(const Options& o) { return o.extension == "vector" ? "pgvector" : o.extension; }
+
 void run_sql(const Options& o, const Matrix<float>& base, const Matrix<float>& queries,
              const Matrix<int32_t>& truth, Metric metric, Report& report) {
-  const Target target{o.conninfo, o.table, metric, o.query_from_table ? o.table + "_queries" : ""};
+  const Target target{o.conninfo, o.table, metric, o.query_from_table ? o.table + "_queries" : "", o.extension};
+  const std::string system = sql_system(o);
   check_server(target);
   if (o.query_from_table) load_query_table(target, queries);
   const size_t initial = static_cast<size_t>(static_cast<double>(base.rows) * (1.0 - o.insert_fraction));
@@ -229,10 +235,10 @@ void run_sql(const Options& o, const Matrix<float>& base, const Matrix<float>& q
   for (const std::string& setting : sweep_settings(o.sweep))
     for (int clients : o.clients) {
       const QueryRun run = run_queries(target, queries, queries.rows, o.k, setting, clients, o.repeat);
-      SearchResult r = summarize("vectorx", index_label, setting, clients, o.k, run.ids, run.latencies_ms, run.seconds, truth);
+      SearchResult r = summarize(system, index_label, setting, clients, o.k, run.ids, run.latencies_ms, run.seconds, truth);
       r.plan = run.plan;
       report.add_search(r);
-      std::cout << "search: " << index_label << " " << (setting.empty() ? "" : setting + " ") << "clients=" << clients
+      std::cout << "search: " << system << " " << index_label << " " << (setting.empty() ? "" : setting + " ") << "clients=" << clients
                 << " recall=" << r.recall << " qps=" << r.qps << " (" << run.plan << ")\n";
     }
 }
@@ -269,7 +275,7 @@ int run(int argc, char** argv) {
   if (!o.plot.empty()) std::cout << (report.write_plot(o.plot) ? "plot: " + o.plot : "plot: gnuplot failed, no plot written") << "\n";
   if (o.expect_recall >= 0)
     for (const SearchResult& r : report.searches())
-      if (r.system == "vectorx" && r.recall < o.expect_recall) {
+      if (r.system == sql_system(o) && r.recall < o.expect_recall) {
         std::cerr << "FAIL: recall " << r.recall << " below the expected " << o.expect_recall << "\n";
         return 1;
       }

@@ -162,10 +162,11 @@ void check_server(const Target& target) {
     throw std::runtime_error(std::string("cannot connect to PostgreSQL (set PGHOST/PGPORT/PGDATABASE or --conninfo): ") + e.what());
   }
   pqxx::nontransaction tx(*conn);
-  if (!tx.exec("SELECT 1 FROM pg_extension WHERE extname = 'vectorx'").empty()) return;
-  const bool available = !tx.exec("SELECT 1 FROM pg_available_extensions WHERE name = 'vectorx'").empty();
-  throw std::runtime_error(available ? "the vectorx extension is not created in this database: run CREATE EXTENSION vectorx"
-                                     : "the vectorx extension is not installed on this server: run make install");
+  const std::string& name = target.extension;
+  if (!tx.exec_params("SELECT 1 FROM pg_extension WHERE extname = $1", name).empty()) return;
+  const bool available = !tx.exec_params("SELECT 1 FROM pg_available_extensions WHERE name = $1", name).empty();
+  throw std::runtime_error(available ? "the " + name + " extension is not created in this database: run CREATE EXTENSION " + name
+                                     : "the " + name + " extension is not installed on this server");
 }
 
 long long table_rows(const Target& target) {

@@ -18,9 +18,12 @@ struct Target {
   // Empty: queries are sent as parameters. Otherwise the table holding them (id, embedding),
   // read by a subquery: ORDER BY embedding <-> (SELECT embedding FROM it WHERE id = $1).
   std::string query_table;
+  // The extension whose types and index access methods the database uses: vectorx, or
+  // pgvector's "vector" as a comparison anchor (its SQL surface is the same).
+  std::string extension = "vectorx";
 };
 
-// Fails with a clear message when the server is unreachable or vectorx is not installed.
+// Fails with a clear message when the server is unreachable or the extension is not installed.
 void check_server(const Target& target);
 
 // Rows currently in the table, or -1 if it does not exist.
