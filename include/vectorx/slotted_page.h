@@ -18,6 +18,13 @@ struct HeapTid {
   bool operator==(const HeapTid& o) const { return block == o.block && offset == o.offset; }
 };
 
+// A row an index search returns: its address and the operator's distance to the query (ivfpq:
+// the distance's estimate).
+struct Result {
+  double distance;
+  HeapTid tid;
+};
+
 struct PageHeader {
   uint16_t kind;        // the index format's page kind
   uint16_t item_count;  // directory entries

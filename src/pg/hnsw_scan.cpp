@@ -24,7 +24,7 @@ namespace vectorx::pg::hnsw {
 namespace {
 
 using vectorx::hnsw::PageGraph;
-using vectorx::hnsw::Result;
+using vectorx::Result;
 
 struct SearchState {
   explicit SearchState(Relation index) : store(index, MAIN_FORKNUM, BufferPageStore::Mode::kWal), graph(store) {}
@@ -142,7 +142,7 @@ bool hnsw_get_tuple(IndexScanDesc scan, ScanDirection) {
   auto* so = ordered_scan<SearchState>(scan);
   if (!so->started) start(scan, so);
   if (so->exhausted) return false;
-  const vectorx::hnsw::Result* r = next_result(so);
+  const vectorx::Result* r = next_result(so);
   if (!r) {
     so->exhausted = true;
     return false;

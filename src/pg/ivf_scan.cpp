@@ -31,7 +31,7 @@ namespace {
 
 using vectorx::ivf::Entries;
 using vectorx::ivf::IvfIndex;
-using vectorx::ivf::Result;
+using vectorx::Result;
 
 struct ProbeState {
   explicit ProbeState(Relation index)
@@ -162,7 +162,7 @@ bool ivf_get_tuple(IndexScanDesc scan, ScanDirection) {
   auto* so = ordered_scan<ProbeState>(scan);
   if (!so->started) start(scan, so);
   if (so->exhausted) return false;
-  const vectorx::ivf::Result* r = next_result(so);
+  const vectorx::Result* r = next_result(so);
   if (!r || (so->state->stop_beyond_radius && r->distance > so->state->target.radius)) {
     so->exhausted = true;
     return false;

@@ -218,7 +218,7 @@ void hnsw_read(const uint8_t* data, size_t size) {
     limits.ef = 10;
     limits.max_visited = 2000;
     hnsw::PageGraph::Scan scan(graph, payload(values, 3), kDim * sizeof(float), limits);
-    std::vector<hnsw::Result> out;
+    std::vector<Result> out;
     for (int batch = 0; batch < 3 && scan.next_batch(out); ++batch) {
     }
     if (healthy && out.size() < 10) bug("a healthy hnsw index returns too few rows");
@@ -256,7 +256,7 @@ void ivf_pages(const uint8_t* data, size_t size, bool pq) {
     ivf::Entries entries(index);
     index.list_stats();
     ivf::IvfIndex::Scan scan(index, payload(values, 7), entries.scorer(payload(values, 7)), 2, 4);
-    std::vector<ivf::Result> out;
+    std::vector<Result> out;
     while (scan.next_batch(out)) {
     }
     if (healthy && out.size() != kRows) bug("a healthy IVF index does not return every row of every list");
@@ -303,7 +303,7 @@ void hnsw_page(const uint8_t* data, size_t size) {
   expecting_corruption([&] {
     hnsw::PageGraph graph(store);
     hnsw::PageGraph::Scan scan(graph, payload(values, 3), kDim * sizeof(float), {});
-    std::vector<hnsw::Result> out;
+    std::vector<Result> out;
     scan.next_batch(out);
   });
 }

@@ -38,11 +38,6 @@ struct GraphRows {
   std::vector<std::pair<uint32_t, HeapTid>> more;     // (node, row), sorted by node
 };
 
-struct Result {
-  double distance;  // the operator's value
-  HeapTid tid;
-};
-
 class PageGraph {
  public:
   class View;

@@ -16,11 +16,6 @@
 
 namespace vectorx::ivf {
 
-struct Result {
-  double distance;  // the operator's distance (ivfpq: its estimate)
-  HeapTid tid;
-};
-
 // Element kinds and metrics the IVF indexes support (dense vectors under L2, inner product
 // and cosine; bit strings under Hamming).
 bool supported(ElementKind kind, Metric metric);
