@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CI smoke runs of vectorx-bench on siftsmall inside a pg_virtualenv cluster: exact search must
 # reach recall@10 = 1.0 and every JSON line must parse. The second run also covers the index
-# build with progress (a btree index stands in until vector indexes exist), inserts in two
+# build with progress (a btree index on id: the tool is under test, not an index), inserts in two
 # batch sizes over two connections, and queries picked by id from a table.
 #   bench_smoke.sh DATA_DIR   (DATA_DIR holds siftsmall/)
 set -euo pipefail

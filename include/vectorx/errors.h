@@ -1,5 +1,6 @@
-// The one exception type the core throws for bad user input. The Postgres layer maps `kind`
-// to an SQLSTATE.
+// The exceptions the core throws: InputError for bad user input (its `kind` maps to an
+// SQLSTATE in the Postgres layer), CorruptIndex for a damaged index, IndexFull for one that
+// cannot grow.
 #pragma once
 
 #include <stdexcept>

@@ -146,7 +146,7 @@ AnchorRun vectorx_hnsw(const AnchorParams& p, const Matrix<float>& base_in, cons
 // will compute, before pages. "rerank" re-scores the best k × rerank codes exactly.
 AnchorRun vectorx_ivfpq(const AnchorParams& p, const Matrix<float>& base, const Matrix<float>& queries, size_t nq,
                         size_t k, Metric metric) {
-  if (metric != Metric::kL2) throw std::invalid_argument("vectorx-ivfpq anchor: l2 only for now");
+  if (metric != Metric::kL2) throw std::invalid_argument("vectorx-ivfpq anchor: l2 only");
   const size_t lists = static_cast<size_t>(p.ivf_lists), dim = base.dim;
   AnchorRun run{"vectorx-ivfpq", "lists=" + std::to_string(lists) + " m=" + std::to_string(p.pq_m) + " nbits=" + std::to_string(p.pq_nbits), 0, 0, {}};
   const auto start = Clock::now();
@@ -187,7 +187,7 @@ AnchorRun vectorx_ivfpq(const AnchorParams& p, const Matrix<float>& base, const 
 // the probed lists): what the ivfflat index will compute, before pages. L2 only for now.
 AnchorRun vectorx_ivfflat(const AnchorParams& p, const Matrix<float>& base, const Matrix<float>& queries, size_t nq,
                           size_t k, Metric metric) {
-  if (metric != Metric::kL2) throw std::invalid_argument("vectorx-ivfflat anchor: l2 only for now");
+  if (metric != Metric::kL2) throw std::invalid_argument("vectorx-ivfflat anchor: l2 only");
   const size_t lists = static_cast<size_t>(p.ivf_lists), dim = base.dim;
   AnchorRun run{"vectorx-ivfflat", "lists=" + std::to_string(lists), 0, 0, {}};
   const auto start = Clock::now();
