@@ -216,6 +216,54 @@ TEST(HnswPages, VacuumRepairsAndReusesSpace) {
   EXPECT_EQ(f.store.shared_locks_held(), 0u);
 }
 
+// pgvector's bit(52) VACUUM test at m = 4, ef_construction = 8: repairs searching just
+// 2 × 8 deep measured 0.84 here (0.91 searching 64 deep), and 0.77-0.91 in its own runs
+// against its threshold of 0.80.
+TEST(HnswPages, VacuumRepairsSmallListsFromADeepSearch) {
+  const size_t n = 10000, bytes_per_row = 7, k = 20;
+  const Space space(ElementKind::kBit, Metric::kHamming, 52);
+  const Params params{4, 8};
+  std::mt19937_64 rng(11);
+  auto random_bits = [&] {
+    std::vector<uint8_t> v(bytes_per_row);
+    for (auto& b : v) b = static_cast<uint8_t>(rng());
+    v.back() &= 0xF0;  // 52 bits: the last byte's low 4 are padding
+    return v;
+  };
+  Payloads values;
+  std::vector<std::vector<uint8_t>> rows;
+  for (size_t i = 0; i < n; ++i) {
+    rows.push_back(random_bits());
+    values.append(rows.back().data(), bytes_per_row);
+  }
+  MemoryGraph mg(space, params);
+  mg.build(std::move(values), levels_for(n, params.m, 3), 1);
+  std::vector<HeapTid> tids(n);
+  for (size_t i = 0; i < n; ++i) tids[i] = tid_of(i);
+  MemoryPageStore store;
+  PageGraph::write(store, mg, {tids, {}});
+  PageGraph g(store);
+  const size_t survivors = n / 4;
+  PageGraph::Vacuum vacuum(g);
+  vacuum.mark_dead([&](HeapTid t) { return row_of(t) >= survivors; });
+  vacuum.repair();
+  vacuum.release();
+  // Ties are common in Hamming distance: a result counts when it is as near as the k-th.
+  size_t found = 0;
+  const size_t queries = 100;
+  for (size_t q = 0; q < queries; ++q) {
+    const std::vector<uint8_t> query = random_bits();
+    std::vector<double> exact;
+    for (size_t i = 0; i < survivors; ++i) exact.push_back(space.distance(query.data(), rows[i].data()));
+    std::nth_element(exact.begin(), exact.begin() + k - 1, exact.end());
+    PageGraph::Scan scan(g, query.data(), bytes_per_row, {100, SIZE_MAX, SIZE_MAX});
+    std::vector<Result> got;
+    scan.next_batch(got);
+    for (size_t i = 0; i < std::min(k, got.size()); ++i) found += got[i].distance <= exact[k - 1];
+  }
+  EXPECT_GE(static_cast<double>(found) / static_cast<double>(k * queries), 0.88);
+}
+
 TEST(HnswPages, VacuumMovesADeadEntryPoint) {
   Fixture f(500, 8);
   f.bulk_build(500);
