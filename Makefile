@@ -4,12 +4,8 @@ EXTENSION = vectorx
 MODULE_big = vectorx
 DATA = sql/vectorx--0.1.0.sql
 
-# The core pieces the extension uses, so the shipped library carries no
-# unused code.
-CORE_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/core/kernels*.cpp)) src/core/text_codec.o src/core/binary_codec.o src/core/vector_math.o \
-	src/core/metric.o src/core/slotted_page.o src/core/threads.o src/core/hnsw_memory_graph.o src/core/hnsw_page_format.o src/core/hnsw/page_graph.o src/core/hnsw/page_insert.o src/core/hnsw/page_scan.o src/core/hnsw/page_vacuum.o src/core/hnsw_stats.o src/core/hnsw_reachability.o \
-	src/core/kmeans.o src/core/ivf_index.o src/core/ivf_training.o \
-	src/core/ivf_page_format.o src/core/ivf_entries.o src/core/ivf_loader.o src/core/hnsw_check.o src/core/ivf_check.o src/core/advisor.o src/core/pq.o src/core/pq_fastscan.o
+# Every core source (the same glob CMakeLists.txt reads).
+CORE_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/core/*.cpp src/core/*/*.cpp))
 PG_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/pg/*.cpp))
 OBJS = $(CORE_OBJS) $(PG_OBJS)
 
@@ -37,7 +33,7 @@ KERNEL_FLAGS_sse2 := $(call kernel_flags,SSE2)
 KERNEL_FLAGS_avx2 := $(call kernel_flags,AVX2)
 KERNEL_FLAGS_avx512 := $(call kernel_flags,AVX512)
 
-src/core/kernels_%.o: src/core/kernels_%.cpp
+src/core/kernels/%.o: src/core/kernels/%.cpp
 	$(CXX) $(CXXFLAGS) $(KERNEL_FLAGS_$*) $(CPPFLAGS) -c -o $@ $<
 
-$(OBJS): $(wildcard include/vectorx/*.h include/vectorx/hnsw/*.h include/vectorx/ivf/*.h src/core/*.hpp src/core/hnsw/*.h src/pg/*.h)
+$(OBJS): $(wildcard include/vectorx/*.h include/vectorx/*/*.h src/core/*/*.h src/core/*/*.hpp src/pg/*.h)

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
-for obj in src/core/kernels_sse2.o src/core/kernels_avx2.o src/core/kernels_avx512.o; do
+for obj in src/core/kernels/sse2.o src/core/kernels/avx2.o src/core/kernels/avx512.o; do
   weak=$(nm -C "$obj" | awk '$2 == "W"' || true)
   if [ -n "$weak" ]; then
     echo "FAIL: $obj defines weak code:"

@@ -1,4 +1,5 @@
-// Structural checks of the page indexes (vectorx_validate_index), in the spirit of amcheck:
+// What the structural checks of the page indexes (vectorx_validate_index; hnsw/check.h,
+// ivf/check.h) report. In the spirit of amcheck:
 // every problem is reported with its location, corrupt bytes are never trusted (every id,
 // block number and count is range-checked before use), and a check never throws on what it
 // finds. Heap TIDs are handed back for the caller to check against the table.
@@ -32,8 +33,5 @@ struct CheckReport {
   std::vector<CheckProblem> problems;
   std::vector<HeapReference> heap;  // every live entry's row, for the caller to look up
 };
-
-CheckReport check_hnsw(PageStore& store);
-CheckReport check_ivf(PageStore& store);
 
 }  // namespace vectorx

@@ -49,10 +49,6 @@ struct KernelTable {
   uint64_t (*hamming)(const uint8_t* a, const uint8_t* b, size_t nbytes);
   BitCounts (*and_or_count)(const uint8_t* a, const uint8_t* b, size_t nbytes);
 
-  // 8-bit codes c against a prepared float query (sq8.h): Σ (q_i - w_i c_i)² and Σ q_i c_i.
-  float (*l2sq_sq8)(const float* q, const float* w, const uint8_t* c, size_t n);
-  float (*dot_u8)(const float* q, const uint8_t* c, size_t n);
-
   // 4-bit PQ fast scan (pq_fastscan.h): for one block of 32 vectors, out[v] = Σ_j lut[j][code].
   void (*pq4_scan_block)(const uint8_t* block, const uint8_t* lut, size_t m, uint16_t* out);
   // Its 8-bit table from m rows of 16 floats: lut16_bounds, then lut16_quantize writes

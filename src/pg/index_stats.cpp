@@ -7,7 +7,7 @@
 #include <string>
 
 #include "vectorx/hnsw/stats.h"
-#include "vectorx/ivf/ivf_index.h"
+#include "vectorx/ivf/index.h"
 #include "buffer_page_store.h"
 #include "guard.h"
 #include "hnsw_am.h"

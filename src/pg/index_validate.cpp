@@ -6,7 +6,8 @@
 // page is read once. The caller must own the table.
 #include <algorithm>
 
-#include "vectorx/index_check.h"
+#include "vectorx/hnsw/check.h"
+#include "vectorx/ivf/check.h"
 #include "buffer_page_store.h"
 #include "guard.h"
 #include "vectorx_index.h"

@@ -7,12 +7,12 @@
 //   ivf_rerank.cpp   reading candidates' values back from the table for the re-rank
 //   ivf_vacuum.cpp   ambulkdelete / amvacuumcleanup
 //
-// Both methods share one core (vectorx/ivf/): lists, pages and locking in ivf_index.h, what
+// Both methods share one core (vectorx/ivf/): lists, pages and locking in ivf/index.h, what
 // an entry holds in entries.h. Insert, scan and vacuum learn which method an index belongs to
 // from its meta page; page content locks are all they need, no heavyweight lock.
 #pragma once
 
-#include "vectorx/ivf/ivf_index.h"
+#include "vectorx/ivf/index.h"
 #include "am_headers.h"
 
 namespace vectorx::pg::ivf {

@@ -13,7 +13,7 @@
 #include "test_data.h"
 #include "vectorx/hnsw/page_graph.h"
 #include "vectorx/hnsw/stats.h"
-#include "vectorx/index_check.h"
+#include "vectorx/hnsw/check.h"
 
 namespace vectorx::hnsw {
 namespace {

@@ -10,7 +10,7 @@
 #include "test_data.h"
 #include "vectorx/hnsw/page_graph.h"
 #include "vectorx/hnsw/stats.h"
-#include "vectorx/index_check.h"
+#include "vectorx/hnsw/check.h"
 
 namespace vectorx::hnsw {
 namespace {

@@ -8,7 +8,8 @@
 
 #include "test_data.h"
 #include "vectorx/hnsw/page_graph.h"
-#include "vectorx/index_check.h"
+#include "vectorx/hnsw/check.h"
+#include "vectorx/ivf/check.h"
 #include "vectorx/ivf/entries.h"
 #include "vectorx/ivf/training.h"
 

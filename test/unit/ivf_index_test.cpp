@@ -7,7 +7,7 @@
 #include "test_data.h"
 #include "vectorx/errors.h"
 #include "vectorx/ivf/entries.h"
-#include "vectorx/ivf/ivf_index.h"
+#include "vectorx/ivf/index.h"
 #include "vectorx/ivf/training.h"
 
 namespace vectorx::ivf {

@@ -131,24 +131,6 @@ TEST_P(KernelLevelTest, BitKernelsMatchBitByBitCount) {
   }
 }
 
-TEST_P(KernelLevelTest, CodeKernelsMatchDoubleReference) {
-  for (size_t n : test_lengths()) {
-    const auto q = test::random_floats(n, 4000 + static_cast<uint32_t>(n));
-    const auto w = test::random_floats(n, 6000 + static_cast<uint32_t>(n), 0.0f, 0.05f);
-    const auto c = test::random_bytes(n, 8000 + static_cast<uint32_t>(n));
-    Reference l2{0, 0}, ip{0, 0};
-    for (size_t i = 0; i < n; ++i) {
-      const double d = q[i] - static_cast<double>(w[i]) * c[i];
-      l2.value += d * d;
-      l2.magnitude += d * d;
-      ip.value += static_cast<double>(q[i]) * c[i];
-      ip.magnitude += std::fabs(static_cast<double>(q[i]) * c[i]);
-    }
-    EXPECT_NEAR(table_->l2sq_sq8(q.data(), w.data(), c.data(), n), l2.value, tolerance(l2, n)) << "l2sq_sq8 n=" << n;
-    EXPECT_NEAR(table_->dot_u8(q.data(), c.data(), n), ip.value, tolerance(ip, n)) << "dot_u8 n=" << n;
-  }
-}
-
 TEST_P(KernelLevelTest, IdenticalVectorsHaveZeroDistance) {
   const auto a = test::random_floats(777, 42);
   EXPECT_EQ(table_->l2sq_f32(a.data(), a.data(), a.size()), 0.0f);

@@ -1,4 +1,4 @@
-// What an IVF list entry holds for a value, and how a query ranks entries (ivf_index.h):
+// What an IVF list entry holds for a value, and how a query ranks entries (ivf/index.h):
 //   ivfflat: the value itself, ranked by the operator's exact distance;
 //   ivfpq:   a product-quantization code (pq.h) of the value, or of its residual to the
 //            list's centre, ranked by an estimate from lookup tables (4-bit codes with the
@@ -12,7 +12,7 @@
 #include <memory>
 #include <vector>
 
-#include "vectorx/ivf/ivf_index.h"
+#include "vectorx/ivf/index.h"
 #include "vectorx/pq.h"
 
 namespace vectorx::ivf {

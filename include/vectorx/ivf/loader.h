@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "vectorx/ivf/entries.h"
-#include "vectorx/ivf/ivf_index.h"
+#include "vectorx/ivf/index.h"
 
 namespace vectorx::ivf {
 

@@ -1,5 +1,5 @@
-// IVF over pages (ivf_index.h); layout and locking rules in page_format.h.
-#include "vectorx/ivf/ivf_index.h"
+// IVF over pages (ivf/index.h); layout and locking rules in page_format.h.
+#include "vectorx/ivf/index.h"
 
 #include <algorithm>
 #include <cmath>

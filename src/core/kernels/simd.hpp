@@ -1,5 +1,5 @@
 // The SIMD kernels, written once over xsimd and instantiated per instruction set by
-// kernels_{sse2,avx2,avx512}.cpp, each compiled with that set's -m flags.
+// kernels/{sse2,avx2,avx512}.cpp, each compiled with that set's -m flags.
 //
 // Design: four independent FMA accumulators hide the add latency (the loop is bound by loads,
 // not by the dependency chain); float16 input is widened with F16C and uint8 codes with
@@ -14,7 +14,7 @@
 #include <type_traits>
 #include <xsimd/xsimd.hpp>
 
-#include "bit_count.hpp"
+#include "byte_strings.hpp"
 #include "vectorx/kernels.h"
 
 namespace vectorx::detail {
@@ -151,33 +151,6 @@ struct SimdOps {
   }
 };
 
-// 8-bit codes against a float query (see sq8.h).
-template <class Arch>
-struct CodeOps {
-  using B = fbatch<Arch>;
-
-  // Σ (q_i - w_i c_i)²
-  static float l2sq_sq8(const float* q, const float* w, const uint8_t* c, size_t n) {
-    return reduce<Arch>(
-        n,
-        [&](size_t i, B acc) {
-          const B d = xsimd::fnma(load_lanes<Arch>(w + i), load_lanes<Arch>(c + i), load_lanes<Arch>(q + i));
-          return xsimd::fma(d, d, acc);
-        },
-        [&](size_t i) {
-          const float d = q[i] - w[i] * static_cast<float>(c[i]);
-          return d * d;
-        });
-  }
-
-  // Σ q_i c_i
-  static float dot_u8(const float* q, const uint8_t* c, size_t n) {
-    return reduce<Arch>(
-        n, [&](size_t i, B acc) { return xsimd::fma(load_lanes<Arch>(q + i), load_lanes<Arch>(c + i), acc); },
-        [&](size_t i) { return q[i] * static_cast<float>(c[i]); });
-  }
-};
-
 // True for the levels compiled with AVX2 available (the AVX-512 level too: xsimd's avx512
 // architectures do not derive from avx2, so is_base_of<avx2> alone misses them).
 template <class Arch>
@@ -307,8 +280,7 @@ constexpr KernelTable make_table() {
   return KernelTable{F32::l2sq,    F32::dot,       F32::dot_norms,     F32::l1,
                      F16::l2sq,    F16::dot,       F16::dot_norms,     F16::l1,
                      hamming_words, and_or_count_words,
-                     CodeOps<Arch>::l2sq_sq8, CodeOps<Arch>::dot_u8, pq4_scan_block<Arch>,
-                     lut16_bounds<Arch>,      lut16_quantize<Arch>};
+                     pq4_scan_block<Arch>, lut16_bounds<Arch>, lut16_quantize<Arch>};
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Structural check of an ivfflat or ivfpq index (index_check.h).
+// Structural check of an ivfflat or ivfpq index (ivf/check.h).
 //
 // Directory and codebook pages have their kinds; every list's slot is empty or points into
 // the data pages; each chain is followed with a step bound, every page on it is a data page
@@ -10,8 +10,8 @@
 #include <unordered_map>
 
 #include "vectorx/errors.h"
-#include "vectorx/index_check.h"
-#include "vectorx/ivf/ivf_index.h"
+#include "vectorx/ivf/check.h"
+#include "vectorx/ivf/index.h"
 
 namespace vectorx {
 namespace {

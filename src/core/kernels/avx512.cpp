@@ -1,5 +1,5 @@
-// The avx512 instantiation of kernels_simd.hpp (compiled with the avx512 -m flags only).
-#include "kernels_simd.hpp"
+// The avx512 instantiation of simd.hpp (compiled with the avx512 -m flags only).
+#include "simd.hpp"
 
 namespace vectorx::detail {
 namespace {

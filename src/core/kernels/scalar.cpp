@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "bit_count.hpp"
+#include "byte_strings.hpp"
 
 namespace vectorx::detail {
 namespace {
@@ -57,18 +57,6 @@ struct Ops {
   static DotNorms norms(const T* a, const T* b, size_t n) { return dot_norms(a, b, n, Conv); }
 };
 
-float l2sq_sq8(const float* q, const float* w, const uint8_t* c, size_t n) {
-  return accumulate(
-      n, [&](int which, size_t i) { return which ? w[i] * static_cast<float>(c[i]) : q[i]; },
-      [](float x, float y) { return (x - y) * (x - y); });
-}
-
-float dot_u8(const float* q, const uint8_t* c, size_t n) {
-  return accumulate(
-      n, [&](int which, size_t i) { return which ? static_cast<float>(c[i]) : q[i]; },
-      [](float x, float y) { return x * y; });
-}
-
 // 4-bit table quantization; the SIMD levels reproduce it exactly (no fused
 // multiply-add, row minima summed in row order).
 Lut16Bounds lut16_bounds(const float* table, size_t m) {
@@ -101,7 +89,7 @@ using F16 = Ops<half_bits, from_half>;
 
 const KernelTable kTable = {
     F32::l2sq, F32::dot, F32::norms, F32::l1, F16::l2sq, F16::dot, F16::norms, F16::l1,
-    hamming_words, and_or_count_words, l2sq_sq8, dot_u8, pq4_scan_block_portable,
+    hamming_words, and_or_count_words, pq4_scan_block_portable,
     lut16_bounds, lut16_quantize,
 };
 

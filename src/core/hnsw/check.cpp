@@ -1,4 +1,4 @@
-// Structural check of an hnsw index (index_check.h).
+// Structural check of an hnsw index (hnsw/check.h).
 //
 // Pass 1 reads every page once: page kinds and item directories, each element's header and
 // lists (ElementRef::parse_problem), value tails. Pass 2 checks what refers to what from
@@ -15,7 +15,7 @@
 
 #include "vectorx/errors.h"
 #include "vectorx/hnsw/page_graph.h"
-#include "vectorx/index_check.h"
+#include "vectorx/hnsw/check.h"
 
 namespace vectorx {
 namespace {

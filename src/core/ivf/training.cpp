@@ -3,7 +3,7 @@
 
 #include <cstring>
 
-#include "vectorx/ivf/ivf_index.h"
+#include "vectorx/ivf/index.h"
 #include "vectorx/kmeans.h"
 
 namespace vectorx::ivf {
