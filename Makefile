@@ -1,5 +1,5 @@
 # PGXS build of the vectorx extension: `make`, `make install`, `make installcheck`
-# (pg_regress tests in sql/ + expected/, then the TAP tests in test/t/).
+# (pg_regress tests in test/sql/ + test/expected/, then the TAP tests in test/t/).
 EXTENSION = vectorx
 MODULE_big = vectorx
 DATA = sql/vectorx--0.1.0.sql
@@ -9,8 +9,8 @@ CORE_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/core/*.cpp src/core/*/*.cpp))
 PG_OBJS = $(patsubst %.cpp,%.o,$(wildcard src/pg/*.cpp))
 OBJS = $(CORE_OBJS) $(PG_OBJS)
 
-REGRESS = $(sort $(patsubst sql/%.sql,%,$(filter-out sql/vectorx--%,$(wildcard sql/*.sql))))
-REGRESS_OPTS = --inputdir=. --load-extension=vectorx
+REGRESS = $(sort $(patsubst test/sql/%.sql,%,$(wildcard test/sql/*.sql)))
+REGRESS_OPTS = --inputdir=test --load-extension=vectorx
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
 

@@ -134,7 +134,7 @@ std::vector<typename Graph::Id> select_neighbors(Graph& g, const std::vector<Can
 //   own and back-links at m / 2:  L1 0.985-0.988, glove 0.935, 11 s (all of glove: 0.853)
 //   own at m, back at m / 2:      L1 0.988-0.993, glove 0.943, 12 s (all of glove: 0.866)
 //   both at 2m (pgvector's way):  L1 0.994,       glove 0.933, 42 s: every back-link prunes a
-// full list, a low-dimensional curve (8-dim cosine, sql/range_search.sql) traps a search in
+// full list, a low-dimensional curve (8-dim cosine, test/sql/range_search.sql) traps a search in
 // a local minimum (4 of the 30 nearest found; 69 of 150 at ef_search 200), and no list keeps
 // room to reconnect an unreachable element. Own lists at 2m trap that curve search as well.
 // A full list that gains a link evicts just one: the farthest pruned one (the farthest of all
