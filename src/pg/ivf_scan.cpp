@@ -2,21 +2,21 @@
 // iterative_scan, further batches of lists (up to max_probes) when the rows run out. Scan
 // lifecycle: ordered_scan.h.
 //
-// ivfflat entries hold the values, so a batch comes back in exact order. ivfpq entries hold
-// codes whose estimates order a batch; the best ivfpq.rerank candidates at a time are read
-// from the table (ivf_rerank.h) and returned in exact order with exact distances, then the
-// next best, and so on (0: estimates only).
+// How many lists and in what groups (the core's ivf/candidates.h): ivfflat entries hold the
+// values, so a batch comes back in exact order. ivfpq entries hold codes whose estimates
+// order a batch; the best ivfpq.rerank candidates at a time are read from the table
+// (ivf_rerank.h) and returned in exact order with exact distances, then the next best, and so
+// on (0: estimates only).
 //
 // Range scans (`v <@ l2_ball(q, r)`, without ORDER BY) read every list that can hold a row
-// within r of q (IvfIndex::lists_reaching: exact for L2 and cosine, all lists otherwise):
-// ivfflat returns the rows within r, ivfpq every entry of those lists without re-ranking (the
-// executor rechecks each row against the ball). ORDER BY from the ball's center reads at least
-// those lists in its first batch, so every row within r comes back in that batch.
+// within r of q: ivfflat returns the rows within r, ivfpq every entry of those lists without
+// re-ranking (the executor rechecks each row against the ball).
 #include <algorithm>
-#include <cmath>
 #include <memory>
+#include <optional>
 #include <vector>
 
+#include "vectorx/ivf/candidates.h"
 #include "vectorx/ivf/entries.h"
 #include "buffer_page_store.h"
 #include "guard.h"
@@ -29,7 +29,10 @@
 namespace vectorx::pg::ivf {
 namespace {
 
+using vectorx::ivf::CandidateCursor;
 using vectorx::ivf::Entries;
+using vectorx::ivf::ProbePlan;
+using vectorx::ivf::plan_probes;
 using vectorx::ivf::IvfIndex;
 using vectorx::Result;
 
@@ -40,9 +43,8 @@ struct ProbeState {
   IvfIndex ivf;
   Entries entries;
   std::unique_ptr<IvfIndex::Scan> scan;
+  std::unique_ptr<CandidateCursor> candidates;
   const uint8_t* query = nullptr;  // in the scan's memory context
-  std::vector<Result> batch;  // the current batch of lists, in order up to `ordered`
-  size_t next = 0, ordered = 0;
   std::vector<Result> ranked;  // re-ranked candidates, exact order
   size_t next_ranked = 0;
   size_t rerank = 0;  // candidates a re-rank reads (0: none)
@@ -86,60 +88,47 @@ void start(IndexScanDesc scan, ScanOpaque* so) {
   so->exhausted = guarded([&] {
     const IndexValue q = ordering_query(target.null_query ? nullptr : &query, state->ivf.space(), state->stand_in);
     state->query = q.payload;
-    size_t batch = static_cast<size_t>(settings.probes);
-    size_t most = iterative ? static_cast<size_t>(std::max(settings.max_probes, settings.probes)) : batch;
-    if (target.ball) {
-      const size_t reaching = state->ivf.lists_reaching(q.payload, target.radius);
-      if (reaching == 0) return true;
-      batch = target.range_only ? reaching : std::max(batch, reaching);
-      most = target.range_only ? reaching : std::max(most, batch);
-    }
-    state->scan = std::make_unique<IvfIndex::Scan>(state->ivf, q.payload, state->entries.scorer(q.payload), batch, most);
+    std::optional<size_t> reaching;
+    if (target.ball) reaching = state->ivf.lists_reaching(q.payload, target.radius);
+    const ProbePlan plan = plan_probes(static_cast<size_t>(settings.probes), static_cast<size_t>(settings.max_probes),
+                                       iterative, reaching, target.range_only);
+    if (plan.first_batch == 0) return true;
+    state->scan = std::make_unique<IvfIndex::Scan>(state->ivf, q.payload, state->entries.scorer(q.payload),
+                                                   plan.first_batch, plan.most);
+    IvfIndex::Scan* lists = state->scan.get();
+    state->candidates = std::make_unique<CandidateCursor>(
+        [lists](std::vector<Result>& batch) { return lists->next_batch(batch); }, state->rerank);
     return false;
   });
 }
 
-// Re-ranks the next `count` candidates of the batch by their values in the table. Postgres
-// calls only: no C++ object with a destructor lives in this frame.
-void rerank_next(ProbeState* s, size_t count) {
+// Re-ranks candidates by their values in the table. Postgres calls only: no C++ object with
+// a destructor lives in this frame.
+void rerank(ProbeState* s, CandidateCursor::Group group) {
   guarded([&] {
     s->ranked.clear();
-    s->ranked.reserve(count);  // the push_backs below cannot allocate, so cannot throw
+    s->ranked.reserve(group.count);  // the push_backs below cannot allocate, so cannot throw
   });
   s->next_ranked = 0;
   const Space& space = s->ivf.space();
-  for (size_t i = s->next; i < s->next + count; ++i) {
+  for (const Result* c = group.first; c < group.first + group.count; ++c) {
     CHECK_FOR_INTERRUPTS();
     IndexValue value;
-    if (!rerank_fetch(s->fetch, s->batch[i].tid, space.kind(), &value) || value.dim != space.dim()) continue;
-    s->ranked.push_back({space.distance(s->query, value.payload), s->batch[i].tid});
+    if (!rerank_fetch(s->fetch, c->tid, space.kind(), &value) || value.dim != space.dim()) continue;
+    s->ranked.push_back({space.distance(s->query, value.payload), c->tid});
   }
-  s->next += count;
   std::sort(s->ranked.begin(), s->ranked.end(), [](const Result& a, const Result& b) { return a.distance < b.distance; });
 }
-
-// Orders the batch's next candidates: the next re-rank's worth, or a chunk when nothing is
-// re-ranked (most scans stop after LIMIT rows).
-constexpr size_t kOrderChunk = 64;
 
 // The next result, or nullptr when every allowed list has been read.
 const Result* next_result(ScanOpaque* so) {
   ProbeState* s = so->state;
   for (;;) {
     if (s->next_ranked < s->ranked.size()) return &s->ranked[s->next_ranked++];
-    if (s->next < s->batch.size()) {
-      if (s->next == s->ordered) {
-        const size_t count = std::max(s->rerank, kOrderChunk);
-        guarded([&] { vectorx::ivf::order_next(s->batch, s->next, count); });
-        s->ordered = std::min(s->batch.size(), s->next + count);
-      }
-      if (s->rerank == 0) return &s->batch[s->next++];
-      rerank_next(s, std::min(s->rerank, s->ordered - s->next));
-      continue;
-    }
-    s->batch.clear();
-    s->next = s->ordered = 0;
-    if (!guarded([&] { return s->scan->next_batch(s->batch); })) return nullptr;
+    const CandidateCursor::Group group = guarded([&] { return s->candidates->next(); });
+    if (group.count == 0) return nullptr;
+    if (s->rerank == 0) return group.first;
+    rerank(s, group);
   }
 }
 
