@@ -19,6 +19,9 @@ namespace vectorx {
 enum class ElementKind : uint8_t { kFloat32 = 1, kFloat16 = 2, kSparse = 3, kBit = 4 };
 enum class Metric : uint8_t { kL2 = 1, kInnerProduct = 2, kCosine = 3, kL1 = 4, kHamming = 5, kJaccard = 6 };
 
+// The metric's name as vectorx_index_stats shows it: l2, inner_product, cosine, l1, hamming, jaccard.
+const char* metric_name(Metric metric) noexcept;
+
 // The SQL operator values: <-> (L2), <#> (negative inner product), <=>, <+>, <~>, <%>.
 double dense_distance(Metric metric, const float* a, const float* b, size_t n) noexcept;
 double dense_distance(Metric metric, const half_bits* a, const half_bits* b, size_t n) noexcept;

@@ -56,6 +56,24 @@ double bit_distance(Metric metric, const uint8_t* a, const uint8_t* b, size_t nb
   return std::nan("");
 }
 
+const char* metric_name(Metric metric) noexcept {
+  switch (metric) {
+    case Metric::kL2:
+      return "l2";
+    case Metric::kInnerProduct:
+      return "inner_product";
+    case Metric::kCosine:
+      return "cosine";
+    case Metric::kL1:
+      return "l1";
+    case Metric::kHamming:
+      return "hamming";
+    case Metric::kJaccard:
+      return "jaccard";
+  }
+  return "?";
+}
+
 Space::Space(ElementKind kind, Metric metric, int64_t dim) : kind_(kind), metric_(metric), dim_(dim) {}
 
 bool Space::valid(ElementKind kind, Metric metric) {

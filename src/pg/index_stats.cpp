@@ -37,24 +37,6 @@ const char* element_name(ElementKind kind) {
   return "?";
 }
 
-const char* metric_name(Metric metric) {
-  switch (metric) {
-    case Metric::kL2:
-      return "l2";
-    case Metric::kInnerProduct:
-      return "inner_product";
-    case Metric::kCosine:
-      return "cosine";
-    case Metric::kL1:
-      return "l1";
-    case Metric::kHamming:
-      return "hamming";
-    case Metric::kJaccard:
-      return "jaccard";
-  }
-  return "?";
-}
-
 // Common columns, then the per-type shape as JSON text.
 struct Stats {
   Space space;

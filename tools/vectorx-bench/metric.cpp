@@ -15,18 +15,6 @@ Metric parse_metric(const std::string& name) {
   throw std::invalid_argument("unknown metric '" + name + "' (l2, ip, cosine)");
 }
 
-const char* metric_name(Metric m) {
-  switch (m) {
-    case Metric::kL2:
-      return "l2";
-    case Metric::kInnerProduct:
-      return "ip";
-    case Metric::kCosine:
-      return "cosine";
-  }
-  return "?";
-}
-
 const char* sql_operator(Metric m) {
   switch (m) {
     case Metric::kL2:
@@ -35,8 +23,9 @@ const char* sql_operator(Metric m) {
       return "<#>";
     case Metric::kCosine:
       return "<=>";
+    default:
+      throw std::invalid_argument(std::string("the benchmark does not measure ") + metric_name(m));
   }
-  return "?";
 }
 
 float distance(Metric m, const float* a, const float* b, size_t n) {
@@ -47,8 +36,9 @@ float distance(Metric m, const float* a, const float* b, size_t n) {
       return -dot(a, b, n);
     case Metric::kCosine:
       return static_cast<float>(cosine_distance(dot_norms(a, b, n)));
+    default:
+      throw std::invalid_argument(std::string("the benchmark does not measure ") + metric_name(m));
   }
-  return 0;
 }
 
 }  // namespace vectorx::bench

@@ -1,17 +1,20 @@
-// Distance metrics as the benchmark names them, with their SQL operators and exact distances
-// from the project's own kernels (smaller is closer for all three).
+// The metrics the benchmark measures (the core's l2, inner product and cosine), as its command
+// line names them, with their SQL operators and exact distances from the project's own
+// kernels (smaller is closer for all three).
 #pragma once
 
 #include <cstddef>
 #include <string>
 
+#include "vectorx/metric.h"
+
 namespace vectorx::bench {
 
-enum class Metric { kL2, kInnerProduct, kCosine };
+using vectorx::Metric;
+using vectorx::metric_name;
 
 Metric parse_metric(const std::string& name);  // "l2", "ip", "cosine"; throws on others
-const char* metric_name(Metric m);
-const char* sql_operator(Metric m);            // <->, <#>, <=>
+const char* sql_operator(Metric m);            // <->, <#>, <=> (throws for the others)
 float distance(Metric m, const float* a, const float* b, size_t n);
 
 }  // namespace vectorx::bench

@@ -236,4 +236,26 @@ class RowsRef {
   size_t capacity_ = 0;
 };
 
+// Visits the element pages (blocks 1.. of kind kElements) one at a time, checking for
+// interrupts before each: read(block, page) under the page's share lock, then after(block)
+// once the lock is released (for work that locks other pages). Stops when read returns false.
+template <class Read, class After>
+void for_each_element_page(PageStore& store, Read read, After after) {
+  const uint32_t blocks = store.block_count();
+  for (uint32_t block = 1; block < blocks; ++block) {
+    store.check_interrupts();
+    {
+      ReadPage page(store, block);
+      if (page_header(page.data())->kind != static_cast<uint16_t>(PageKind::kElements)) continue;
+      if (!read(block, page.data())) return;
+    }
+    after(block);
+  }
+}
+
+template <class Read>
+void for_each_element_page(PageStore& store, Read read) {
+  for_each_element_page(store, read, [](uint32_t) {});
+}
+
 }  // namespace vectorx::hnsw

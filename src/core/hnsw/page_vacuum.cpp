@@ -87,40 +87,37 @@ size_t PageGraph::Vacuum::mark_dead(const std::function<bool(HeapTid)>& is_dead_
     live_rows_ += rows;
     if (level > best_live_.level) best_live_ = {id, level};
   };
-  const uint32_t blocks = store.block_count();
-  for (uint32_t block = 1; block < blocks; ++block) {
-    store.check_interrupts();
-    struct Element {
-      int item;
-      int level;
-      Id rows;
-      RowCount here;
-      RowCount elsewhere;
-    };
-    std::vector<Element> elements;
-    {
-      ReadPage page(store, block);
-      const PageHeader* h = page_header(page.data());
-      if (h->kind != static_cast<uint16_t>(PageKind::kElements)) continue;
-      for (int item = 0; item < h->item_count; ++item) {
-        ElementRef e;
-        if (!e.parse(page.data(), page_size, item, m) || e.free()) continue;
-        if (e.dead())
-          dead_.push_back(make_id(block, item));  // left by an interrupted vacuum
-        else  // (not written: `clear` is false)
-          elements.push_back({item, e.level(), e.rows(),
-                              settle_rows_here(const_cast<uint8_t*>(page.data()), page_size, make_id(block, item), e, is_dead_row, false), {}});
-      }
+  struct Element {
+    int item;
+    int level;
+    Id rows;
+    RowCount here;
+    RowCount elsewhere;
+  };
+  std::vector<Element> elements;  // the live elements of the current page
+  auto read = [&](uint32_t block, const uint8_t* page) {
+    elements.clear();
+    for (int item = 0; item < page_header(page)->item_count; ++item) {
+      ElementRef e;
+      if (!e.parse(page, page_size, item, m) || e.free()) continue;
+      if (e.dead())
+        dead_.push_back(make_id(block, item));  // left by an interrupted vacuum
+      else  // (not written: `clear` is false)
+        elements.push_back({item, e.level(), e.rows(),
+                            settle_rows_here(const_cast<uint8_t*>(page), page_size, make_id(block, item), e, is_dead_row, false), {}});
     }
-    bool settle = false;  // some element here has a dead row on this page, or no live row left
+    return true;
+  };
+  auto settle = [&](uint32_t block) {
+    bool changes = false;  // some element here has a dead row on this page, or no live row left
     for (Element& el : elements) {
       if (el.rows != kInvalidId) el.elsewhere = clear_rows_elsewhere(block, el.rows, is_dead_row);
       removed += el.elsewhere.dead;
-      settle |= el.here.dead > 0 || el.here.live + el.elsewhere.live == 0;
+      changes |= el.here.dead > 0 || el.here.live + el.elsewhere.live == 0;
     }
-    if (!settle) {
+    if (!changes) {
       for (const Element& el : elements) count_live(make_id(block, el.item), el.level, el.here.live + el.elsewhere.live);
-      continue;
+      return;
     }
     // Again under the page's lock: an insert may have attached rows meanwhile.
     Change change(store);
@@ -140,7 +137,8 @@ size_t PageGraph::Vacuum::mark_dead(const std::function<bool(HeapTid)>& is_dead_
       dead_.push_back(id);
     }
     change.commit();
-  }
+  };
+  for_each_element_page(store, read, settle);
   std::sort(dead_.begin(), dead_.end());
   dead_.erase(std::unique(dead_.begin(), dead_.end()), dead_.end());
   return removed;
@@ -203,24 +201,23 @@ void PageGraph::Vacuum::repair() {
   PageStore& store = graph_.store_;
   const size_t page_size = store.page_size();
   const int m = graph_.params_.m;
-  const uint32_t blocks = store.block_count();
-  for (uint32_t block = 1; block < blocks; ++block) {
-    store.check_interrupts();
-    std::vector<std::pair<Id, int>> broken;
-    {
-      ReadPage page(store, block);
-      const PageHeader* h = page_header(page.data());
-      if (h->kind != static_cast<uint16_t>(PageKind::kElements)) continue;
-      for (int item = 0; item < h->item_count; ++item) {
-        ElementRef e;
-        if (!e.parse(page.data(), page_size, item, m) || e.dead()) continue;
-        for (int l = 0; l <= e.level(); ++l)
-          if (std::any_of(e.ids(l), e.ids(l) + e.count(l), [&](Id x) { return is_dead(x); }))
-            broken.push_back({make_id(block, item), l});
-      }
-    }
-    for (const auto& [node, level] : broken) repair_list(node, level);
-  }
+  std::vector<std::pair<Id, int>> broken;
+  for_each_element_page(
+      store,
+      [&](uint32_t block, const uint8_t* page) {
+        broken.clear();
+        for (int item = 0; item < page_header(page)->item_count; ++item) {
+          ElementRef e;
+          if (!e.parse(page, page_size, item, m) || e.dead()) continue;
+          for (int l = 0; l <= e.level(); ++l)
+            if (std::any_of(e.ids(l), e.ids(l) + e.count(l), [&](Id x) { return is_dead(x); }))
+              broken.push_back({make_id(block, item), l});
+        }
+        return true;
+      },
+      [&](uint32_t) {
+        for (const auto& [node, level] : broken) repair_list(node, level);
+      });
 }
 
 size_t PageGraph::Vacuum::release() {
@@ -280,21 +277,15 @@ PageGraph::Vacuum::Reconnected PageGraph::Vacuum::reconnect(size_t memory_budget
   const int m = graph_.params_.m;
   Reconnected r;
   Reachability reachability;
-  const uint32_t blocks = store.block_count();
-  for (uint32_t block = 1; block < blocks; ++block) {
-    store.check_interrupts();
-    ReadPage page(store, block);
-    const PageHeader* h = page_header(page.data());
-    if (h->kind != static_cast<uint16_t>(PageKind::kElements)) continue;
-    for (int item = 0; item < h->item_count; ++item) {
+  for_each_element_page(store, [&](uint32_t block, const uint8_t* page) {
+    for (int item = 0; item < page_header(page)->item_count; ++item) {
       ElementRef e;
-      if (e.parse(page.data(), page_size, item, m)) reachability.add(make_id(block, item), e, m);
+      if (e.parse(page, page_size, item, m)) reachability.add(make_id(block, item), e, m);
     }
-    if (reachability.memory_bytes() > memory_budget) {
-      r.skipped = true;
-      return r;
-    }
-  }
+    r.skipped = reachability.memory_bytes() > memory_budget;
+    return !r.skipped;
+  });
+  if (r.skipped) return r;
   const EntryPoint<Id> ep = graph_.entry_point();
   if (ep.level < 0) return r;
   reachability.reach_from(ep.id);

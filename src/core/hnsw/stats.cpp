@@ -38,26 +38,22 @@ GraphStats graph_stats(PageGraph& graph) {
   Reachability reachability;
   uint32_t min_degree = UINT32_MAX;
   size_t degree_sum = 0;
-  const uint32_t blocks = store.block_count();
-  for (uint32_t block = 1; block < blocks; ++block) {
-    store.check_interrupts();
-    ReadPage page(store, block);
-    const PageHeader* h = page_header(page.data());
-    if (h->kind != static_cast<uint16_t>(PageKind::kElements)) continue;
+  for_each_element_page(store, [&](uint32_t block, const uint8_t* page) {
     ++s.element_pages;
-    for (int item = 0; item < h->item_count; ++item) {
-      if (RowsRef r; r.parse(page.data(), store.page_size(), item)) {
+    for (int item = 0; item < page_header(page)->item_count; ++item) {
+      if (RowsRef r; r.parse(page, store.page_size(), item)) {
         if (!r.free()) s.rows += static_cast<size_t>(std::count_if(r.rows(), r.rows() + r.capacity(), holds_row));
         continue;
       }
       ElementRef e;
-      if (!e.parse(page.data(), store.page_size(), item, m)) continue;
+      if (!e.parse(page, store.page_size(), item, m)) continue;
       if (!e.dead() && holds_row(e.heap_tid())) ++s.rows;
       count_element(e, m, s, &min_degree, &degree_sum);
       if (!e.free() && !e.value_inline()) ++s.split_values;
       reachability.add(make_id(block, item), e, m);
     }
-  }
+    return true;
+  });
   if (s.live > 0) {
     s.min_out_degree = min_degree;
     s.mean_out_degree = static_cast<double>(degree_sum) / static_cast<double>(s.live);
