@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The runs behind README's performance section, inside a pg_virtualenv cluster.
+# The runs behind docs/performance.md, inside a pg_virtualenv cluster.
 #   readme_runs.sh DATA_DIR OUT_DIR   (DATA_DIR holds siftsmall/; fashion-mnist comes from Debian)
 set -euo pipefail
 cd "$(dirname "$0")/.."
