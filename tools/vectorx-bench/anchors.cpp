@@ -1,5 +1,5 @@
 // The project's own algorithms as in-process anchors (see anchors.h): kernel scan, HNSW,
-// IVF-flat and IVF-PQ. hnswlib and FAISS live in anchors_external.cpp.
+// the ivfflat and ivfpq indexes. hnswlib and FAISS live in anchors_external.cpp.
 #include "anchors.h"
 #include "anchor_runs.h"
 
@@ -12,10 +12,11 @@
 
 #include "ground_truth.h"
 #include "vectorx/hnsw/memory_graph.h"
-#include "vectorx/kmeans.h"
-#include "vectorx/pq.h"
-#include "vectorx/pq_fastscan.h"
-#include "top_k.h"
+#include "vectorx/ivf/candidates.h"
+#include "vectorx/ivf/entries.h"
+#include "vectorx/ivf/loader.h"
+#include "vectorx/ivf/training.h"
+#include "vectorx/page_store.h"
 #include "vectorx/vector_math.h"
 
 namespace vectorx::bench {
@@ -54,54 +55,6 @@ using anchor::Clock;
 using anchor::normalized;
 using anchor::seconds_since;
 using anchor::timed_queries;
-
-struct ConstCentroids {
-  const float* data;
-  size_t count, dim;
-};
-
-// The `probes` lists whose centres are nearest the query (L2), nearest first, with distances.
-std::vector<std::pair<float, uint32_t>> nearest_lists(const ConstCentroids& c, const float* query, size_t probes) {
-  std::vector<std::pair<float, uint32_t>> lists(c.count);
-  for (uint32_t l = 0; l < c.count; ++l) lists[l] = {l2sq(query, c.data + size_t{l} * c.dim, c.dim), l};
-  probes = std::min(probes, c.count);
-  std::partial_sort(lists.begin(), lists.begin() + static_cast<std::ptrdiff_t>(probes), lists.end());
-  lists.resize(probes);
-  return lists;
-}
-
-// Probes the nearest lists, ranks their codes by PQ distance to the query's residual (4-bit
-// codes by fast scan), and returns the best k (after exact re-scoring of the best k × rerank
-// when rerank > 0).
-std::vector<int32_t> ivfpq_search(const ConstCentroids& c, const ProductQuantizer& pq, const std::vector<float>& list_terms,
-                                  const std::vector<std::vector<int32_t>>& ids, const std::vector<std::vector<uint8_t>>& codes,
-                                  const Matrix<float>& base, const float* query, size_t probes, size_t k, size_t rerank) {
-  const auto lists = nearest_lists(c, query, probes);
-  TopK<int32_t> best(rerank ? k * rerank : k);
-  const size_t entries = pq.m() * pq.ksub();
-  std::vector<float> query_ip(entries), table(entries);
-  QuantizedTable qt;
-  pq.ip_table(query, query_ip.data());
-  for (const auto& [centre_distance, l] : lists) {
-    ProductQuantizer::residual_l2_table(list_terms.data() + size_t{l} * entries, query_ip.data(), entries, table.data());
-    if (pq.nbits() == 4) {  // fast scan over the list's packed blocks
-      quantize_table(table.data(), pq.m(), qt);
-      std::vector<uint16_t> sums(ids[l].size());
-      fastscan(codes[l].data(), ids[l].size(), pq.m(), qt, sums.data());
-      for (size_t i = 0; i < sums.size(); ++i) best.push(centre_distance + qt.dequantize(sums[i]), ids[l][i]);
-      continue;
-    }
-    for (size_t i = 0; i < ids[l].size(); ++i)
-      best.push(centre_distance + pq.table_sum(table.data(), codes[l].data() + i * pq.code_size()), ids[l][i]);
-  }
-  std::vector<std::pair<float, int32_t>> found = best.take_sorted();
-  if (rerank)
-    for (auto& f : found) f.first = l2sq(query, base.row(static_cast<size_t>(f.second)), base.dim);
-  std::sort(found.begin(), found.end());
-  std::vector<int32_t> out;
-  for (size_t i = 0; i < std::min(k, found.size()); ++i) out.push_back(found[i].second);
-  return out;
-}
 
 AnchorRun kernel_scan(const Matrix<float>& base, const Matrix<float>& queries, size_t nq, size_t k, Metric metric) {
   AnchorRun run{"kernel-scan", std::string("vectorx kernels, metric ") + metric_name(metric), 0,
@@ -142,75 +95,72 @@ AnchorRun vectorx_hnsw(const AnchorParams& p, const Matrix<float>& base_in, cons
   return run;
 }
 
-// vectorx's IVF-PQ pieces in process (k-means lists, PQ on residuals, L2): what the ivfpq index
-// will compute, before pages. "rerank" re-scores the best k × rerank codes exactly.
-AnchorRun vectorx_ivfpq(const AnchorParams& p, const Matrix<float>& base, const Matrix<float>& queries, size_t nq,
-                        size_t k, Metric metric) {
-  if (metric != Metric::kL2) throw std::invalid_argument("vectorx-ivfpq anchor: l2 only");
+// Row i of the base as a heap address, and back (IvfIndex files entries under heap rows).
+HeapTid row_tid(size_t row) { return {static_cast<uint32_t>(row >> 16), static_cast<uint16_t>((row & 0xFFFF) + 1)}; }
+int32_t tid_row(HeapTid tid) { return static_cast<int32_t>((size_t{tid.block} << 16) + tid.offset - 1); }
+
+// The ivfflat / ivfpq index as it ships, on a MemoryPageStore instead of shared buffers: the
+// build's sample, k-means centres, codebooks (4- or 8-bit codes of residuals), pages and batch
+// loading, and the scan's list probing and candidate order (ivf/candidates.h). ivfpq re-ranks
+// `rerank` candidates at a time by their exact distance, as its index scan does with the
+// table's rows (here the base's, with no heap fetch).
+AnchorRun vectorx_ivf(bool pq, const AnchorParams& p, const Matrix<float>& base, const Matrix<float>& queries,
+                      size_t nq, size_t k, Metric metric) {
   const size_t lists = static_cast<size_t>(p.ivf_lists), dim = base.dim;
-  AnchorRun run{"vectorx-ivfpq", "lists=" + std::to_string(lists) + " m=" + std::to_string(p.pq_m) + " nbits=" + std::to_string(p.pq_nbits), 0, 0, {}};
+  const unsigned threads = static_cast<unsigned>(std::max(p.build_threads, 1));
+  AnchorRun run{pq ? "vectorx-ivfpq" : "vectorx-ivfflat", "lists=" + std::to_string(lists), 0, 0, {}};
+  if (pq) run.params += " m=" + std::to_string(p.pq_m) + " nbits=" + std::to_string(p.pq_nbits) + " residual";
+  const Space space(ElementKind::kFloat32, metric, static_cast<int64_t>(dim));
+  const size_t value_bytes = dim * sizeof(float);
   const auto start = Clock::now();
-  const KMeansResult coarse = kmeans(base.data.data(), base.rows, dim, {lists, 10, false, 42});
-  std::vector<float> residuals(base.data.size());
-  for (size_t i = 0; i < base.rows; ++i)
-    for (size_t d = 0; d < dim; ++d)
-      residuals[i * dim + d] = base.row(i)[d] - coarse.centroids[coarse.assignment[i] * dim + d];
-  const ProductQuantizer pq = ProductQuantizer::train(residuals.data(), base.rows, dim, static_cast<size_t>(p.pq_m), p.pq_nbits, {0, 10, false, 7});
-  std::vector<std::vector<int32_t>> ids(lists);
-  std::vector<std::vector<uint8_t>> codes(lists);
-  std::vector<uint8_t> code(pq.code_size());
-  for (size_t i = 0; i < base.rows; ++i) {
-    pq.encode(residuals.data() + i * dim, code.data());
-    ids[coarse.assignment[i]].push_back(static_cast<int32_t>(i));
-    codes[coarse.assignment[i]].insert(codes[coarse.assignment[i]].end(), code.begin(), code.end());
+  constexpr uint64_t kSeed = 42;
+  ivf::Reservoir sample(std::max<size_t>(50 * lists, 10000), value_bytes, kSeed);  // the build's automatic size
+  for (size_t i = 0; i < base.rows; ++i) sample.offer(reinterpret_cast<const uint8_t*>(base.row(i)));
+  const std::vector<uint8_t> centres = ivf::train_centres(space, sample.values().data(), sample.size(), lists, kSeed, threads);
+  ivf::EntrySpec spec;
+  if (pq) {
+    spec.format = p.pq_nbits == 4 ? ivf::EntryFormat::kCode4 : ivf::EntryFormat::kCode8;
+    spec.pq_m = static_cast<size_t>(p.pq_m);
+    spec.residual = true;
+    spec.codebooks = ivf::train_codebooks(space, sample.values().data(), sample.size(), centres, spec.pq_m, p.pq_nbits,
+                                          true, kSeed, threads);
   }
-  if (pq.nbits() == 4)  // regroup each list's codes into fast-scan blocks
-    for (size_t l = 0; l < lists; ++l) codes[l] = pack_fastscan(codes[l].data(), ids[l].size(), pq.m());
-  const size_t entries = pq.m() * pq.ksub();
-  std::vector<float> list_terms(lists * entries);
-  for (size_t l = 0; l < lists; ++l) pq.list_term_table(coarse.centroids.data() + l * dim, list_terms.data() + l * entries);
+  MemoryPageStore store;
+  ivf::IvfIndex::create(store, space, centres, spec);
+  ivf::IvfIndex index(store);
+  const ivf::Entries entries(index);
+  ivf::BatchLoader loader(index, entries, threads, 1024);
+  for (size_t i = 0; i < base.rows; ++i) loader.add(reinterpret_cast<const uint8_t*>(base.row(i)), row_tid(i));
+  loader.flush();
   run.build_seconds = seconds_since(start);
-  run.size_bytes = static_cast<long long>(base.rows * (pq.code_size() + 4) + (coarse.centroids.size() + pq.codebooks().size() + list_terms.size()) * 4);
-  const ConstCentroids centroids{coarse.centroids.data(), lists, dim};
-  for (int rerank : {0, 10})
+  run.size_bytes = static_cast<long long>(store.block_count()) * static_cast<long long>(store.page_size());
+  const std::vector<int> reranks = pq ? std::vector<int>{0, p.pq_rerank} : std::vector<int>{0};
+  for (int rerank : reranks)
     for (int probes : p.ivf_probes) {
       const std::string setting = "probes=" + std::to_string(probes) + (rerank ? " rerank=" + std::to_string(rerank) : "");
       run.points.push_back(timed_queries(setting, nq, [&](size_t q) {
-        return ivfpq_search(centroids, pq, list_terms, ids, codes, base, queries.row(q), static_cast<size_t>(probes), k,
-                            static_cast<size_t>(rerank));
+        const uint8_t* query = reinterpret_cast<const uint8_t*>(queries.row(q));
+        ivf::IvfIndex::Scan lists_scan(index, query, entries.scorer(query), static_cast<size_t>(probes),
+                                       static_cast<size_t>(probes));
+        ivf::CandidateCursor candidates([&](std::vector<Result>& batch) { return lists_scan.next_batch(batch); },
+                                        static_cast<size_t>(rerank));
+        std::vector<int32_t> out;
+        std::vector<std::pair<double, int32_t>> ranked;
+        for (ivf::CandidateCursor::Group g; out.size() < k && (g = candidates.next()).count > 0;) {
+          ranked.clear();
+          for (const Result* c = g.first; c < g.first + g.count; ++c) {
+            const int32_t row = tid_row(c->tid);
+            ranked.push_back({rerank ? distance(metric, queries.row(q), base.row(static_cast<size_t>(row)), dim)
+                                     : c->distance,
+                              row});
+          }
+          std::sort(ranked.begin(), ranked.end());
+          for (const auto& r : ranked)
+            if (out.size() < k) out.push_back(r.second);
+        }
+        return out;
       }));
     }
-  return run;
-}
-
-// vectorx's IVF-flat in process (k-means lists, vectors stored per list, exact kernel scans of
-// the probed lists): what the ivfflat index will compute, before pages. L2 only for now.
-AnchorRun vectorx_ivfflat(const AnchorParams& p, const Matrix<float>& base, const Matrix<float>& queries, size_t nq,
-                          size_t k, Metric metric) {
-  if (metric != Metric::kL2) throw std::invalid_argument("vectorx-ivfflat anchor: l2 only");
-  const size_t lists = static_cast<size_t>(p.ivf_lists), dim = base.dim;
-  AnchorRun run{"vectorx-ivfflat", "lists=" + std::to_string(lists), 0, 0, {}};
-  const auto start = Clock::now();
-  const KMeansResult coarse = kmeans(base.data.data(), base.rows, dim, {lists, 10, false, 42});
-  std::vector<std::vector<int32_t>> ids(lists);
-  std::vector<std::vector<float>> vectors(lists);
-  for (size_t i = 0; i < base.rows; ++i) {
-    ids[coarse.assignment[i]].push_back(static_cast<int32_t>(i));
-    vectors[coarse.assignment[i]].insert(vectors[coarse.assignment[i]].end(), base.row(i), base.row(i) + dim);
-  }
-  run.build_seconds = seconds_since(start);
-  run.size_bytes = static_cast<long long>(base.rows * (dim * 4 + 4) + coarse.centroids.size() * 4);
-  const ConstCentroids centroids{coarse.centroids.data(), lists, dim};
-  for (int probes : p.ivf_probes)
-    run.points.push_back(timed_queries("probes=" + std::to_string(probes), nq, [&](size_t q) {
-      const float* query = queries.row(q);
-      TopK<int32_t> best(k);
-      for (const auto& [centre_distance, l] : nearest_lists(centroids, query, static_cast<size_t>(probes)))
-        for (size_t i = 0; i < ids[l].size(); ++i) best.push(l2sq(query, vectors[l].data() + i * dim, dim), ids[l][i]);
-      std::vector<int32_t> out;
-      for (const auto& e : best.take_sorted()) out.push_back(e.second);
-      return out;
-    }));
   return run;
 }
 
@@ -232,8 +182,8 @@ AnchorRun run_anchor(const std::string& name, const AnchorParams& params, const 
   nq = std::min(nq, queries.rows);
   if (name == "kernel-scan") return kernel_scan(base, queries, nq, k, metric);
   if (name == "vectorx-hnsw") return vectorx_hnsw(params, base, queries, nq, k, metric);
-  if (name == "vectorx-ivfpq") return vectorx_ivfpq(params, base, queries, nq, k, metric);
-  if (name == "vectorx-ivfflat") return vectorx_ivfflat(params, base, queries, nq, k, metric);
+  if (name == "vectorx-ivfpq") return vectorx_ivf(true, params, base, queries, nq, k, metric);
+  if (name == "vectorx-ivfflat") return vectorx_ivf(false, params, base, queries, nq, k, metric);
 #ifdef VECTORX_BENCH_HNSWLIB
   if (name == "hnswlib") return external::hnswlib_run(params, base, queries, nq, k, metric);
 #endif

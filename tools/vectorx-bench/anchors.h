@@ -14,13 +14,13 @@ namespace vectorx::bench {
 struct AnchorParams {
   int hnsw_m = 16;
   int hnsw_ef_construction = 64;
-  int build_threads = 1;  // vectorx-hnsw only (hnswlib and FAISS build on one thread)
+  int build_threads = 1;  // the vectorx anchors (hnswlib and FAISS build on one thread)
   std::vector<int> hnsw_ef = {10, 20, 40, 80, 160};
   int ivf_lists = 100;
   std::vector<int> ivf_probes = {1, 2, 4, 8, 16};
   int pq_m = 16;
   int pq_nbits = 8;
-  int pq_rerank = 100;  // faiss-ivfpq-rerank: candidates re-ranked by exact distance
+  int pq_rerank = 100;  // faiss-ivfpq-rerank and vectorx-ivfpq: candidates re-ranked by exact distance
 };
 
 struct AnchorPoint {
@@ -39,7 +39,7 @@ struct AnchorRun {
 };
 
 // Anchor names this build can run: "kernel-scan", "vectorx-hnsw", "vectorx-ivfflat" and
-// "vectorx-ivfpq" (the project's own algorithms in process), then "hnswlib", "faiss-flat", "faiss-ivfflat", "faiss-ivfpq" where
+// "vectorx-ivfpq" (the project's kernels, HNSW algorithm and IVF indexes in process), then "hnswlib", "faiss-flat", "faiss-ivfflat", "faiss-ivfpq" where
 // available.
 std::vector<std::string> available_anchors();
 

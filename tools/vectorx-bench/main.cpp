@@ -38,8 +38,9 @@ PostgreSQL (libpq connection string or PG* environment):
                           (the rows are split evenly over every batches × clients run)
 In-process anchors:
   --anchors a,b           any of: kernel-scan vectorx-hnsw vectorx-ivfflat vectorx-ivfpq hnswlib faiss-flat faiss-ivfflat
-                          faiss-ivfpq faiss-ivfpq-rerank (IVFPQ, then exact distances of --pq-rerank candidates), or all
-  --hnsw-m 16 --hnsw-ef-construction 64 --hnsw-ef 10,20,40,80,160 --build-threads N (vectorx-hnsw)
+                          faiss-ivfpq faiss-ivfpq-rerank (IVFPQ, then exact distances of --pq-rerank candidates; vectorx-ivfpq
+                          runs with and without that re-rank), or all
+  --hnsw-m 16 --hnsw-ef-construction 64 --hnsw-ef 10,20,40,80,160 --build-threads N (vectorx-hnsw, vectorx-ivf*)
   --ivf-lists 100 --ivf-probes 1,2,4,8,16 --pq-m 16 --pq-nbits 8 --pq-rerank 100
 Output:
   --json FILE (appends JSON lines)   --plot FILE.png|.svg   --expect-recall X (exit 1 below X)
