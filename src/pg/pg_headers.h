@@ -1,5 +1,7 @@
-// The one place C++ code includes Postgres headers. Include it after every C++/third-party
-// header: Postgres macros (Min, Max, printf redirection…) break C++ libraries.
+// The Postgres headers every glue file needs (am_headers.h adds the access methods'). A file
+// that needs more includes them right after this one, in its own extern "C" block. Include
+// these after every C++ and third-party header: Postgres macros (Min, Max, printf
+// redirection…) break C++ libraries.
 #pragma once
 
 extern "C" {
