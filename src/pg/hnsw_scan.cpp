@@ -58,6 +58,7 @@ void start(IndexScanDesc scan, ScanOpaque* so) {
     limits.strict = rules.strict_order = mode == IterativeScan::kStrict;
     rules.more_batches = true;
   }
+  limits.more_batches = rules.more_batches;
   rules.radius = target.radius;
   rules.range_only = target.range_only;
   rules.gather_ball = target.ball && !target.range_only;

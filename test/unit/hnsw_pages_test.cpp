@@ -162,6 +162,24 @@ TEST(HnswPages, IterativeScanReturnsEveryRowOnce) {
   EXPECT_EQ(rows.size(), reachable.size());
 }
 
+TEST(HnswPages, AOneBatchScanFindsWhatAResumableOneFindsFirst) {
+  Fixture f(2000, 16);
+  f.bulk_build(2000);
+  PageGraph g(f.store);
+  for (size_t q : sample_rows(0, 2000, 20)) {
+    std::vector<Result> once, first;
+    PageGraph::Scan one_batch(g, bytes(f.row(q)), 16 * sizeof(float), {40, SIZE_MAX, SIZE_MAX, false, false});
+    one_batch.next_batch(once);
+    PageGraph::Scan resumable(g, bytes(f.row(q)), 16 * sizeof(float), {40, SIZE_MAX, SIZE_MAX, false, true});
+    resumable.next_batch(first);
+    ASSERT_EQ(once.size(), first.size());
+    for (size_t i = 0; i < once.size(); ++i) {
+      EXPECT_EQ(once[i].distance, first[i].distance);
+      EXPECT_EQ(row_of(once[i].tid), row_of(first[i].tid));
+    }
+  }
+}
+
 TEST(HnswPages, IterativeScanStopsAtItsLimits) {
   Fixture f(1000, 16);
   f.bulk_build(1000);

@@ -113,6 +113,9 @@ class PageGraph::Scan {
     // Hold back a candidate until nothing unexplored is nearer, so batches come in distance
     // order (as far as the graph search can tell).
     bool strict = false;
+    // Whether later batches will be asked for; a one-batch scan keeps no candidates beyond
+    // best_ (pushing every evaluated node onto a heap it never reads cost a tenth of a query).
+    bool more_batches = true;
   };
   Scan(PageGraph& graph, const uint8_t* query, size_t length, const Limits& limits);
   ~Scan();
@@ -122,15 +125,16 @@ class PageGraph::Scan {
   bool limit_reached() const { return limit_reached_; }
 
  private:
+  using C = Candidate<Id>;
   void expand();
   void emit(std::vector<Result>& out);
+  void discard(const C& c);  // into discarded_, when later batches can use it
   size_t memory_bytes() const;
 
   PageGraph& graph_;
   std::vector<uint8_t> query_;
   Limits limits_;
   std::unique_ptr<View> view_;
-  using C = Candidate<Id>;
   std::vector<C> frontier_;   // min-heap: unexpanded
   std::vector<C> best_;       // max-heap: at most ef, not yet returned
   std::vector<C> discarded_;  // min-heap: evaluated, outside best_, not yet returned

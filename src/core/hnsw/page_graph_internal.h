@@ -22,7 +22,9 @@ inline constexpr double kUnreachable = std::numeric_limits<double>::infinity();
 inline constexpr size_t kPrefetchAhead = 2;
 
 // Visited ids with what the search learnt about them, in an open-addressing table cleared in
-// O(1) by bumping an epoch.
+// O(1) by bumping an epoch. Its slots outlive it: the next table on the same thread takes them
+// over with a later epoch, so a query neither allocates nor zeroes its table (a fresh one and
+// its growth cost 3% of a glove-100 query).
 class VisitedTable {
  public:
   struct Slot {
@@ -35,7 +37,24 @@ class VisitedTable {
   };
   static constexpr uint8_t kUnusable = 0x80;
 
-  VisitedTable() : slots_(1024) {}
+  VisitedTable() {
+    Spare& spare = spare_slots();
+    if (spare.slots.empty()) {
+      slots_.resize(1024);
+      return;
+    }
+    slots_.swap(spare.slots);
+    epoch_ = spare.epoch;
+    clear();  // a later epoch than any slot holds
+  }
+  ~VisitedTable() {
+    Spare& spare = spare_slots();
+    if (slots_.size() > kMaxSpareSlots || slots_.size() <= spare.slots.size()) return;
+    spare.slots.swap(slots_);
+    spare.epoch = epoch_;
+  }
+  VisitedTable(const VisitedTable&) = delete;
+  VisitedTable& operator=(const VisitedTable&) = delete;
 
   // The slot of `id`, inserted if absent (`inserted` tells which).
   Slot* find_or_insert(Id id, bool* inserted) {
@@ -89,6 +108,17 @@ class VisitedTable {
         *moved = s;
         moved->epoch = epoch_;
       }
+  }
+
+  // The slots of the thread's last table, kept up to this many (24 MB).
+  static constexpr size_t kMaxSpareSlots = size_t{1} << 20;
+  struct Spare {
+    std::vector<Slot> slots;
+    uint32_t epoch = 0;
+  };
+  static Spare& spare_slots() {
+    static thread_local Spare spare;
+    return spare;
   }
 
   std::vector<Slot> slots_;

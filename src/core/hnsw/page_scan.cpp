@@ -43,6 +43,10 @@ size_t PageGraph::Scan::memory_bytes() const {
   return view_->visited().memory_bytes() + (frontier_.capacity() + best_.capacity() + discarded_.capacity()) * sizeof(C);
 }
 
+void PageGraph::Scan::discard(const C& c) {
+  if (limits_.more_batches) heap_push_min(discarded_, c);
+}
+
 // Best-first expansion at level 0 until the nearest unexpanded candidate is farther than the
 // ef-th best not yet returned; everything evaluated and not kept in best_ goes to discarded_.
 void PageGraph::Scan::expand() {
@@ -59,9 +63,9 @@ void PageGraph::Scan::expand() {
       if (best_.size() < limits_.ef || c.distance < best_.front().distance) {
         heap_push_min(frontier_, c);
         heap_push_max(best_, c);
-        if (best_.size() > limits_.ef) heap_push_min(discarded_, heap_pop_max(best_));
+        if (best_.size() > limits_.ef) discard(heap_pop_max(best_));
       } else {
-        heap_push_min(discarded_, c);
+        discard(c);
       }
     });
     if (visited_ >= limits_.max_visited || memory_bytes() >= limits_.max_memory_bytes) {
@@ -112,7 +116,7 @@ bool PageGraph::Scan::next_batch(std::vector<Result>& out) {
       heap_push_min(frontier_, e);
       heap_push_max(best_, e);
     }
-    while (best_.size() > limits_.ef) heap_push_min(discarded_, heap_pop_max(best_));
+    while (best_.size() > limits_.ef) discard(heap_pop_max(best_));
   } else {
     if (limit_reached_) return false;
     // Refill best_ from the nearest discarded candidates; unexpanded ones go back to the frontier.
