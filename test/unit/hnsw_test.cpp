@@ -103,6 +103,25 @@ TEST(Hnsw, GraphInvariants) {
   check_invariants(g, p);
 }
 
+// In few dimensions the diversity rule keeps 3 to 6 links; a new node's own list is filled to
+// m with the nearest pruned ones, but it is linked back from its diverse links and m / 2 only.
+TEST(Hnsw, ANewNodeKeepsMLinksAndIsLinkedBackFromFewer) {
+  const Params p{16, 64};
+  const auto base = clustered(2000, 3, 5);
+  MemoryGraph g(float_space(Metric::kL2, 3), p);
+  add_all(g, base, 3, p.m);
+  const MemoryGraph::Id last = static_cast<MemoryGraph::Id>(g.size() - 1);
+  const std::vector<MemoryGraph::Id> own = g.neighbors(last, 0);
+  EXPECT_GE(own.size(), static_cast<size_t>(p.m));
+  size_t linked_back = 0;
+  for (MemoryGraph::Id n : own) {
+    const std::vector<MemoryGraph::Id> theirs = g.neighbors(n, 0);
+    linked_back += std::find(theirs.begin(), theirs.end(), last) != theirs.end();
+  }
+  EXPECT_GE(linked_back, static_cast<size_t>(p.m / 2));
+  EXPECT_LT(linked_back, own.size());
+}
+
 TEST(Hnsw, ParallelBuildKeepsInvariantsAndRecall) {
   const size_t dim = 48;
   const Params p{16, 64};

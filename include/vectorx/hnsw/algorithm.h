@@ -103,9 +103,10 @@ std::vector<Candidate<typename Graph::Id>> search_layer(Graph& g, const std::vec
 // Then, while fewer than `at_least` are kept, the pruned candidates, nearest first: in few
 // dimensions the rule alone keeps 3 to 6 links, and such sparse lists cost recall (inner
 // product on 3-dim data), VACUUM repairs and the reachability of concurrent inserts.
+// `diverse`, when given, receives how many of the chosen are diverse (they come first).
 template <class Graph>
 std::vector<typename Graph::Id> select_neighbors(Graph& g, const std::vector<Candidate<typename Graph::Id>>& candidates,
-                                                 size_t max, size_t at_least) {
+                                                 size_t max, size_t at_least, size_t* diverse = nullptr) {
   using Id = typename Graph::Id;
   std::vector<Id> kept, pruned;
   for (const auto& c : candidates) {
@@ -120,17 +121,20 @@ std::vector<typename Graph::Id> select_neighbors(Graph& g, const std::vector<Can
     }
     (diverse ? kept : pruned).push_back(c.id);
   }
+  if (diverse) *diverse = kept.size();
   for (size_t i = 0; i < pruned.size() && kept.size() < std::min(at_least, max); ++i) kept.push_back(pruned[i]);
   return kept;
 }
 
-// A new node's own list (and a list VACUUM repairs) keeps at least m / 2 links, the rest of
-// its slots free for back-links and VACUUM's reconnections. Measured on 10,000 3-dim rows
-// (inner product, 5 datasets, recall@20 at ef_search 40): diverse links only 0.92-0.99; at
-// least m / 2: 0.995-1.00. Own lists of m (back-links still m / 2) gained a little (10-dim
-// halfvec L1 0.988-0.993 against 0.985-0.988; glove-100 recall@10 at ef_search 10 0.866
-// against 0.853) but left too little room: after VACUUM, 465-712 of 4,800 near-duplicates
-// stayed unreachable in 2 of 6 runs (test/sql/index_stats.sql). Both at 2m (pgvector's
+// A new node is linked back from its diverse links and the nearest pruned ones up to m / 2,
+// the rest of every list's slots kept free for later back-links and VACUUM's reconnections.
+// Its own list keeps at least m links when lists have 16 slots or more, m / 2 below that.
+// Measured on 10,000 3-dim rows (inner product, 5 datasets, recall@20 at ef_search 40):
+// diverse links only 0.92-0.99; at least m / 2: 0.995-1.00. Own lists of m: 10-dim halfvec L1
+// (pgvector's test 024) 0.988-0.993 against 0.985-0.988, and 5 of 5 runs of that test pass
+// against 2 of 3; glove-100 recall@10 at ef_search 10 0.866 against 0.853; builds 10% longer.
+// At m = 4 they left too little room: after VACUUM, 465-712 of 4,800 near-duplicates stayed
+// unreachable in 2 of 6 runs (test/sql/index_stats.sql). Both lists at 2m (pgvector's
 // choice): a 60,000-row build took 4 times as long (every back-link prunes a full list), and
 // a low-dimensional curve (8-dim cosine, test/sql/range_search.sql) traps a search in a local
 // minimum (4 of the 30 nearest found; 69 of 150 at ef_search 200).
@@ -139,6 +143,7 @@ std::vector<typename Graph::Id> select_neighbors(Graph& g, const std::vector<Can
 // m in-links at once, and with them the only way into some elements; evicting the nearest or
 // most redundant pruned one kept far links and cost inner product 0.03 of recall.
 inline size_t new_node_links(const Params& p) { return static_cast<size_t>(std::max(p.m / 2, 1)); }
+inline size_t own_links_at_least(const Params& p) { return p.m >= 8 ? static_cast<size_t>(p.m) : new_node_links(p); }
 
 template <class Id>
 struct EntryPoint {
@@ -246,7 +251,10 @@ void connect(Graph& g, typename Graph::Id id, int level, const std::vector<std::
     for (const auto& c : found[static_cast<size_t>(l)])
       if (c.id != id) others.push_back(c);
     const size_t max = static_cast<size_t>(max_neighbors(p, l));
-    const std::vector<Id> links = select_neighbors(g, others, max, new_node_links(p));
+    size_t diverse = 0;
+    const std::vector<Id> links = select_neighbors(g, others, max, own_links_at_least(p), &diverse);
+    const size_t back_count = std::min(links.size(), std::max(diverse, new_node_links(p)));
+    const std::vector<Id> back(links.begin(), links.begin() + static_cast<std::ptrdiff_t>(back_count));
     // Concurrent inserts that found `id` may have linked back to it already: keep those links
     // too (overwriting them dropped the only way into some elements: 8-12 of 1,000 rows
     // inserted by 20 clients were unreachable).
@@ -257,8 +265,8 @@ void connect(Graph& g, typename Graph::Id id, int level, const std::vector<std::
       return list;
     });
     if (!merged) g.set_neighbors(id, l, links);
-    const bool linked_in = link_back(g, id, links, l, max);
-    if (l == 0 && !linked_in) link_from_room(g, id, others, links, max);
+    const bool linked_in = link_back(g, id, back, l, max);
+    if (l == 0 && !linked_in) link_from_room(g, id, others, back, max);
   }
   if (level > ep.level) ep = {id, level};
 }
