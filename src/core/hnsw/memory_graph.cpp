@@ -22,6 +22,8 @@ class MemoryGraph::View {
   double query_distance(Id a) const { return g_.space_.key(query_, g_.payload(a)); }
   bool linkable(Id) const { return true; }
 
+  // Calls f for each of n's neighbours, their visited marks, offsets and values prefetched
+  // ahead of their turn (as hnswlib does): each is otherwise a cache miss of its own.
   template <class F>
   void for_each_neighbor(Id n, int level, F f) const {
     Id copy[kMaxList];
@@ -30,7 +32,15 @@ class MemoryGraph::View {
       std::lock_guard<std::mutex> lock(g_.locks_[n]);
       count = read_list(n, level, copy);
     }
-    for (size_t i = 0; i < count; ++i) f(copy[i]);
+    for (size_t i = 0; i < count; ++i) {
+      if (copy[i] < marks_.size()) __builtin_prefetch(&marks_[copy[i]]);
+      __builtin_prefetch(&g_.values_.offsets[copy[i]]);
+    }
+    for (size_t i = 0; i < kPrefetchAhead && i < count; ++i) prefetch_value(copy[i]);
+    for (size_t i = 0; i < count; ++i) {
+      if (i + kPrefetchAhead < count) prefetch_value(copy[i + kPrefetchAhead]);
+      f(copy[i]);
+    }
   }
 
   void set_neighbors(Id n, int level, const std::vector<Id>& ids) {
@@ -65,6 +75,13 @@ class MemoryGraph::View {
 
  private:
   static constexpr size_t kMaxList = 2 * 100;  // 2m with m's upper bound of 100
+  static constexpr size_t kPrefetchAhead = 2;
+
+  void prefetch_value(Id id) const {
+    const uint8_t* value = g_.payload(id);
+    const size_t length = g_.payload_length(id);
+    for (size_t at = 0; at < length; at += 64) __builtin_prefetch(value + at);
+  }
 
   size_t read_list(Id n, int level, Id* out) const {
     const auto [ids, count] = g_.list(n, level);
