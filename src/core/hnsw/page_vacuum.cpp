@@ -193,7 +193,7 @@ void PageGraph::Vacuum::repair_list(Id node, int level) {
     chosen = select_neighbors(v, pool, max, max);
     return chosen;
   });
-  link_back(v, node, chosen, level, max);
+  link_back(v, node, chosen, level, max, chosen.size());
 }
 
 void PageGraph::Vacuum::repair() {
