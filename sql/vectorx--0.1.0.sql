@@ -575,3 +575,42 @@ CREATE FUNCTION vectorx_validate_index(index regclass, check_heap boolean DEFAUL
 CREATE FUNCTION vectorx_advise(tbl regclass, col name, operator text DEFAULT NULL, target_recall float8 DEFAULT 0.95,
 	OUT method text, OUT create_index text, OUT settings text, OUT reason text, OUT details jsonb)
 	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL RESTRICTED;
+
+-- Scale-out over partitions (docs/scale-out.md)
+-- The text of a top-k query over a partitioned table that asks all its leaf partitions at once:
+-- each leaf runs its own ORDER BY distance LIMIT k, and the coordinator merges the candidates.
+-- On postgres_fdw foreign partitions with async_capable, the remote queries run concurrently,
+-- where a query on the parent asks one shard after another. `distance` is the ordering
+-- expression ('embedding <-> $1'), `columns` the select list (default: all of the parent's),
+-- `filter` an optional WHERE condition; meant for PREPARE.
+CREATE FUNCTION vectorx_fan_out_query(parent regclass, distance text, k integer,
+	columns text DEFAULT NULL, filter text DEFAULT NULL) RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+	leaf regclass;
+	leaves text[] := '{}';
+	select_list text := columns;
+BEGIN
+	IF parent IS NULL OR distance IS NULL OR k IS NULL THEN
+		RAISE EXCEPTION 'parent, distance and k must not be null' USING ERRCODE = '22004';
+	END IF;
+	IF k < 1 THEN
+		RAISE EXCEPTION 'k must be at least 1' USING ERRCODE = '22023';
+	END IF;
+	IF (SELECT relkind FROM pg_catalog.pg_class WHERE oid = parent) <> 'p' THEN
+		RAISE EXCEPTION '"%" is not a partitioned table', parent USING ERRCODE = '42809';
+	END IF;
+	IF select_list IS NULL THEN
+		SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO select_list
+		FROM pg_catalog.pg_attribute WHERE attrelid = parent AND attnum > 0 AND NOT attisdropped;
+	END IF;
+	FOR leaf IN SELECT relid FROM pg_catalog.pg_partition_tree(parent) WHERE isleaf ORDER BY relid::text LOOP
+		leaves := leaves || format('(SELECT %s, %s AS distance FROM ONLY %s%s ORDER BY %s LIMIT %s)', select_list,
+			distance, leaf, CASE WHEN filter IS NULL THEN '' ELSE ' WHERE ' || filter END, distance, k);
+	END LOOP;
+	IF cardinality(leaves) = 0 THEN
+		RAISE EXCEPTION '"%" has no partitions', parent USING ERRCODE = '42809';
+	END IF;
+	RETURN format(E'WITH candidates AS MATERIALIZED (\n  %s\n)\nSELECT * FROM candidates ORDER BY distance LIMIT %s',
+		array_to_string(leaves, E'\n  UNION ALL '), k);
+END $$;

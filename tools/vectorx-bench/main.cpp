@@ -33,6 +33,8 @@ PostgreSQL (libpq connection string or PG* environment):
   --sweep name=v1,v2,…    e.g. hnsw.ef_search=10,20,40,80,160
   --clients 1,2           concurrent connections   --repeat N (passes over the queries, 1)
   --query-from-table      load the queries into <table>_queries and pick each by id in a subquery
+  --query-sql "SQL"       the query to time instead of the top-k on --table: {table}, {k} and {q}
+                          (the query vector) are replaced; its first column is the row id
   --insert-fraction F     load 1-F of the base, then time inserting the rest (after --index)
   --insert-batches 1,100  rows per INSERT for those inserts   --insert-clients 1,2 (1)
                           (the rows are split evenly over every batches × clients run)
@@ -48,7 +50,7 @@ Output:
 
 struct Options {
   std::string dataset, data_dir = "../shared/datasets", base, queries, groundtruth;
-  std::string cache_dir, conninfo, table, storage, index_sql, sweep, json, plot;
+  std::string cache_dir, conninfo, table, storage, index_sql, sweep, json, plot, query_sql;
   std::string metric = "l2";
   std::string extension = "vectorx";
   size_t k = 10, queries_limit = 1000, batch_size = 10000;
@@ -81,6 +83,7 @@ Options parse(int argc, char** argv) {
       {"--dataset", &o.dataset}, {"--data-dir", &o.data_dir}, {"--base", &o.base}, {"--queries", &o.queries},
       {"--groundtruth", &o.groundtruth}, {"--cache-dir", &o.cache_dir}, {"--conninfo", &o.conninfo},
       {"--table", &o.table}, {"--extension", &o.extension}, {"--storage", &o.storage}, {"--index", &o.index_sql}, {"--sweep", &o.sweep},
+      {"--query-sql", &o.query_sql},
       {"--json", &o.json}, {"--plot", &o.plot}, {"--metric", &o.metric}};
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -199,7 +202,7 @@ std::string sql_system(const Options& o) { return o.extension == "vector" ? "pgv
 
 void run_sql(const Options& o, const Matrix<float>& base, const Matrix<float>& queries,
              const Matrix<int32_t>& truth, Metric metric, Report& report) {
-  const Target target{o.conninfo, o.table, metric, o.query_from_table ? o.table + "_queries" : "", o.extension};
+  const Target target{o.conninfo, o.table, metric, o.query_from_table ? o.table + "_queries" : "", o.extension, o.query_sql};
   const std::string system = sql_system(o);
   check_server(target);
   if (o.query_from_table) load_query_table(target, queries);

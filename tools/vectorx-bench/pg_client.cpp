@@ -49,8 +49,12 @@ void apply_setting(pqxx::connection& conn, const std::string& setting) {
 }
 
 std::string top_k_sql(const Target& t, size_t k, const std::string& query_vector) {
-  return "SELECT id FROM " + t.table + " ORDER BY embedding " + sql_operator(t.metric) + " " +
-         query_vector + " LIMIT " + std::to_string(k);
+  std::string sql = t.query_sql.empty() ? std::string("SELECT id FROM {table} ORDER BY embedding ") + sql_operator(t.metric) + " {q} LIMIT {k}"
+                                        : t.query_sql;
+  for (const auto& [name, value] : {std::pair<std::string, std::string>{"{table}", t.table}, {"{k}", std::to_string(k)},
+                                    {"{q}", query_vector}})
+    for (size_t at; (at = sql.find(name)) != std::string::npos;) sql.replace(at, name.size(), value);
+  return sql;
 }
 
 // The scan the planner picks for the query: "Index Scan using <name>" or the node type.

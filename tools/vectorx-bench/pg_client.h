@@ -21,6 +21,9 @@ struct Target {
   // The extension whose types and index access methods the database uses: vectorx, or
   // pgvector's "vector" as a comparison anchor (its SQL surface is the same).
   std::string extension = "vectorx";
+  // Empty: SELECT id FROM <table> ORDER BY embedding <op> <q> LIMIT <k>. Otherwise the query
+  // to time, with {table}, {k} and {q} (the query vector) replaced; its first column is the id.
+  std::string query_sql;
 };
 
 // Fails with a clear message when the server is unreachable or the extension is not installed.
