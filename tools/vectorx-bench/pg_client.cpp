@@ -57,16 +57,24 @@ std::string top_k_sql(const Target& t, size_t k, const std::string& query_vector
   return sql;
 }
 
-// The scan the planner picks for the query: "Index Scan using <name>" or the node type.
+// The scan the planner picks for the query: "Index Scan using <name>", "Seq Scan", or how
+// many foreign scans (shards) it asks, and how many of them asynchronously.
 std::string plan_summary(pqxx::connection& conn, const std::string& query) {
   pqxx::nontransaction tx(conn);
   const std::string plan = tx.exec("EXPLAIN (FORMAT JSON) " + query)[0][0].c_str();
   std::smatch m;
   std::string scan = "unknown";
+  const auto count = [&](const std::string& text) {
+    size_t n = 0;
+    for (size_t at = plan.find(text); at != std::string::npos; at = plan.find(text, at + 1)) ++n;
+    return n;
+  };
   if (std::regex_search(plan, m, std::regex(R"#("Index Name": "([^"]+)")#")))
     scan = "Index Scan using " + m[1].str();
   else if (plan.find("\"Node Type\": \"Seq Scan\"") != std::string::npos)
     scan = "Seq Scan";
+  else if (const size_t foreign = count("\"Node Type\": \"Foreign Scan\""); foreign > 0)
+    scan = std::to_string(foreign) + " Foreign Scans (" + std::to_string(count("\"Async Capable\": true")) + " async)";
   // JSON plans mark parallelism on the Gather node, not in the scan's node type.
   if (std::regex_search(plan, m, std::regex(R"#("Workers Planned": (\d+))#")))
     scan = "Parallel " + scan + " (" + m[1].str() + " workers planned)";
