@@ -7,23 +7,12 @@
 set -euo pipefail
 bench=${1:?usage: replica_demo.sh BENCH [EF]}
 ef=${2:-40}
-bin=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
-base=$(mktemp -d /tmp/vectorx-replica.XXXXXX)
 primary=${REPLICA_DEMO_PORT:-55450}
 standby=$((primary + 1))
+source "$(dirname "$0")/local_clusters.sh"
 
-stop_all() {
-  for dir in "$base"/primary "$base"/standby; do
-    [ -f "$dir/postmaster.pid" ] && "$bin/pg_ctl" -D "$dir" -m fast stop >/dev/null 2>&1
-  done
-  rm -rf "$base"
-}
-trap stop_all EXIT
-
-options="-k $base -c listen_addresses='' -c shared_buffers=512MB -c maintenance_work_mem=512MB"
-"$bin/initdb" -D "$base/primary" -A trust >/dev/null
-"$bin/pg_ctl" -D "$base/primary" -l "$base/primary.log" -w start -o "-p $primary $options" >/dev/null
-psql -X -q -h "$base" -p "$primary" -d postgres -c "CREATE EXTENSION vectorx"
+start_cluster primary "$primary"
+sql "$primary" -c "CREATE EXTENSION vectorx"
 run_bench() {  # port, then vectorx-bench options
   local port=$1
   shift
@@ -34,8 +23,8 @@ run_bench "$primary" --storage plain \
   --index "CREATE INDEX ON {table} USING hnsw (embedding vector_l2_ops) WITH (m = 16, ef_construction = 64)" \
   --clients 1,2 | sed 's/^search:/search primary:/'
 "$bin/pg_basebackup" -h "$base" -p "$primary" -D "$base/standby" -R -X stream >/dev/null
-"$bin/pg_ctl" -D "$base/standby" -l "$base/standby.log" -w start -o "-p $standby $options" >/dev/null
-until [ "$(psql -X -At -h "$base" -p "$standby" -d postgres -c 'SELECT pg_is_in_recovery()')" = t ]; do sleep 1; done
+start_cluster standby "$standby"
+until [ "$(sql "$standby" -At -c 'SELECT pg_is_in_recovery()')" = t ]; do sleep 1; done
 echo "standby on port $standby, in recovery; the index is usable there:"
 run_bench "$standby" --repeat 2 | sed 's/^search:/search standby alone:/'
 echo "one client on the primary and one on the standby at the same time (repeat 4):"

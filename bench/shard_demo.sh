@@ -11,36 +11,16 @@ shards=${1:?usage: shard_demo.sh SHARDS BENCH [demo|bench] [EF_LIST]}
 bench=${2:?}
 mode=${3:-demo}
 ef_list=${4:-10,20,40,80}
-bin=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
-base=$(mktemp -d /tmp/vectorx-shards.XXXXXX)
 first_port=${SHARD_DEMO_PORT:-55430}
-
-stop_all() {
-  for dir in "$base"/node*; do
-    [ -f "$dir/postmaster.pid" ] && "$bin/pg_ctl" -D "$dir" -m fast stop >/dev/null 2>&1
-  done
-  rm -rf "$base"
-}
-trap stop_all EXIT
-
-start_node() {  # name port
-  "$bin/initdb" -D "$base/$1" -A trust >/dev/null
-  "$bin/pg_ctl" -D "$base/$1" -l "$base/$1.log" -w start \
-    -o "-p $2 -k $base -c listen_addresses='' -c shared_buffers=512MB -c maintenance_work_mem=512MB" >/dev/null
-}
-sql() {  # port, then psql arguments
-  local port=$1
-  shift
-  psql -X -q -v ON_ERROR_STOP=1 -h "$base" -p "$port" -d postgres "$@"
-}
+source "$(dirname "$0")/local_clusters.sh"
 
 coordinator=$first_port
-start_node node0 "$coordinator"
+start_cluster node0 "$coordinator"
 sql "$coordinator" -c "CREATE EXTENSION vectorx" -c "CREATE EXTENSION postgres_fdw" \
   -c "CREATE TABLE items (id int, embedding vector(784)) PARTITION BY HASH (id)"
 for s in $(seq 1 "$shards"); do
   port=$((first_port + s))
-  start_node "node$s" "$port"
+  start_cluster "node$s" "$port"
   sql "$port" -c "CREATE EXTENSION vectorx" -c "CREATE TABLE items (id int PRIMARY KEY, embedding vector(784))"
   sql "$coordinator" <<SQL
 CREATE SERVER shard$s FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '$base', port '$port', dbname 'postgres',
