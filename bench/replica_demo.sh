@@ -22,7 +22,7 @@ run_bench() {  # port, then vectorx-bench options
 run_bench "$primary" --storage plain \
   --index "CREATE INDEX ON {table} USING hnsw (embedding vector_l2_ops) WITH (m = 16, ef_construction = 64)" \
   --clients 1,2 | sed 's/^search:/search primary:/'
-"$bin/pg_basebackup" -h "$base" -p "$primary" -D "$base/standby" -R -X stream >/dev/null
+"$bin/pg_basebackup" -h "$base" -p "$primary" -D "$base/standby" -R -X stream -c fast >/dev/null
 start_cluster standby "$standby"
 until [ "$(sql "$standby" -At -c 'SELECT pg_is_in_recovery()')" = t ]; do sleep 1; done
 echo "standby on port $standby, in recovery; the index is usable there:"
