@@ -49,11 +49,12 @@ void apply_setting(pqxx::connection& conn, const std::string& setting) {
 }
 
 std::string top_k_sql(const Target& t, size_t k, const std::string& query_vector) {
-  std::string sql = t.query_sql.empty() ? std::string("SELECT id FROM {table} ORDER BY embedding ") + sql_operator(t.metric) + " {q} LIMIT {k}"
-                                        : t.query_sql;
-  for (const auto& [name, value] : {std::pair<std::string, std::string>{"{table}", t.table}, {"{k}", std::to_string(k)},
-                                    {"{q}", query_vector}})
-    for (size_t at; (at = sql.find(name)) != std::string::npos;) sql.replace(at, name.size(), value);
+  std::string sql = t.query_sql;
+  if (sql.empty()) sql = std::string("SELECT id FROM {table} ORDER BY embedding ") + sql_operator(t.metric) + " {q} LIMIT {k}";
+  const std::pair<std::string, std::string> fills[] = {{"{table}", t.table}, {"{k}", std::to_string(k)}, {"{q}", query_vector}};
+  for (const auto& [name, value] : fills)  // searching on past each value: it may itself hold a placeholder
+    for (size_t at = sql.find(name); at != std::string::npos; at = sql.find(name, at + value.size()))
+      sql.replace(at, name.size(), value);
   return sql;
 }
 
