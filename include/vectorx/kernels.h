@@ -55,6 +55,13 @@ struct KernelTable {
   // min(255, trunc((t - row min) * scale + 0.5)) for every entry t. Every level gives the same bytes.
   Lut16Bounds (*lut16_bounds)(const float* table, size_t m);
   void (*lut16_quantize)(const float* table, size_t m, float scale, uint8_t* lut);
+
+  // 8-bit scalar codes (ivf/bounded_codes.h), element i standing for lo_i + step_i * code_i:
+  // sq8_l2sq = Σ (r_i - step_i·code_i)² and sq8_l1 = Σ |r_i - step_i·code_i| with r = q - lo;
+  // sq8_dot = Σ w_i·code_i.
+  float (*sq8_l2sq)(const float* r, const float* step, const uint8_t* codes, size_t n);
+  float (*sq8_l1)(const float* r, const float* step, const uint8_t* codes, size_t n);
+  float (*sq8_dot)(const float* w, const uint8_t* codes, size_t n);
 };
 
 // The best level this CPU (and this build) supports.

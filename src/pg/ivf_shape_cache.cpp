@@ -36,7 +36,7 @@ std::shared_ptr<const vectorx::ivf::PqCodec> use_cached_shape(Relation index, ve
   fresh.file = file;
   fresh.build_stamp = stamp;
   fresh.centres = ivf.shared_centres();
-  if (static_cast<vectorx::ivf::EntryFormat>(ivf.meta().entry_format) != vectorx::ivf::EntryFormat::kValue)
+  if (vectorx::ivf::uses_pq(static_cast<vectorx::ivf::EntryFormat>(ivf.meta().entry_format)))
     fresh.codec = std::make_shared<const vectorx::ivf::PqCodec>(ivf);
   fresh.last_used = ++clock_ticks;
   *slot = std::move(fresh);

@@ -2,7 +2,8 @@
 //   ivfflat: the value itself, ranked by the operator's exact distance;
 //   ivfpq:   a product-quantization code (pq.h) of the value, or of its residual to the
 //            list's centre, ranked by an estimate from lookup tables (4-bit codes with the
-//            SIMD fast scan, pq_fastscan.h). Callers re-rank the best estimates exactly.
+//            SIMD fast scan, pq_fastscan.h). Callers re-rank the best estimates exactly;
+//   flat:    a bounded code (bounded_codes.h), ranked by a lower bound of the distance.
 // Cosine codes encode unit-length values, so estimates need no norms.
 #pragma once
 
@@ -12,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "vectorx/ivf/bounded_codes.h"
 #include "vectorx/ivf/index.h"
 #include "vectorx/pq.h"
 
@@ -39,8 +41,8 @@ class Entries {
   // `codec`: the index's PqCodec when it has one already (ivfpq), else made here.
   explicit Entries(IvfIndex& index, std::shared_ptr<const PqCodec> codec = nullptr);
 
-  // Whether scorers' distances are the operator's exact ones (ivfflat) or estimates.
-  bool exact() const { return codec_ == nullptr; }
+  // Whether scorers' distances are the operator's exact ones (ivfflat) or estimates / bounds.
+  bool exact() const { return codec_ == nullptr && bounded_ == nullptr; }
   const std::shared_ptr<const PqCodec>& codec() const { return codec_; }
   // The entry for a value going to `list`; valid until the next call.
   const uint8_t* encode(const uint8_t* value, uint32_t list);
@@ -53,6 +55,7 @@ class Entries {
  private:
   IvfIndex& index_;
   std::shared_ptr<const PqCodec> codec_;
+  std::shared_ptr<const BoundedQuantizer> bounded_;
   size_t entry_bytes_;
   std::vector<float> floats_;
   std::vector<uint8_t> code_;

@@ -19,6 +19,10 @@ namespace vectorx::ivf {
 // Element kinds and metrics the IVF indexes support (dense vectors under L2, inner product
 // and cosine; bit strings under Hamming).
 bool supported(ElementKind kind, Metric metric);
+// The same for an index whose entries have `format` (flat's bounded codes serve L1 too).
+bool supported(ElementKind kind, Metric metric, EntryFormat format);
+// Whether entries of `format` are PQ codes (ivfpq).
+bool uses_pq(EntryFormat format);
 // Payload bytes of one value (and so of one centre) of a space of fixed size.
 size_t value_bytes(const Space& space);
 // Largest value payload an ivfflat entry on a page of `page_size` bytes can carry.
@@ -84,6 +88,10 @@ class IvfIndex {
   // Appends an entry (payload of meta().entry_bytes) to a list; the store's vector quota
   // (PageStore::check_vector_quota) applies.
   void insert(uint32_t list, const uint8_t* entry, HeapTid tid);
+  // Scores the entries of `list` a page at a time, each page under a shared lock: f(keys,
+  // headers, count) for the page's entries, dead ones included. `centre_key`: as start_list's.
+  using PageScores = std::function<void(const double* keys, const EntryHeader* headers, size_t count)>;
+  void score_list(uint32_t list, double centre_key, EntryScorer& scorer, const PageScores& f);
   // Entries the index holds, from the meta page now (kept in step by inserts and VACUUM).
   uint64_t vectors();
 

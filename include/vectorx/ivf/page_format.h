@@ -1,4 +1,4 @@
-// On-page layout of the IVF indexes (ivfflat and ivfpq).
+// On-page layout of the IVF indexes (ivfflat, ivfpq, and flat: one list of bounded codes).
 //
 // Every page's data area starts with a PageHeader (slotted_page.h).
 //
@@ -8,8 +8,9 @@
 //                  1 + l / slots_per_page. A slot holds the list's first data page, the page
 //                  inserts try first, and the list's centre (a payload of the index's Space,
 //                  metric.h, so queries measure centres with the same code as entries)
-//   next C blocks  ivfpq only: the PQ codebooks, m × 2^nbits × dim/m floats written across
-//                  pages (PageHeader | floats), in ProductQuantizer's order (pq.h)
+//   next C blocks  ivfpq: the PQ codebooks, m × 2^nbits × dim/m floats written across
+//                  pages (PageHeader | floats), in ProductQuantizer's order (pq.h); flat:
+//                  its quantizer's 2 × dim floats (bounded_codes.h)
 //   other blocks   data pages, each in one list's chain (PageHeader::next), holding entries
 //                  in fixed slots (EntryLayout below): PageHeader (item_count = entries in
 //                  use) | EntryHeader[capacity] (heap TID, flags) | entry area. The area
@@ -47,7 +48,8 @@ constexpr uint32_t kFirstDirectoryBlock = 1;
 enum class PageKind : uint16_t { kMeta = 0x5611, kDirectory = 0x5612, kData = 0x5613, kCodebook = 0x5614 };
 
 // What an entry carries.
-enum class EntryFormat : uint8_t { kValue = 1, kCode8 = 2, kCode4 = 3 };
+// kBounded: 8-bit scalar codes with error bounds (the flat index, bounded_codes.h).
+enum class EntryFormat : uint8_t { kValue = 1, kCode8 = 2, kCode4 = 3, kBounded = 4 };
 
 struct Meta {
   uint32_t magic;

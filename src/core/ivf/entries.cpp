@@ -142,21 +142,26 @@ const float* PqCodec::list_terms(uint32_t list) const {
 
 Entries::Entries(IvfIndex& index, std::shared_ptr<const PqCodec> codec)
     : index_(index), codec_(std::move(codec)), entry_bytes_(index.meta().entry_bytes) {
-  if (!codec_ && static_cast<EntryFormat>(index.meta().entry_format) != EntryFormat::kValue)
-    codec_ = std::make_shared<const PqCodec>(index);
-  if (codec_) {
-    floats_.resize(codec_->pq.dim());
-    code_.resize(codec_->pq.code_size());
+  const auto format = static_cast<EntryFormat>(index.meta().entry_format);
+  if (!codec_ && uses_pq(format)) codec_ = std::make_shared<const PqCodec>(index);
+  if (format == EntryFormat::kBounded) bounded_ = std::make_shared<const BoundedQuantizer>(index.space(), index.codebooks());
+  if (codec_ || bounded_) {
+    floats_.resize(static_cast<size_t>(index.space().dim()));
+    code_.resize(entry_bytes_);
   }
 }
 
 const uint8_t* Entries::encode(const uint8_t* value, uint32_t list) {
-  if (!codec_) return value;
+  if (exact()) return value;
   encode_to(value, list, code_.data(), floats_.data());
   return code_.data();
 }
 
 void Entries::encode_to(const uint8_t* value, uint32_t list, uint8_t* out, float* scratch) const {
+  if (bounded_) {
+    bounded_->encode(value, out, scratch);
+    return;
+  }
   if (!codec_) {
     std::memcpy(out, value, entry_bytes_);
     return;
@@ -171,6 +176,7 @@ void Entries::encode_to(const uint8_t* value, uint32_t list, uint8_t* out, float
 }
 
 std::unique_ptr<EntryScorer> Entries::scorer(const uint8_t* query) const {
+  if (bounded_) return bounded_->scorer(query, index_.layout().group_bytes());
   if (!codec_) return std::make_unique<ValueScorer>(index_.space(), query, index_.layout().group_bytes());
   return std::make_unique<CodeScorer>(codec_, query, index_.layout());
 }

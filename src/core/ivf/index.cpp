@@ -10,6 +10,7 @@
 
 #include "vectorx/errors.h"
 #include "vectorx/limits.h"
+#include "vectorx/ivf/bounded_codes.h"
 #include "vectorx/ivf/training.h"
 
 namespace vectorx::ivf {
@@ -28,12 +29,15 @@ size_t entry_bytes_of(EntryFormat format, const Space& space, size_t pq_m) {
       return pq_m;
     case EntryFormat::kCode4:
       return (pq_m + 1) / 2;
+    case EntryFormat::kBounded:
+      return bounded_entry_bytes(space.dim());
   }
   return 0;
 }
 
 size_t codebook_floats(EntryFormat format, int64_t dim) {
   if (format == EntryFormat::kValue) return 0;
+  if (format == EntryFormat::kBounded) return 2 * static_cast<size_t>(dim);
   return (format == EntryFormat::kCode8 ? 256 : 16) * static_cast<size_t>(dim);
 }
 
@@ -42,6 +46,12 @@ EntryLayout layout_of(const Meta& meta, size_t page_size) {
 }
 
 }  // namespace
+
+bool uses_pq(EntryFormat format) { return format == EntryFormat::kCode8 || format == EntryFormat::kCode4; }
+
+bool supported(ElementKind kind, Metric metric, EntryFormat format) {
+  return format == EntryFormat::kBounded ? bounded_supported(kind, metric) : supported(kind, metric);
+}
 
 bool supported(ElementKind kind, Metric metric) {
   switch (kind) {
@@ -79,8 +89,8 @@ void IvfIndex::create(PageStore& store, const Space& space, const std::vector<ui
   const size_t lists = centres.size() / bytes;
   if (lists == 0 || lists * bytes != centres.size()) throw std::invalid_argument("IVF index needs whole centres");
   const size_t floats = codebook_floats(entries.format, space.dim());
-  if (entries.codebooks.size() != floats ||
-      (entries.format != EntryFormat::kValue && (entries.pq_m == 0 || space.dim() % static_cast<int64_t>(entries.pq_m))))
+  if (entries.codebooks.size() != floats || !supported(space.kind(), space.metric(), entries.format) ||
+      (uses_pq(entries.format) && (entries.pq_m == 0 || space.dim() % static_cast<int64_t>(entries.pq_m))))
     throw std::invalid_argument("IVF index: codebooks do not match the entry format");
   Meta meta{};
   meta.magic = kMagic;
@@ -145,14 +155,13 @@ IvfIndex::IvfIndex(PageStore& store)
   const auto format = static_cast<EntryFormat>(meta_.entry_format);
   // Bounded as the reloptions and types bound them, so no size computed from them can overflow.
   constexpr uint32_t kMaxLists = 32768;
-  if (meta_.magic != kMagic || meta_.version != kFormatVersion || !supported(kind, metric) || meta_.dim < 1 ||
-      meta_.dim > Space::max_index_dim(kind) || meta_.lists == 0 || meta_.lists > kMaxLists || format < EntryFormat::kValue ||
-      format > EntryFormat::kCode4)
+  if (meta_.magic != kMagic || meta_.version != kFormatVersion || format < EntryFormat::kValue ||
+      format > EntryFormat::kBounded || !supported(kind, metric, format) || meta_.dim < 1 ||
+      meta_.dim > Space::max_index_dim(kind) || meta_.lists == 0 || meta_.lists > kMaxLists)
     throw CorruptIndex("not an IVF index of this vectorx version (bad meta page)");
   space_ = Space(kind, metric, meta_.dim);
   const size_t per_page = slots_per_page(store_.page_size(), meta_.centre_bytes);
-  const bool pq_shape_ok = format == EntryFormat::kValue ? meta_.pq_m == 0
-                                                         : meta_.pq_m > 0 && meta_.dim % meta_.pq_m == 0;
+  const bool pq_shape_ok = uses_pq(format) ? meta_.pq_m > 0 && meta_.dim % meta_.pq_m == 0 : meta_.pq_m == 0;
   const size_t floats = codebook_floats(format, meta_.dim), per_codebook_page = codebook_floats_per_page(store_.page_size());
   if (value_bytes(space_) != meta_.centre_bytes || per_page == 0 ||
       meta_.directory_pages != (meta_.lists + per_page - 1) / per_page || !pq_shape_ok ||
@@ -416,19 +425,26 @@ IvfIndex::Scan::Scan(IvfIndex& index, const uint8_t* query, std::unique_ptr<Entr
 bool IvfIndex::Scan::next_batch(std::vector<Result>& out) {
   if (next_ >= order_.size()) return false;
   const size_t end = std::min(order_.size(), next_ + probes_);
-  std::vector<double> keys(index_.layout_.capacity());
   for (; next_ < end; ++next_) {
-    scorer_->start_list(order_[next_].second, order_[next_].first);
-    index_.for_each_page(order_[next_].second, [&](const uint8_t* page) {
-      const size_t n = static_cast<size_t>(index_.layout_.entries(page));
-      scorer_->score(index_.layout_.area(page), n, keys.data());
-      const EntryHeader* headers = EntryLayout::headers(page);
-      for (size_t i = 0; i < n; ++i)
-        if (!(headers[i].flags & kEntryDead))
-          out.push_back({scorer_->distance_from_key(keys[i]), HeapTid{headers[i].heap_block, headers[i].heap_offset}});
-    });
+    index_.score_list(order_[next_].second, order_[next_].first, *scorer_,
+                      [&](const double* keys, const EntryHeader* headers, size_t n) {
+                        for (size_t i = 0; i < n; ++i)
+                          if (!(headers[i].flags & kEntryDead))
+                            out.push_back({scorer_->distance_from_key(keys[i]),
+                                           HeapTid{headers[i].heap_block, headers[i].heap_offset}});
+                      });
   }
   return true;
+}
+
+void IvfIndex::score_list(uint32_t list, double centre_key, EntryScorer& scorer, const PageScores& f) {
+  std::vector<double> keys(layout_.capacity());
+  scorer.start_list(list, centre_key);
+  for_each_page(list, [&](const uint8_t* page) {
+    const size_t n = static_cast<size_t>(layout_.entries(page));
+    scorer.score(layout_.area(page), n, keys.data());
+    f(keys.data(), EntryLayout::headers(page), n);
+  });
 }
 
 void order_next(std::vector<Result>& results, size_t from, size_t count) {

@@ -84,13 +84,31 @@ void lut16_quantize(const float* table, size_t m, float scale, uint8_t* lut) {
   }
 }
 
+float sq8_l2sq(const float* r, const float* step, const uint8_t* codes, size_t n) {
+  return accumulate(
+      n, [&](int which, size_t i) { return which ? step[i] * static_cast<float>(codes[i]) : r[i]; },
+      [](float x, float y) { return (x - y) * (x - y); });
+}
+
+float sq8_l1(const float* r, const float* step, const uint8_t* codes, size_t n) {
+  return accumulate(
+      n, [&](int which, size_t i) { return which ? step[i] * static_cast<float>(codes[i]) : r[i]; },
+      [](float x, float y) { return std::fabs(x - y); });
+}
+
+float sq8_dot(const float* w, const uint8_t* codes, size_t n) {
+  return accumulate(
+      n, [&](int which, size_t i) { return which ? static_cast<float>(codes[i]) : w[i]; },
+      [](float x, float y) { return x * y; });
+}
+
 using F32 = Ops<float, as_float>;
 using F16 = Ops<half_bits, from_half>;
 
 const KernelTable kTable = {
     F32::l2sq, F32::dot, F32::norms, F32::l1, F16::l2sq, F16::dot, F16::norms, F16::l1,
     hamming_words, and_or_count_words, pq4_scan_block_portable,
-    lut16_bounds, lut16_quantize,
+    lut16_bounds, lut16_quantize, sq8_l2sq, sq8_l1, sq8_dot,
 };
 
 }  // namespace

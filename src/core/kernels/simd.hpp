@@ -151,6 +151,39 @@ struct SimdOps {
   }
 };
 
+// 8-bit scalar codes: each code widened to a float lane, scaled by its dimension's step.
+template <class Arch>
+struct Sq8Ops {
+  using B = fbatch<Arch>;
+
+  template <class Vec, class One>
+  static float sum_residuals(const float* r, const float* step, const uint8_t* codes, size_t n, Vec vec, One one) {
+    return reduce<Arch>(
+        n,
+        [&](size_t i, B acc) {
+          return vec(xsimd::fnma(B::load_unaligned(step + i), load_lanes<Arch>(codes + i), B::load_unaligned(r + i)),
+                     acc);
+        },
+        [&](size_t i) { return one(r[i] - step[i] * static_cast<float>(codes[i])); });
+  }
+
+  static float l2sq(const float* r, const float* step, const uint8_t* codes, size_t n) {
+    return sum_residuals(
+        r, step, codes, n, [](B d, B s) { return xsimd::fma(d, d, s); }, [](float d) { return d * d; });
+  }
+
+  static float l1(const float* r, const float* step, const uint8_t* codes, size_t n) {
+    return sum_residuals(
+        r, step, codes, n, [](B d, B s) { return s + xsimd::abs(d); }, [](float d) { return __builtin_fabsf(d); });
+  }
+
+  static float dot(const float* w, const uint8_t* codes, size_t n) {
+    return reduce<Arch>(
+        n, [&](size_t i, B acc) { return xsimd::fma(B::load_unaligned(w + i), load_lanes<Arch>(codes + i), acc); },
+        [&](size_t i) { return w[i] * static_cast<float>(codes[i]); });
+  }
+};
+
 // True for the levels compiled with AVX2 available (the AVX-512 level too: xsimd's avx512
 // architectures do not derive from avx2, so is_base_of<avx2> alone misses them).
 template <class Arch>
@@ -280,7 +313,8 @@ constexpr KernelTable make_table() {
   return KernelTable{F32::l2sq,    F32::dot,       F32::dot_norms,     F32::l1,
                      F16::l2sq,    F16::dot,       F16::dot_norms,     F16::l1,
                      hamming_words, and_or_count_words,
-                     pq4_scan_block<Arch>, lut16_bounds<Arch>, lut16_quantize<Arch>};
+                     pq4_scan_block<Arch>, lut16_bounds<Arch>, lut16_quantize<Arch>,
+                     Sq8Ops<Arch>::l2sq, Sq8Ops<Arch>::l1, Sq8Ops<Arch>::dot};
 }
 
 }  // namespace

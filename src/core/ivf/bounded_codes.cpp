@@ -1,0 +1,201 @@
+// Bounded codes (bounded_codes.h): training, encoding and the lower-bound scorer.
+//
+// Error terms of the scorer, with u = 2·(n + 8)·2^-24 (twice the worst-case relative error of a
+// float32 sum of n terms, for any order of summation):
+//   L2 / L1  the residual r = q - lo is rounded (2^-24·|r_i|), each fused x̂ step once more;
+//            the sum of n terms is within u of its true value, and so is the operator's.
+//   IP       q·x̂ = q·lo + Σ (q_i·step_i)·code_i: the products and sum err by at most
+//            u·Σ|q_i|·step_i·255 (per query); the operator's -q·x by u·||q||·||x||.
+//   cosine   the same numerator terms; the operator's similarity errs by at most 3u.
+// The relative bounds hold while no float32 sum overflows and no term underflows by much:
+// values of norm 2^-50 .. 2^60 (the operator's sums then stay within 2^-126 .. 2^122), plus an
+// absolute term for subnormal products (n·2^-149 per sum). Outside that range the bound is
+// -Infinity: such rows are always re-ranked.
+#include "vectorx/ivf/bounded_codes.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "vectorx/errors.h"
+#include "vectorx/ivf/training.h"
+#include "vectorx/kernels.h"
+
+namespace vectorx::ivf {
+namespace {
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+constexpr double kUlp = 1.0 / (1 << 24);
+constexpr double kLargestNorm = 0x1p60, kSmallestNorm = 0x1p-50;
+
+bool in_safe_range(double norm, Metric metric) {
+  return norm < kLargestNorm && (metric != Metric::kCosine || norm > kSmallestNorm);
+}
+
+// Rounds a non-negative double up to a float (+Infinity past the float range).
+float round_up(double x) {
+  const auto f = static_cast<float>(x);
+  return static_cast<double>(f) >= x ? f : std::nextafter(f, std::numeric_limits<float>::infinity());
+}
+
+double finite_or_neg_inf(double bound) { return std::isfinite(bound) ? bound : kNegInf; }
+
+class BoundScorer : public EntryScorer {
+ public:
+  BoundScorer(const BoundedQuantizer& quantizer, const uint8_t* query, size_t stride)
+      : metric_(quantizer.space().metric()),
+        n_(static_cast<size_t>(quantizer.space().dim())),
+        stride_(stride),
+        u_(2.0 * static_cast<double>(n_ + 8) * kUlp),
+        q_(n_) {
+    value_to_floats(quantizer.space(), query, q_.data());
+    const float* lo = quantizer.lo();
+    const float* step = quantizer.step();
+    double q_norm_sq = 0;
+    for (size_t i = 0; i < n_; ++i) q_norm_sq += static_cast<double>(q_[i]) * q_[i];
+    q_norm_ = std::sqrt(q_norm_sq);
+    query_in_range_ = in_safe_range(q_norm_, metric_);
+    const double nd = static_cast<double>(n_);
+    subnormal_ = metric_ == Metric::kL2 ? std::sqrt(nd) * 0x1p-73 : metric_ == Metric::kCosine ? nd * 0x1p-40 : nd * 0x1p-147;
+    work_.resize(n_);
+    if (metric_ == Metric::kL2 || metric_ == Metric::kL1) {
+      double r_size = 0;  // ||r||, or Σ|r_i| under L1
+      for (size_t i = 0; i < n_; ++i) {
+        work_[i] = q_[i] - lo[i];
+        const double r = std::fabs(static_cast<double>(work_[i]));
+        r_size += metric_ == Metric::kL2 ? r * r : r;
+      }
+      rounding_ = 2 * kUlp * (metric_ == Metric::kL2 ? std::sqrt(r_size) : r_size);
+    } else {
+      double terms = 0, lo_terms = 0;
+      for (size_t i = 0; i < n_; ++i) {
+        work_[i] = q_[i] * step[i];
+        constant_ += static_cast<double>(q_[i]) * lo[i];
+        lo_terms += std::fabs(static_cast<double>(q_[i]) * lo[i]);
+        terms += std::fabs(static_cast<double>(q_[i])) * step[i] * 255.0;
+      }
+      rounding_ = u_ * terms + 1e-12 * lo_terms;
+    }
+    step_ = step;
+  }
+
+  void start_list(uint32_t, double) override {}
+
+  void score(const uint8_t* area, size_t count, double* keys) override {
+    const KernelTable& k = kernels();
+    for (size_t e = 0; e < count; ++e) {
+      const uint8_t* entry = area + e * stride_;
+      float eps, norm;
+      std::memcpy(&eps, entry, sizeof eps);
+      std::memcpy(&norm, entry + sizeof eps, sizeof norm);
+      const uint8_t* code = entry + 2 * sizeof(float);
+      if (!query_in_range_ || !in_safe_range(norm, metric_)) {
+        keys[e] = kNegInf;
+        continue;
+      }
+      switch (metric_) {
+        case Metric::kL2:
+          keys[e] = shrink(std::sqrt(static_cast<double>(k.sq8_l2sq(work_.data(), step_, code, n_))), eps);
+          break;
+        case Metric::kL1:
+          keys[e] = shrink(k.sq8_l1(work_.data(), step_, code, n_), eps);
+          break;
+        default:
+          keys[e] = angular(constant_ + k.sq8_dot(work_.data(), code, n_), eps, norm);
+      }
+    }
+  }
+
+  double distance_from_key(double key) const override { return key; }
+
+ private:
+  // L2 and L1: the estimate less its rounding and eps, less the operator's own rounding.
+  double shrink(double estimate, float eps) const {
+    const double bound = (estimate * (1 - u_) - rounding_ - eps - subnormal_) * (1 - u_) - subnormal_;
+    return finite_or_neg_inf(bound);
+  }
+
+  // Inner product and cosine from the estimate of q·x̂.
+  double angular(double dot_estimate, float eps, float norm) const {
+    const double largest_dot = dot_estimate + rounding_ + q_norm_ * eps;  // ≥ q·x
+    if (!std::isfinite(largest_dot)) return kNegInf;
+    if (metric_ == Metric::kInnerProduct)
+      return finite_or_neg_inf(-largest_dot - u_ * q_norm_ * norm * (1 + 2 * kUlp) - subnormal_);
+    const double denominator = q_norm_ * norm * (largest_dot > 0 ? 1 - 2 * kUlp : 1 + 2 * kUlp);
+    if (!(denominator > 0)) return kNegInf;
+    const double similarity = std::min(1.0, largest_dot / denominator + 3 * u_ + subnormal_);
+    return finite_or_neg_inf(1 - similarity);
+  }
+
+  Metric metric_;
+  size_t n_, stride_;
+  double u_;
+  std::vector<float> q_, work_;  // work_: q - lo (L2, L1) or q·step (IP, cosine)
+  const float* step_ = nullptr;
+  double q_norm_ = 0, constant_ = 0, rounding_ = 0;
+  double subnormal_ = 0;  // the absolute error of subnormal terms, in the bound's units
+  bool query_in_range_ = true;
+};
+
+}  // namespace
+
+bool bounded_supported(ElementKind kind, Metric metric) {
+  return (kind == ElementKind::kFloat32 || kind == ElementKind::kFloat16) &&
+         (metric == Metric::kL2 || metric == Metric::kInnerProduct || metric == Metric::kCosine || metric == Metric::kL1);
+}
+
+std::vector<float> BoundedQuantizer::train(const Space& space, const uint8_t* samples, size_t n) {
+  const auto dim = static_cast<size_t>(space.dim());
+  const size_t bytes = value_bytes(space);
+  std::vector<double> lo(dim, std::numeric_limits<double>::infinity()), hi(dim, -std::numeric_limits<double>::infinity());
+  std::vector<float> x(dim);
+  for (size_t r = 0; r < n; ++r) {
+    value_to_floats(space, samples + r * bytes, x.data());
+    for (size_t i = 0; i < dim; ++i) {
+      lo[i] = std::min<double>(lo[i], x[i]);
+      hi[i] = std::max<double>(hi[i], x[i]);
+    }
+  }
+  std::vector<float> ranges(2 * dim);
+  for (size_t i = 0; i < dim; ++i) {
+    if (n == 0) lo[i] = hi[i] = 0;
+    const auto step = static_cast<float>((hi[i] - lo[i]) / 255.0);
+    ranges[i] = static_cast<float>(lo[i]);
+    ranges[dim + i] = std::isnormal(step) ? step : 1.0f;  // a constant dimension: any step codes it
+  }
+  return ranges;
+}
+
+BoundedQuantizer::BoundedQuantizer(const Space& space, std::vector<float> ranges)
+    : space_(space), dim_(static_cast<size_t>(space.dim())), ranges_(std::move(ranges)) {
+  if (ranges_.size() != 2 * dim_) throw CorruptIndex("bounded code ranges do not match the index's dimensions");
+  for (size_t i = 0; i < dim_; ++i)
+    if (!std::isfinite(lo()[i]) || !std::isnormal(step()[i]) || step()[i] < 0)
+      throw CorruptIndex("bounded code ranges are not finite");
+}
+
+void BoundedQuantizer::encode(const uint8_t* payload, uint8_t* out, float* scratch) const {
+  value_to_floats(space_, payload, scratch);
+  uint8_t* code = out + 2 * sizeof(float);
+  double residual = 0, norm_sq = 0;
+  for (size_t i = 0; i < dim_; ++i) {
+    const double x = scratch[i], step = this->step()[i];
+    const double c = std::clamp(std::nearbyint((x - lo()[i]) / step), 0.0, 255.0);
+    code[i] = static_cast<uint8_t>(c);
+    const double d = std::fabs(x - (lo()[i] + step * c));  // float·float is exact in double
+    residual += space_.metric() == Metric::kL1 ? d : d * d;
+    norm_sq += x * x;
+  }
+  if (space_.metric() != Metric::kL1) residual = std::sqrt(residual);
+  const float eps = round_up(residual * (1 + 1e-12));
+  const auto norm = static_cast<float>(std::sqrt(norm_sq));
+  std::memcpy(out, &eps, sizeof eps);
+  std::memcpy(out + sizeof eps, &norm, sizeof norm);
+}
+
+std::unique_ptr<EntryScorer> BoundedQuantizer::scorer(const uint8_t* query, size_t stride) const {
+  return std::make_unique<BoundScorer>(*this, query, stride);
+}
+
+}  // namespace vectorx::ivf

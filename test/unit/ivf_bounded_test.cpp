@@ -1,0 +1,224 @@
+// The flat index's bounded codes and bound order: every bound is at or below the operator's
+// distance, on ordinary, out-of-range, tiny and huge values; the bound order hands out every
+// entry once, in order, across passes; an exact top-k from bounds equals a full sort.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "test_data.h"
+#include "vectorx/ivf/bound_order.h"
+#include "vectorx/ivf/bounded_codes.h"
+#include "vectorx/ivf/entries.h"
+#include "vectorx/ivf/training.h"
+#include "vectorx/kernels.h"
+
+namespace vectorx::ivf {
+namespace {
+
+using test::bytes;
+using test::row_of;
+using test::tid_of;
+
+const Metric kMetrics[] = {Metric::kL2, Metric::kInnerProduct, Metric::kCosine, Metric::kL1};
+
+// Payloads of n rows of `dim` floats as `kind` (float16 rounds them).
+std::vector<uint8_t> payloads(ElementKind kind, const std::vector<float>& rows) {
+  if (kind == ElementKind::kFloat32) return std::vector<uint8_t>(bytes(rows.data()), bytes(rows.data()) + rows.size() * 4);
+  std::vector<uint8_t> out(rows.size() * 2);
+  for (size_t i = 0; i < rows.size(); ++i) float_to_half(rows[i], reinterpret_cast<half_bits*>(out.data()) + i);
+  return out;
+}
+
+// Checks bound ≤ distance for every row against every query; returns how many rows per query
+// have a bound below the 10th smallest distance (what an exact top-10 re-ranks).
+double check_bounds(ElementKind kind, Metric metric, size_t dim, const std::vector<float>& train_rows,
+                    const std::vector<float>& rows, const std::vector<float>& queries) {
+  const Space space(kind, metric, static_cast<int64_t>(dim));
+  const size_t vb = value_bytes(space);
+  const auto train = payloads(kind, train_rows), data = payloads(kind, rows), qs = payloads(kind, queries);
+  const BoundedQuantizer quantizer(space, BoundedQuantizer::train(space, train.data(), train_rows.size() / dim));
+  const size_t n = rows.size() / dim, entry = (bounded_entry_bytes(static_cast<int64_t>(dim)) + 3) & ~size_t{3};
+  std::vector<uint8_t> area(n * entry);
+  std::vector<float> scratch(dim);
+  for (size_t i = 0; i < n; ++i)
+    if (space.indexable(data.data() + i * vb)) quantizer.encode(data.data() + i * vb, area.data() + i * entry, scratch.data());
+  double reranked = 0;
+  const size_t nq = queries.size() / dim;
+  for (size_t q = 0; q < nq; ++q) {
+    const uint8_t* query = qs.data() + q * vb;
+    auto scorer = quantizer.scorer(query, entry);
+    std::vector<double> bounds(n), distances;
+    scorer->score(area.data(), n, bounds.data());
+    for (size_t i = 0; i < n; ++i) {
+      if (!space.indexable(data.data() + i * vb)) continue;
+      const double d = space.distance(query, data.data() + i * vb);
+      distances.push_back(d);
+      EXPECT_FALSE(std::isnan(bounds[i]));
+      if (!std::isnan(d)) {
+        EXPECT_LE(bounds[i], d) << metric_name(metric) << " dim " << dim << " row " << i << " query " << q;
+      }
+    }
+    std::sort(distances.begin(), distances.end());
+    const double tenth = distances[std::min<size_t>(9, distances.size() - 1)];
+    reranked += static_cast<double>(std::count_if(bounds.begin(), bounds.end(), [&](double b) { return b <= tenth; }));
+  }
+  return reranked / static_cast<double>(nq);
+}
+
+TEST(BoundedCodes, BoundsNeverExceedTheOperatorsDistance) {
+  for (ElementKind kind : {ElementKind::kFloat32, ElementKind::kFloat16})
+    for (Metric metric : kMetrics)
+      for (size_t dim : {1, 3, 8, 17, 100, 301}) {
+        const auto rows = test::clustered(400, dim, 11 + static_cast<uint32_t>(dim));
+        const auto queries = test::clustered(5, dim, 99);
+        check_bounds(kind, metric, dim, rows, rows, queries);
+        // Values beyond the trained range (clamped codes) and a range from one row only.
+        const auto wide = test::random_floats(300 * dim, 5, -40.0f, 40.0f);
+        check_bounds(kind, metric, dim, std::vector<float>(rows.begin(), rows.begin() + static_cast<long>(dim)), wide, queries);
+      }
+}
+
+TEST(BoundedCodes, BoundsHoldForTinyHugeAndConstantValues) {
+  const size_t dim = 16;
+  for (Metric metric : kMetrics) {
+    std::vector<float> rows = test::random_floats(200 * dim, 3, -1e-30f, 1e-30f);
+    const auto huge = test::random_floats(100 * dim, 4, -3e37f, 3e37f);
+    rows.insert(rows.end(), huge.begin(), huge.end());
+    rows.insert(rows.end(), 50 * dim, 0.5f);  // identical rows: a constant dimension when trained alone
+    check_bounds(ElementKind::kFloat32, metric, dim, rows, rows, rows);
+    check_bounds(ElementKind::kFloat32, metric, dim, std::vector<float>(50 * dim, 0.5f), rows,
+                 test::random_floats(4 * dim, 8, -3e38f, 3e38f));
+  }
+}
+
+TEST(BoundedCodes, BoundsAreTightEnoughToRerankFewRows) {
+  const size_t dim = 64;
+  const auto rows = test::clustered(3000, dim, 21), queries = test::clustered(10, dim, 22);
+  for (Metric metric : kMetrics) {
+    const double reranked = check_bounds(ElementKind::kFloat32, metric, dim, rows, rows, queries);
+    EXPECT_LT(reranked, 300) << metric_name(metric);  // 10% of the rows; a full scan would be 3000
+  }
+}
+
+TEST(Sq8Kernels, EveryLevelMatchesADoubleReference) {
+  for (SimdLevel level : {SimdLevel::kScalar, SimdLevel::kSSE2, SimdLevel::kAVX2, SimdLevel::kAVX512}) {
+    const KernelTable* k = kernel_table(level);
+    if (!k) continue;
+    for (size_t n = 1; n <= 300; ++n) {
+      const auto r = test::random_floats(n, static_cast<uint32_t>(n)), step = test::random_floats(n, 77, 0.001f, 0.1f);
+      const auto codes = test::random_bytes(n, static_cast<uint32_t>(n) + 5);
+      double l2 = 0, l1 = 0, dot = 0, mag2 = 0, mag1 = 0, magd = 0;
+      for (size_t i = 0; i < n; ++i) {
+        const double d = static_cast<double>(r[i]) - static_cast<double>(step[i]) * codes[i];
+        l2 += d * d;
+        l1 += std::fabs(d);
+        dot += static_cast<double>(r[i]) * codes[i];
+        mag2 += (std::fabs(r[i]) + step[i] * codes[i]) * (std::fabs(r[i]) + step[i] * codes[i]);
+        mag1 += std::fabs(r[i]) + step[i] * codes[i];
+        magd += std::fabs(r[i]) * codes[i];
+      }
+      const double tol = 1.2e-7 * (8 + 2 * std::sqrt(static_cast<double>(n)));
+      EXPECT_NEAR(k->sq8_l2sq(r.data(), step.data(), codes.data(), n), l2, tol * mag2) << simd_level_name(level) << " n=" << n;
+      EXPECT_NEAR(k->sq8_l1(r.data(), step.data(), codes.data(), n), l1, tol * mag1) << simd_level_name(level) << " n=" << n;
+      EXPECT_NEAR(k->sq8_dot(r.data(), codes.data(), n), dot, tol * magd) << simd_level_name(level) << " n=" << n;
+    }
+  }
+}
+
+// A pass over fixed (bound, tid) pages, with some entries dead.
+struct Pages {
+  std::vector<double> bounds;
+  std::vector<EntryHeader> headers;
+  size_t per_page = 7;
+  size_t passes = 0;
+  BoundOrder::Pass pass() {
+    return [this](const BoundOrder::Sink& sink) {
+      ++passes;
+      for (size_t at = 0; at < bounds.size(); at += per_page)
+        sink(bounds.data() + at, headers.data() + at, std::min(per_page, bounds.size() - at));
+    };
+  }
+};
+
+TEST(BoundOrder, HandsOutEveryLiveEntryOnceInOrderAcrossPasses) {
+  Pages pages;
+  const auto noise = test::random_floats(1000, 4, 0.0f, 50.0f);
+  for (size_t i = 0; i < noise.size(); ++i) {
+    pages.bounds.push_back(i % 10 == 0 ? std::round(noise[i]) : noise[i]);  // ties
+    const HeapTid t = tid_of(i);
+    pages.headers.push_back({t.block, t.offset, static_cast<uint16_t>(i % 13 == 0 ? kEntryDead : 0)});
+  }
+  BoundOrder order(pages.pass(), 10);
+  std::vector<Result> got;
+  Result r{};
+  while (order.next(r)) got.push_back(r);
+  std::vector<Result> want;
+  for (size_t i = 0; i < noise.size(); ++i)
+    if (i % 13 != 0) want.push_back({pages.bounds[i], tid_of(i)});
+  ASSERT_EQ(got.size(), want.size());
+  std::set<size_t> seen;
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_TRUE(seen.insert(row_of(got[i].tid)).second);
+    if (i) {
+      EXPECT_LE(got[i - 1].distance, got[i].distance);
+    }
+  }
+  EXPECT_EQ(order.passes(), pages.passes);
+  EXPECT_EQ(order.passes(), 5u);  // windows 10, 40, 160, 640, 2560
+  BoundOrder small(pages.pass(), 10);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(small.next(r));
+  EXPECT_EQ(small.passes(), 1u);  // a top-10 reads the entries once
+}
+
+TEST(BoundOrder, AnEmptyIndexEndsAtOnce) {
+  Pages pages;
+  BoundOrder order(pages.pass(), 4);
+  Result r{};
+  EXPECT_FALSE(order.next(r));
+  EXPECT_FALSE(order.next(r));
+  EXPECT_EQ(pages.passes, 1u);
+}
+
+// The flat index end to end in the core: an IVF index of one list of bounded codes; re-ranking
+// by bound order until the k-th exact distance is at most the next bound gives a full sort's top k.
+TEST(BoundedCodes, BoundOrderWithExactRerankEqualsAFullSort) {
+  const size_t dim = 32, n = 2000;
+  const auto data = test::clustered(n, dim, 31);
+  for (Metric metric : kMetrics) {
+    const Space space(ElementKind::kFloat32, metric, dim);
+    MemoryPageStore store;
+    EntrySpec spec;
+    spec.format = EntryFormat::kBounded;
+    spec.codebooks = BoundedQuantizer::train(space, bytes(data.data()), n);
+    IvfIndex::create(store, space, train_centres(space, nullptr, 0, 1, 0), spec);
+    IvfIndex index(store);
+    Entries entries(index);
+    for (size_t i = 0; i < n; ++i) index.insert(0, entries.encode(bytes(data.data() + i * dim), 0), tid_of(i));
+    for (uint32_t qs = 0; qs < 5; ++qs) {
+      const auto q = test::random_floats(dim, 100 + qs);
+      auto scorer = entries.scorer(bytes(q.data()));
+      BoundOrder order([&](const BoundOrder::Sink& sink) { index.score_list(0, 0, *scorer, sink); }, 16);
+      std::vector<double> exact;
+      Result r{};
+      size_t read = 0;
+      while (order.next(r)) {
+        ++read;
+        exact.push_back(space.distance(bytes(q.data()), bytes(data.data() + row_of(r.tid) * dim)));
+        std::sort(exact.begin(), exact.end());
+        if (exact.size() >= 10 && exact[9] <= r.distance) break;
+      }
+      std::vector<double> all;
+      for (size_t i = 0; i < n; ++i) all.push_back(space.distance(bytes(q.data()), bytes(data.data() + i * dim)));
+      std::sort(all.begin(), all.end());
+      ASSERT_GE(exact.size(), 10u);
+      for (size_t i = 0; i < 10; ++i) EXPECT_EQ(exact[i], all[i]) << metric_name(metric);
+      EXPECT_LT(read, n / 4) << metric_name(metric);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace vectorx::ivf
