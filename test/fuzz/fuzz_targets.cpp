@@ -13,6 +13,7 @@
 #include "vectorx/hnsw/page_graph.h"
 #include "vectorx/hnsw/stats.h"
 #include "vectorx/hnsw/check.h"
+#include "vectorx/ivf/bound_order.h"
 #include "vectorx/ivf/check.h"
 #include "vectorx/ivf/entries.h"
 #include "vectorx/ivf/training.h"
@@ -157,19 +158,23 @@ const MemoryPageStore& healthy_hnsw() {
   return store;
 }
 
-const MemoryPageStore& healthy_ivf(bool pq) {
-  auto build = [](bool with_pq) {
+// A small IVF index of each entry format: ivfflat values, ivfpq 4-bit codes (4 lists each),
+// flat's bounded codes (one list).
+const MemoryPageStore& healthy_ivf(ivf::EntryFormat format) {
+  auto build = [](ivf::EntryFormat f) {
     MemoryPageStore s;
     const Space space(ElementKind::kFloat32, Metric::kL2, kDim);
     const auto data = rows();
-    const auto centres = ivf::train_centres(space, payload(data, 0), kRows, 4, 1);
+    const bool bounded = f == ivf::EntryFormat::kBounded;
+    const auto centres = ivf::train_centres(space, payload(data, 0), kRows, bounded ? 1 : 4, 1);
     ivf::EntrySpec spec;
-    if (with_pq) {
-      spec.format = ivf::EntryFormat::kCode4;
+    spec.format = f;
+    if (f == ivf::EntryFormat::kCode4) {
       spec.pq_m = 4;
       spec.residual = true;
       spec.codebooks = ivf::train_codebooks(space, payload(data, 0), kRows, centres, 4, 4, true, 1);
     }
+    if (bounded) spec.codebooks = ivf::BoundedQuantizer::train(space, payload(data, 0), kRows);
     ivf::IvfIndex::create(s, space, centres, spec);
     ivf::IvfIndex index(s);
     ivf::Entries entries(index);
@@ -179,8 +184,9 @@ const MemoryPageStore& healthy_ivf(bool pq) {
     }
     return s;
   };
-  static const MemoryPageStore flat = build(false), quantized = build(true);
-  return pq ? quantized : flat;
+  static const MemoryPageStore flat = build(ivf::EntryFormat::kValue), quantized = build(ivf::EntryFormat::kCode4),
+                               bounded = build(ivf::EntryFormat::kBounded);
+  return format == ivf::EntryFormat::kValue ? flat : format == ivf::EntryFormat::kCode4 ? quantized : bounded;
 }
 
 // The input as damage: records of (block, offset, length, bytes...) written over the pages.
@@ -246,8 +252,29 @@ void hnsw_write(const uint8_t* data, size_t size) {
   });
 }
 
-void ivf_pages(const uint8_t* data, size_t size, bool pq) {
-  MemoryPageStore store = healthy_ivf(pq);
+// Every entry of an IVF index: lists in order of distance (ivfflat, ivfpq), or the bound order
+// of an exact scan, in windows small enough for several passes (flat).
+size_t read_every_entry(ivf::IvfIndex& index, ivf::Entries& entries, const uint8_t* query) {
+  if (static_cast<ivf::EntryFormat>(index.meta().entry_format) != ivf::EntryFormat::kBounded) {
+    ivf::IvfIndex::Scan scan(index, query, entries.scorer(query), 2, 4);
+    std::vector<Result> out;
+    while (scan.next_batch(out)) {
+    }
+    return out.size();
+  }
+  auto scorer = entries.scorer(query);
+  ivf::BoundOrder order(
+      [&](const ivf::BoundOrder::Sink& sink) {
+        for (uint32_t l = 0; l < index.lists(); ++l) index.score_list(l, 0, *scorer, sink);
+      },
+      64);
+  size_t n = 0;
+  for (Result r{}; order.next(r);) ++n;
+  return n;
+}
+
+void ivf_pages(const uint8_t* data, size_t size, ivf::EntryFormat format) {
+  MemoryPageStore store = healthy_ivf(format);
   damage(store, data, size);
   const bool healthy = size < 4;
   if (!check_ivf(store).problems.empty() && healthy) bug("a healthy IVF index fails its check");
@@ -256,19 +283,17 @@ void ivf_pages(const uint8_t* data, size_t size, bool pq) {
     ivf::IvfIndex index(store);
     ivf::Entries entries(index);
     index.list_stats();
-    ivf::IvfIndex::Scan scan(index, payload(values, 7), entries.scorer(payload(values, 7)), 2, 4);
-    std::vector<Result> out;
-    while (scan.next_batch(out)) {
-    }
-    if (healthy && out.size() != kRows) bug("a healthy IVF index does not return every row of every list");
+    if (read_every_entry(index, entries, payload(values, 7)) != kRows && healthy)
+      bug("a healthy IVF index does not return every row of every list");
     const uint32_t list = index.nearest_list(payload(values, 9));
     index.insert(list, entries.encode(payload(values, 9), list), tid_of(kRows));
     index.remove_dead([](HeapTid tid) { return tid.offset % 3 == 0; });
   });
 }
 
-void ivfflat_pages(const uint8_t* data, size_t size) { ivf_pages(data, size, false); }
-void ivfpq_pages(const uint8_t* data, size_t size) { ivf_pages(data, size, true); }
+void ivfflat_pages(const uint8_t* data, size_t size) { ivf_pages(data, size, ivf::EntryFormat::kValue); }
+void ivfpq_pages(const uint8_t* data, size_t size) { ivf_pages(data, size, ivf::EntryFormat::kCode4); }
+void flat_pages(const uint8_t* data, size_t size) { ivf_pages(data, size, ivf::EntryFormat::kBounded); }
 
 // ---- one page as input: the page decoders alone, fast enough for tens of millions of runs ----
 
@@ -311,7 +336,7 @@ void hnsw_page(const uint8_t* data, size_t size) {
 
 // An IVF data page: items and entries (the first page of list 0).
 void ivf_page(const uint8_t* data, size_t size) {
-  const MemoryPageStore& healthy = healthy_ivf(false);
+  const MemoryPageStore& healthy = healthy_ivf(ivf::EntryFormat::kValue);
   MemoryPageStore probe = healthy;
   const uint32_t block = 1 + ivf::IvfIndex(probe).meta().directory_pages;
   MemoryPageStore store = with_page(healthy, block, data, size);
@@ -319,31 +344,36 @@ void ivf_page(const uint8_t* data, size_t size) {
   expecting_corruption([&] { ivf::IvfIndex(store).list_stats(); });
 }
 
-// An ivfpq codebook page, read as a scan loads it.
+// A codebook page, read as a scan loads it: as ivfpq's PQ codebooks and as flat's quantizer.
 void codebook_page(const uint8_t* data, size_t size) {
-  const MemoryPageStore& healthy = healthy_ivf(true);
-  MemoryPageStore probe = healthy;
-  const ivf::Meta meta = ivf::IvfIndex(probe).meta();
-  MemoryPageStore store = with_page(healthy, 1 + meta.directory_pages, data, size);
-  check_ivf(store);
   const auto values = rows();
-  expecting_corruption([&] {
-    ivf::IvfIndex index(store);
-    ivf::Entries entries(index);
-    entries.scorer(payload(values, 1));
-    entries.encode(payload(values, 1), 0);
-  });
+  for (ivf::EntryFormat format : {ivf::EntryFormat::kCode4, ivf::EntryFormat::kBounded}) {
+    const MemoryPageStore& healthy = healthy_ivf(format);
+    MemoryPageStore probe = healthy;
+    const ivf::Meta meta = ivf::IvfIndex(probe).meta();
+    MemoryPageStore store = with_page(healthy, 1 + meta.directory_pages, data, size);
+    check_ivf(store);
+    expecting_corruption([&] {
+      ivf::IvfIndex index(store);
+      ivf::Entries entries(index);
+      std::vector<double> keys(8);
+      auto scorer = entries.scorer(payload(values, 1));
+      scorer->start_list(0, 0);
+      scorer->score(index.layout().area(store.raw(1 + meta.directory_pages + meta.codebook_pages)), 1, keys.data());
+      entries.encode(payload(values, 1), 0);
+    });
+  }
 }
 
 std::vector<Bytes> hnsw_page_seeds() { return {page_bytes(healthy_hnsw(), 1)}; }
 
 std::vector<Bytes> ivf_page_seeds() {
-  MemoryPageStore probe = healthy_ivf(false);
+  MemoryPageStore probe = healthy_ivf(ivf::EntryFormat::kValue);
   return {page_bytes(probe, 1 + ivf::IvfIndex(probe).meta().directory_pages)};
 }
 
 std::vector<Bytes> codebook_page_seeds() {
-  MemoryPageStore probe = healthy_ivf(true);
+  MemoryPageStore probe = healthy_ivf(ivf::EntryFormat::kCode4);
   return {page_bytes(probe, 1 + ivf::IvfIndex(probe).meta().directory_pages)};
 }
 
@@ -386,6 +416,7 @@ const std::vector<Target>& targets() {
       {"hnsw_write", hnsw_write, page_damage_seeds, 400},
       {"ivfflat_pages", ivfflat_pages, page_damage_seeds, 400},
       {"ivfpq_pages", ivfpq_pages, page_damage_seeds, 400},
+      {"flat_pages", flat_pages, page_damage_seeds, 400},
   };
   return all;
 }
