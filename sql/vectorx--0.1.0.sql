@@ -564,7 +564,48 @@ CREATE OPERATOR CLASS halfvec_cosine_ops FOR TYPE halfvec USING ivfpq AS
 	OPERATOR 2 <@ (halfvec, cosine_ball),
 	FUNCTION 1 cosine_distance(halfvec, halfvec);
 
--- Operating vectorx indexes (hnsw, ivfflat, ivfpq)
+-- flat access method: exact search (vectorx's own). Every row's 8-bit code with a bound of its
+-- error; a scan hands rows over in order of their distance's lower bound and the executor
+-- re-checks each with the operator, so results equal a sequential scan's.
+CREATE FUNCTION flathandler(internal) RETURNS index_am_handler
+	AS 'MODULE_PATHNAME' LANGUAGE C;
+CREATE ACCESS METHOD flat TYPE INDEX HANDLER flathandler;
+COMMENT ON ACCESS METHOD flat IS 'flat (exact) index access method';
+
+CREATE OPERATOR CLASS vector_l2_ops DEFAULT FOR TYPE vector USING flat AS
+	OPERATOR 1 <-> (vector, vector) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (vector, l2_ball),
+	FUNCTION 1 l2_distance(vector, vector);
+CREATE OPERATOR CLASS vector_ip_ops FOR TYPE vector USING flat AS
+	OPERATOR 1 <#> (vector, vector) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (vector, ip_ball),
+	FUNCTION 1 vector_negative_inner_product(vector, vector);
+CREATE OPERATOR CLASS vector_cosine_ops FOR TYPE vector USING flat AS
+	OPERATOR 1 <=> (vector, vector) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (vector, cosine_ball),
+	FUNCTION 1 cosine_distance(vector, vector);
+CREATE OPERATOR CLASS vector_l1_ops FOR TYPE vector USING flat AS
+	OPERATOR 1 <+> (vector, vector) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (vector, l1_ball),
+	FUNCTION 1 l1_distance(vector, vector);
+CREATE OPERATOR CLASS halfvec_l2_ops FOR TYPE halfvec USING flat AS
+	OPERATOR 1 <-> (halfvec, halfvec) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (halfvec, l2_ball),
+	FUNCTION 1 l2_distance(halfvec, halfvec);
+CREATE OPERATOR CLASS halfvec_ip_ops FOR TYPE halfvec USING flat AS
+	OPERATOR 1 <#> (halfvec, halfvec) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (halfvec, ip_ball),
+	FUNCTION 1 halfvec_negative_inner_product(halfvec, halfvec);
+CREATE OPERATOR CLASS halfvec_cosine_ops FOR TYPE halfvec USING flat AS
+	OPERATOR 1 <=> (halfvec, halfvec) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (halfvec, cosine_ball),
+	FUNCTION 1 cosine_distance(halfvec, halfvec);
+CREATE OPERATOR CLASS halfvec_l1_ops FOR TYPE halfvec USING flat AS
+	OPERATOR 1 <+> (halfvec, halfvec) FOR ORDER BY float_ops,
+	OPERATOR 2 <@ (halfvec, l1_ball),
+	FUNCTION 1 l1_distance(halfvec, halfvec);
+
+-- Operating vectorx indexes (hnsw, ivfflat, ivfpq, flat)
 CREATE FUNCTION vectorx_index_stats(index regclass, OUT index_type text, OUT element_type text,
 	OUT dimensions integer, OUT metric text, OUT live_entries bigint, OUT dead_entries bigint,
 	OUT pages bigint, OUT bytes bigint, OUT shape jsonb)

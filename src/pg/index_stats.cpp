@@ -1,4 +1,4 @@
-// vectorx_index_stats(regclass): what an hnsw, ivfflat or ivfpq index holds and how it is
+// vectorx_index_stats(regclass): what an hnsw, ivfflat, ivfpq or flat index holds and how it is
 // shaped, read from its pages (vectorx/hnsw/stats.h, IvfIndex::list_stats). The caller needs
 // SELECT on the table; the index is read under AccessShareLock like a scan, one page at a
 // time, so writers carry on and the figures are those of pages read at slightly different
@@ -103,7 +103,10 @@ Stats ivf_stats(Relation index) {
               ", \"max_list\": " + std::to_string(sorted.back()) + ", \"data_pages\": " + std::to_string(s.data_pages) +
               ", \"directory_pages\": " + std::to_string(meta.directory_pages);
   const auto format = static_cast<vectorx::ivf::EntryFormat>(meta.entry_format);
-  if (format != vectorx::ivf::EntryFormat::kValue) {
+  if (format == vectorx::ivf::EntryFormat::kBounded)
+    out.shape += ", \"code_bits\": 8, \"entry_bytes\": " + std::to_string(meta.entry_bytes) +
+                 ", \"rows_per_page\": " + std::to_string(ivf.layout().capacity());
+  if (vectorx::ivf::uses_pq(format)) {
     const int nbits = format == vectorx::ivf::EntryFormat::kCode8 ? 8 : 4;
     const size_t codebook_bytes = (size_t{1} << nbits) * static_cast<size_t>(meta.dim) * sizeof(float);
     out.shape += ", \"pq_m\": " + std::to_string(meta.pq_m) + ", \"nbits\": " + std::to_string(nbits) +

@@ -1,13 +1,15 @@
-// The IVF index access methods, ivfflat and ivfpq: shared declarations of their callback files.
+// The IVF index access methods, ivfflat, ivfpq and flat: shared declarations of their callback
+// files.
 //
 //   ivf_handler.cpp  handlers, reloptions, GUCs, cost estimate
 //   ivf_build.cpp    ambuild / ambuildempty (sample, k-means, codebooks, load)
 //   ivf_insert.cpp   aminsert
 //   ivf_scan.cpp     ambeginscan / amrescan / amgettuple / amendscan (ivfpq: exact re-rank)
+//   flat_scan.cpp    flat's scan: rows in lower-bound order, re-checked by the executor
 //   ivf_rerank.cpp   reading candidates' values back from the table for the re-rank
 //   ivf_vacuum.cpp   ambulkdelete / amvacuumcleanup
 //
-// Both methods share one core (vectorx/ivf/): lists, pages and locking in ivf/index.h, what
+// All three share one core (vectorx/ivf/): lists, pages and locking in ivf/index.h, what
 // an entry holds in entries.h. Insert, scan and vacuum learn which method an index belongs to
 // from its meta page; page content locks are all they need, no heavyweight lock.
 #pragma once
@@ -41,15 +43,17 @@ struct SearchSettings {
 };
 extern SearchSettings flat_settings, pq_settings;
 
-enum class Method { kFlat, kPq };
+// The IVF family: ivfflat, ivfpq, and flat (one list of bounded codes, exact scans).
+enum class Method { kIvfFlat, kIvfPq, kFlat };
 const char* method_name(Method method);
 
 void init_module();  // reloptions and GUCs, from _PG_init
 int index_lists(Relation index, Method method);
 // The Space of a new IVF index (ERROR for what the method cannot store).
 Space space_for_new_ivf_index(Relation index, Method method);
-// What the entries of a new ivfpq index hold, from its options (ERROR for invalid ones).
-vectorx::ivf::EntrySpec pq_entry_spec(Relation index, const Space& space);
+// What the entries of a new index hold, from its method and options (ERROR for invalid ones);
+// the codebooks are trained later.
+vectorx::ivf::EntrySpec entry_spec(Method method, Relation index, const Space& space);
 
 // Build phases shown in pg_stat_progress_create_index.
 enum BuildPhase { kPhaseSample = 2, kPhaseKMeans = 3, kPhaseCodebooks = 4, kPhaseLoad = 5 };
@@ -63,6 +67,12 @@ IndexBuildResult* ivfpq_build(Relation heap, Relation index, IndexInfo* info);
 void ivfpq_build_empty(Relation index);
 bool ivf_insert(Relation index, Datum* values, bool* isnull, ItemPointer heap_tid, Relation heap,
                 IndexUniqueCheck check_unique, bool index_unchanged, IndexInfo* info);
+IndexBuildResult* flat_build(Relation heap, Relation index, IndexInfo* info);
+void flat_build_empty(Relation index);
+IndexScanDesc flat_begin_scan(Relation index, int nkeys, int norderbys);
+void flat_rescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys);
+bool flat_get_tuple(IndexScanDesc scan, ScanDirection dir);
+void flat_end_scan(IndexScanDesc scan);
 IndexScanDesc ivf_begin_scan(Relation index, int nkeys, int norderbys);
 void ivf_rescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys);
 bool ivf_get_tuple(IndexScanDesc scan, ScanDirection dir);

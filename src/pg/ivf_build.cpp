@@ -1,4 +1,5 @@
-// ivfflat and ivfpq index builds.
+// ivfflat, ivfpq and flat index builds (flat: one list, no k-means; its quantizer's ranges are
+// what it trains).
 //
 // 1. sampling tuples: one heap scan keeps a uniform sample (reservoir) of at most
 //    vectorx.build_sample_rows values (automatic: max(50 × lists, 10,000)), bounded by the
@@ -82,13 +83,30 @@ size_t sample_capacity(int lists, size_t value_bytes) {
   return std::max<size_t>(1, std::min(wanted, affordable));
 }
 
+// What the entries are coded with, from the sample: ivfpq's PQ codebooks, flat's quantizer
+// ranges (nothing for ivfflat).
+std::vector<float> train_codebooks(const vectorx::ivf::EntrySpec& spec, const Space& space, const Reservoir& sample,
+                                   const std::vector<uint8_t>& centres, unsigned threads,
+                                   const std::function<void()>& check) {
+  switch (spec.format) {
+    case vectorx::ivf::EntryFormat::kCode8:
+    case vectorx::ivf::EntryFormat::kCode4:
+      return vectorx::ivf::train_codebooks(space, sample.values().data(), sample.size(), centres, spec.pq_m,
+                                           spec.format == vectorx::ivf::EntryFormat::kCode8 ? 8 : 4, spec.residual,
+                                           kSampleSeed, threads, check);
+    case vectorx::ivf::EntryFormat::kBounded:
+      return vectorx::ivf::BoundedQuantizer::train(space, sample.values().data(), sample.size());
+    default:
+      return {};
+  }
+}
+
 IndexBuildResult* build(Method method, Relation heap, Relation index, IndexInfo* info) {
   if (RelationGetNumberOfBlocks(index) != 0)
     elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
   BuildState st{space_for_new_ivf_index(index, method),
                 AllocSetContextCreate(CurrentMemoryContext, "ivf build tuple", ALLOCSET_DEFAULT_SIZES)};
-  vectorx::ivf::EntrySpec spec;
-  if (method == Method::kPq) spec = pq_entry_spec(index, st.space);
+  vectorx::ivf::EntrySpec spec = entry_spec(method, index, st.space);
   const int lists = index_lists(index, method);
   const unsigned threads = build_threads(heap, index);
   double heap_tuples = 0, indexed = 0;
@@ -100,7 +118,7 @@ IndexBuildResult* build(Method method, Relation heap, Relation index, IndexInfo*
     pg_call([&] { table_index_build_scan(heap, index, info, true, true, sample_callback, &st, nullptr); });
     BufferPageStore store(index, MAIN_FORKNUM, BufferPageStore::Mode::kBulk);
     store.check_vector_quota(sample.seen());
-    if (sample.seen() < static_cast<size_t>(lists)) {
+    if (sample.seen() < static_cast<size_t>(lists) && method != Method::kFlat) {
       const size_t rows = sample.seen();
       pg_call([&] {
         ereport(NOTICE, (errmsg("%s index trained on %zu rows for %d lists", method_name(method), rows, lists),
@@ -113,12 +131,8 @@ IndexBuildResult* build(Method method, Relation heap, Relation index, IndexInfo*
     const auto check = [&] { store.check_interrupts(); };
     const std::vector<uint8_t> centres = vectorx::ivf::train_centres(st.space, sample.values().data(), sample.size(),
                                                                      static_cast<size_t>(lists), kSampleSeed, threads, check);
-    if (method == Method::kPq) {
-      pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, kPhaseCodebooks);
-      const int nbits = spec.format == vectorx::ivf::EntryFormat::kCode8 ? 8 : 4;
-      spec.codebooks = vectorx::ivf::train_codebooks(st.space, sample.values().data(), sample.size(), centres, spec.pq_m,
-                                                     nbits, spec.residual, kSampleSeed, threads, check);
-    }
+    pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, kPhaseCodebooks);
+    spec.codebooks = train_codebooks(spec, st.space, sample, centres, threads, check);
     st.sample = nullptr;
     IvfIndex::create(store, st.space, centres, spec);
     IvfIndex ivf(store);
@@ -142,14 +156,11 @@ IndexBuildResult* build(Method method, Relation heap, Relation index, IndexInfo*
 // The init fork of an UNLOGGED index: one empty list (and, for ivfpq, all-zero codebooks).
 void build_empty(Method method, Relation index) {
   const vectorx::Space space = space_for_new_ivf_index(index, method);
-  vectorx::ivf::EntrySpec spec;
-  if (method == Method::kPq) spec = pq_entry_spec(index, space);
+  vectorx::ivf::EntrySpec spec = entry_spec(method, index, space);
   guarded([&] {
     const auto centres = vectorx::ivf::train_centres(space, nullptr, 0, 1, 0);
-    if (method == Method::kPq) {
-      const int nbits = spec.format == vectorx::ivf::EntryFormat::kCode8 ? 8 : 4;
-      spec.codebooks = vectorx::ivf::train_codebooks(space, nullptr, 0, centres, spec.pq_m, nbits, spec.residual, 0);
-    }
+    const Reservoir nothing(1, vectorx::ivf::value_bytes(space), 0);
+    spec.codebooks = train_codebooks(spec, space, nothing, centres, 1, {});
     BufferPageStore store(index, INIT_FORKNUM, BufferPageStore::Mode::kBulk);
     vectorx::ivf::IvfIndex::create(store, space, centres, spec);
     store.log_all_pages();  // init forks are always WAL-logged
@@ -162,10 +173,14 @@ void build_empty(Method method, Relation index) {
 using namespace vectorx::pg::ivf;
 
 IndexBuildResult* ivfflat_build(Relation heap, Relation index, IndexInfo* info) {
+  return build(Method::kIvfFlat, heap, index, info);
+}
+void ivfflat_build_empty(Relation index) { build_empty(Method::kIvfFlat, index); }
+IndexBuildResult* ivfpq_build(Relation heap, Relation index, IndexInfo* info) {
+  return build(Method::kIvfPq, heap, index, info);
+}
+void ivfpq_build_empty(Relation index) { build_empty(Method::kIvfPq, index); }
+IndexBuildResult* flat_build(Relation heap, Relation index, IndexInfo* info) {
   return build(Method::kFlat, heap, index, info);
 }
-void ivfflat_build_empty(Relation index) { build_empty(Method::kFlat, index); }
-IndexBuildResult* ivfpq_build(Relation heap, Relation index, IndexInfo* info) {
-  return build(Method::kPq, heap, index, info);
-}
-void ivfpq_build_empty(Relation index) { build_empty(Method::kPq, index); }
+void flat_build_empty(Relation index) { build_empty(Method::kFlat, index); }

@@ -1,4 +1,4 @@
-// ivfflat and ivfpq access methods: handlers, reloptions, GUCs and cost estimate.
+// ivfflat, ivfpq and flat access methods: handlers, reloptions, GUCs and cost estimate.
 #include <algorithm>
 
 #include "distance_cost.h"
@@ -12,7 +12,7 @@ SearchSettings flat_settings, pq_settings{1, static_cast<int>(IterativeScan::kOf
 
 namespace {
 
-relopt_kind relopt_kind_ivfflat, relopt_kind_ivfpq;
+relopt_kind relopt_kind_ivfflat, relopt_kind_ivfpq, relopt_kind_flat;
 
 const struct config_enum_entry kIterativeScanOptions[] = {
     {"off", static_cast<int>(IterativeScan::kOff), false},
@@ -38,6 +38,11 @@ bytea* ivfpq_options(Datum reloptions, bool validate) {
   return reinterpret_cast<bytea*>(options);
 }
 
+// flat has no options: any given is an error.
+bytea* flat_options(Datum reloptions, bool validate) {
+  return reinterpret_cast<bytea*>(build_reloptions(reloptions, validate, relopt_kind_flat, sizeof(FlatOptions), nullptr, 0));
+}
+
 const PqOptions* pq_options(Relation index) { return reinterpret_cast<const PqOptions*>(index->rd_options); }
 
 // A scan reads the directory (every centre) and the probed lists' share of the entries, then
@@ -52,7 +57,7 @@ void cost_estimate(Method method, PlannerInfo* root, IndexPath* path, double loo
     *pages = 0;
     return;
   }
-  const SearchSettings& settings = method == Method::kFlat ? flat_settings : pq_settings;
+  const SearchSettings& settings = method == Method::kIvfFlat ? flat_settings : pq_settings;
   Relation index = index_open(path->indexinfo->indexoid, NoLock);
   const int lists = index_lists(index, method);
   const Cost per_distance = distance_cost(index_value_bytes(index));
@@ -70,7 +75,7 @@ void cost_estimate(Method method, PlannerInfo* root, IndexPath* path, double loo
   const Cost page_reads = std::min(costs.numIndexPages, probed) * random_page +
                      std::max(0.0, costs.numIndexPages - probed) * seq_page;
   costs.indexTotalCost += page_reads - costs.numIndexPages * random_page;
-  const Cost per_entry = method == Method::kFlat ? per_distance : 4 * cpu_operator_cost;
+  const Cost per_entry = method == Method::kIvfFlat ? per_distance : 4 * cpu_operator_cost;
   const Cost distances = costs.numIndexTuples * per_entry + lists * per_distance;
   const Cost sort = costs.numIndexTuples * std::log2(std::max(2.0, costs.numIndexTuples)) * cpu_operator_cost;
   const Cost rerank = settings.rerank * (random_page_cost + per_distance);
@@ -82,15 +87,45 @@ void cost_estimate(Method method, PlannerInfo* root, IndexPath* path, double loo
 
 void ivfflat_cost_estimate(PlannerInfo* root, IndexPath* path, double loop_count, Cost* startup, Cost* total,
                            Selectivity* selectivity, double* correlation, double* pages) {
-  cost_estimate(Method::kFlat, root, path, loop_count, startup, total, selectivity, correlation, pages);
+  cost_estimate(Method::kIvfFlat, root, path, loop_count, startup, total, selectivity, correlation, pages);
 }
 
 void ivfpq_cost_estimate(PlannerInfo* root, IndexPath* path, double loop_count, Cost* startup, Cost* total,
                          Selectivity* selectivity, double* correlation, double* pages) {
-  cost_estimate(Method::kPq, root, path, loop_count, startup, total, selectivity, correlation, pages);
+  cost_estimate(Method::kIvfPq, root, path, loop_count, startup, total, selectivity, correlation, pages);
+}
+
+// flat reads every code (sequential pages, a SIMD bound each), then the executor fetches and
+// re-checks the rows whose bound is below the k-th distance: charged as a few dozen random reads.
+void flat_cost_estimate(PlannerInfo* root, IndexPath* path, double loop_count, Cost* startup, Cost* total,
+                        Selectivity* selectivity, double* correlation, double* pages) {
+  if (path->indexorderbys == NIL && path->indexclauses == NIL) {
+    *startup = *total = get_float8_infinity();
+    *selectivity = 0;
+    *correlation = 0;
+    *pages = 0;
+    return;
+  }
+  Relation index = index_open(path->indexinfo->indexoid, NoLock);
+  const Cost per_code = distance_cost(index_value_bytes(index)) / 4;
+  index_close(index, NoLock);
+  GenericCosts costs{};
+  costs.numIndexTuples = std::max(1.0, path->indexinfo->tuples);
+  costs.numIndexPages = std::max(1.0, static_cast<double>(path->indexinfo->pages));
+  genericcostestimate(root, path, loop_count, &costs);
+  double random_page, seq_page;
+  get_tablespace_page_costs(path->indexinfo->reltablespace, &random_page, &seq_page);
+  constexpr double kRechecked = 50;
+  const Cost reads = costs.numIndexPages * seq_page + kRechecked * random_page;
+  costs.indexTotalCost += reads - costs.numIndexPages * random_page;
+  *startup = *total = costs.indexTotalCost + costs.numIndexTuples * per_code;
+  *selectivity = costs.indexSelectivity;
+  *correlation = 0;
+  *pages = costs.numIndexPages;
 }
 
 bool ivfflat_validate(Oid opclass) { return validate_distance_opclass(opclass, "ivfflat"); }
+bool flat_validate(Oid opclass) { return validate_distance_opclass(opclass, "flat"); }
 bool ivfpq_validate(Oid opclass) { return validate_distance_opclass(opclass, "ivfpq"); }
 
 char* phase_name(int64 phase) {
@@ -144,7 +179,17 @@ IndexAmRoutine* ivf_routine() {
 
 }  // namespace
 
-const char* method_name(Method method) { return method == Method::kFlat ? "ivfflat" : "ivfpq"; }
+const char* method_name(Method method) {
+  switch (method) {
+    case Method::kIvfFlat:
+      return "ivfflat";
+    case Method::kIvfPq:
+      return "ivfpq";
+    case Method::kFlat:
+      return "flat";
+  }
+  return "?";
+}
 
 void init_module() {
   relopt_kind_ivfflat = add_reloption_kind();
@@ -156,6 +201,7 @@ void init_module() {
   add_int_reloption(relopt_kind_ivfpq, "nbits", "Bits per sub-quantizer code (4 or 8)", 4, 4, 8, AccessExclusiveLock);
   add_bool_reloption(relopt_kind_ivfpq, "residual", "Whether codes encode the difference from the list centre", true,
                      AccessExclusiveLock);
+  relopt_kind_flat = add_reloption_kind();
   define_search_gucs("ivfflat", flat_settings);
   define_search_gucs("ivfpq", pq_settings);
   DefineCustomIntVariable("ivfpq.rerank", "Number of candidates an ivfpq scan re-ranks by exact distance at a time.",
@@ -166,27 +212,34 @@ void init_module() {
 }
 
 int index_lists(Relation index, Method method) {
+  if (method == Method::kFlat) return 1;
   if (!index->rd_options) return 100;
-  return method == Method::kFlat ? reinterpret_cast<const FlatOptions*>(index->rd_options)->lists
+  return method == Method::kIvfFlat ? reinterpret_cast<const FlatOptions*>(index->rd_options)->lists
                                  : pq_options(index)->lists;
 }
 
 Space space_for_new_ivf_index(Relation index, Method method) {
   const Space space = space_for_new_index(index);
-  if (!vectorx::ivf::supported(space.kind(), space.metric()) ||
-      (method == Method::kPq && space.kind() == ElementKind::kBit))
+  const bool supported = method == Method::kFlat ? vectorx::ivf::bounded_supported(space.kind(), space.metric())
+                                                 : vectorx::ivf::supported(space.kind(), space.metric()) &&
+                                                       !(method == Method::kIvfPq && space.kind() == ElementKind::kBit);
+  if (!supported)
     ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                     errmsg("%s does not support this operator class", method_name(method))));
   const size_t limit = vectorx::ivf::max_value_bytes(BLCKSZ - MAXALIGN(SizeOfPageHeaderData));
-  if (vectorx::ivf::value_bytes(space) > limit)
+  const size_t entry = method == Method::kFlat ? vectorx::ivf::bounded_entry_bytes(space.dim()) : vectorx::ivf::value_bytes(space);
+  if (entry > limit)
     ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-                    errmsg("column cannot have more than %zu bytes of vector data for %s index", limit,
-                           method_name(method)),
+                    errmsg("column cannot have more than %zu bytes of %s for %s index", limit,
+                           method == Method::kFlat ? "codes" : "vector data", method_name(method)),
                     errhint("Use an hnsw index, which stores larger vectors.")));
   return space;
 }
 
-vectorx::ivf::EntrySpec pq_entry_spec(Relation index, const Space& space) {
+vectorx::ivf::EntrySpec entry_spec(Method method, Relation index, const Space& space) {
+  vectorx::ivf::EntrySpec spec;
+  if (method == Method::kFlat) spec.format = vectorx::ivf::EntryFormat::kBounded;
+  if (method != Method::kIvfPq) return spec;
   const PqOptions* options = pq_options(index);
   const int nbits = options ? options->nbits : 4;
   const auto dim = static_cast<size_t>(space.dim());
@@ -200,7 +253,6 @@ vectorx::ivf::EntrySpec pq_entry_spec(Relation index, const Space& space) {
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                     errmsg("m must be at most %zu with nbits = 4", vectorx::ivf::kMaxFastScanM),
                     errhint("Use nbits = 8 for more sub-quantizers.")));
-  vectorx::ivf::EntrySpec spec;
   spec.format = nbits == 8 ? vectorx::ivf::EntryFormat::kCode8 : vectorx::ivf::EntryFormat::kCode4;
   spec.pq_m = m;
   spec.residual = options ? options->residual : true;
@@ -218,6 +270,20 @@ VX_FUNCTION(ivfflathandler) {
   am->amcostestimate = ivfflat_cost_estimate;
   am->amoptions = ivfflat_options;
   am->amvalidate = ivfflat_validate;
+  PG_RETURN_POINTER(am);
+}
+
+VX_FUNCTION(flathandler) {
+  IndexAmRoutine* am = ivf_routine();
+  am->ambuild = flat_build;
+  am->ambuildempty = flat_build_empty;
+  am->amcostestimate = flat_cost_estimate;
+  am->amoptions = flat_options;
+  am->amvalidate = flat_validate;
+  am->ambeginscan = flat_begin_scan;
+  am->amrescan = flat_rescan;
+  am->amgettuple = flat_get_tuple;
+  am->amendscan = flat_end_scan;
   PG_RETURN_POINTER(am);
 }
 

@@ -70,7 +70,7 @@ void start(IndexScanDesc scan, ScanOpaque* so) {
   so->state = guarded([&] { return new ProbeState(scan->indexRelation); });
   ProbeState* state = so->state;
   const bool exact = state->entries.exact();
-  const ScanTarget target = scan_target(scan, method_name(exact ? Method::kFlat : Method::kPq), state->ivf.space().kind());
+  const ScanTarget target = scan_target(scan, method_name(exact ? Method::kIvfFlat : Method::kIvfPq), state->ivf.space().kind());
   if (target.empty) {
     MemoryContextSwitchTo(old);
     so->exhausted = true;

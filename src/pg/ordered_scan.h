@@ -78,12 +78,14 @@ struct ScanTarget {
 // ERROR for a scan with neither ORDER BY nor a range key. `kind`: the index's element type.
 ScanTarget scan_target(IndexScanDesc scan, const char* am_name, ElementKind kind);
 
-// Hands the executor one row with the operator's exact distance. Range keys are rechecked by
-// the executor on the row (the index may pass rows beyond the radius, never drops one within).
-inline void return_row(IndexScanDesc scan, HeapTid tid, double distance) {
+// Hands the executor one row with the operator's exact distance or, with `lower_bound`, a
+// lower bound of it that the executor replaces by the operator's value (re-ordering rows as
+// it must). Range keys are rechecked by the executor on the row (the index may pass rows
+// beyond the radius, never drops one within).
+inline void return_row(IndexScanDesc scan, HeapTid tid, double distance, bool lower_bound = false) {
   ItemPointerSet(&scan->xs_heaptid, tid.block, tid.offset);
   scan->xs_recheck = scan->numberOfKeys > 0;
-  scan->xs_recheckorderby = false;
+  scan->xs_recheckorderby = lower_bound;
   scan->xs_orderbyvals[0] = Float8GetDatum(distance);
   scan->xs_orderbynulls[0] = false;
 }

@@ -14,13 +14,16 @@ const char* type_name(IndexType t) {
       return "ivfflat";
     case IndexType::kIvfpq:
       return "ivfpq";
+    case IndexType::kFlat:
+      return "flat";
   }
   return "?";
 }
 
 bool is_vectorx_index(Relation index) {
   const IndexAmRoutine* am = index->rd_indam;
-  return am && (am->ambuild == hnsw_build || am->ambuild == ivfflat_build || am->ambuild == ivfpq_build);
+  return am && (am->ambuild == hnsw_build || am->ambuild == ivfflat_build || am->ambuild == ivfpq_build ||
+                am->ambuild == flat_build);
 }
 
 IndexType vectorx_index_type(Relation index) {
@@ -34,9 +37,10 @@ IndexType vectorx_index_type(Relation index) {
   if (am && am->ambuild == hnsw_build) return IndexType::kHnsw;
   if (am && am->ambuild == ivfflat_build) return IndexType::kIvfflat;
   if (am && am->ambuild == ivfpq_build) return IndexType::kIvfpq;
+  if (am && am->ambuild == flat_build) return IndexType::kFlat;
   ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
                   errmsg("\"%s\" is not a vectorx index", RelationGetRelationName(index)),
-                  errhint("vectorx indexes use the hnsw, ivfflat or ivfpq access method.")));
+                  errhint("vectorx indexes use the hnsw, ivfflat, ivfpq or flat access method.")));
   pg_unreachable();
 }
 

@@ -6,10 +6,10 @@
 
 namespace vectorx::pg {
 
-enum class IndexType { kHnsw, kIvfflat, kIvfpq };
+enum class IndexType { kHnsw, kIvfflat, kIvfpq, kFlat };
 
 const char* type_name(IndexType t);
-// Whether an index is an hnsw, ivfflat or ivfpq index of this extension.
+// Whether an index is an hnsw, ivfflat, ivfpq or flat index of this extension.
 bool is_vectorx_index(Relation index);
 // The index's type, or ERROR (wrong_object_type) when it is not one of ours or is partitioned.
 IndexType vectorx_index_type(Relation index);

@@ -1,10 +1,11 @@
 // Bounded codes: the entries of the exact `flat` index. An entry is a value's 8-bit scalar code
 // plus what turns the code's estimate into a provable lower bound of the operator's distance:
 //
-//   entry:  float eps | float norm | uint8 code[dim] (padded to 4 bytes by the page layout)
+//   entry:  float eps | float scale | uint8 code[dim] (padded to 4 bytes by the page layout)
 //     code_i  round((x_i - lo_i) / step_i), clamped to 0..255; x̂_i = lo_i + step_i·code_i
-//     eps     ||x - x̂|| (Σ|x_i - x̂_i| under L1), computed in double and rounded up
-//     norm    ||x||, nearest float
+//     eps     ||x - x̂|| (Σ|x_i - x̂_i| under L1), computed in double and rounded up;
+//             +Infinity for values too large or small to bound (every bound then -Infinity)
+//     scale   1/||x|| under cosine, else ||x||, nearest float
 //   quantizer (the index's codebook pages): lo[dim] then step[dim], from a sample's range
 //
 // Bounds for a query q (triangle and Cauchy-Schwarz inequalities):

@@ -49,8 +49,11 @@ void BoundOrder::run_pass() {
   next_ = 0;
   threshold_.reset();
   pass_([this](const double* bounds, const EntryHeader* headers, size_t count) {
-    for (size_t i = 0; i < count; ++i)
-      if (!(headers[i].flags & kEntryDead)) keep({bounds[i], HeapTid{headers[i].heap_block, headers[i].heap_offset}});
+    for (size_t i = 0; i < count; ++i) {
+      // Most entries of a full window fail on the bound alone.
+      if ((headers[i].flags & kEntryDead) || (threshold_ && bounds[i] > threshold_->distance)) continue;
+      keep({bounds[i], HeapTid{headers[i].heap_block, headers[i].heap_offset}});
+    }
   });
   final_ = !threshold_ && kept_.size() <= window_;
   if (kept_.size() > window_) trim();

@@ -39,7 +39,6 @@ float round_up(double x) {
   return static_cast<double>(f) >= x ? f : std::nextafter(f, std::numeric_limits<float>::infinity());
 }
 
-double finite_or_neg_inf(double bound) { return std::isfinite(bound) ? bound : kNegInf; }
 
 class BoundScorer : public EntryScorer {
  public:
@@ -55,7 +54,7 @@ class BoundScorer : public EntryScorer {
     double q_norm_sq = 0;
     for (size_t i = 0; i < n_; ++i) q_norm_sq += static_cast<double>(q_[i]) * q_[i];
     q_norm_ = std::sqrt(q_norm_sq);
-    query_in_range_ = in_safe_range(q_norm_, metric_);
+    inverse_q_norm_ = 1 / q_norm_;
     const double nd = static_cast<double>(n_);
     subnormal_ = metric_ == Metric::kL2 ? std::sqrt(nd) * 0x1p-73 : metric_ == Metric::kCosine ? nd * 0x1p-40 : nd * 0x1p-147;
     work_.resize(n_);
@@ -78,54 +77,56 @@ class BoundScorer : public EntryScorer {
       rounding_ = u_ * terms + 1e-12 * lo_terms;
     }
     step_ = step;
+    if (!in_safe_range(q_norm_, metric_)) rounding_ = std::numeric_limits<double>::infinity();  // every bound -Infinity
   }
 
   void start_list(uint32_t, double) override {}
 
+  // Estimates first (the kernels), then bounds in a branch-free loop: entries are independent,
+  // so no division or comparison waits on the one before.
   void score(const uint8_t* area, size_t count, double* keys) override {
     const KernelTable& k = kernels();
+    estimates_.resize(count);
     for (size_t e = 0; e < count; ++e) {
-      const uint8_t* entry = area + e * stride_;
-      float eps, norm;
-      std::memcpy(&eps, entry, sizeof eps);
-      std::memcpy(&norm, entry + sizeof eps, sizeof norm);
-      const uint8_t* code = entry + 2 * sizeof(float);
-      if (!query_in_range_ || !in_safe_range(norm, metric_)) {
-        keys[e] = kNegInf;
-        continue;
-      }
+      const uint8_t* code = area + e * stride_ + 2 * sizeof(float);
       switch (metric_) {
         case Metric::kL2:
-          keys[e] = shrink(std::sqrt(static_cast<double>(k.sq8_l2sq(work_.data(), step_, code, n_))), eps);
+          estimates_[e] = std::sqrt(static_cast<double>(k.sq8_l2sq(work_.data(), step_, code, n_)));
           break;
         case Metric::kL1:
-          keys[e] = shrink(k.sq8_l1(work_.data(), step_, code, n_), eps);
+          estimates_[e] = k.sq8_l1(work_.data(), step_, code, n_);
           break;
         default:
-          keys[e] = angular(constant_ + k.sq8_dot(work_.data(), code, n_), eps, norm);
+          estimates_[e] = constant_ + k.sq8_dot(work_.data(), code, n_);
       }
+    }
+    for (size_t e = 0; e < count; ++e) {
+      float eps, scale;
+      std::memcpy(&eps, area + e * stride_, sizeof eps);
+      std::memcpy(&scale, area + e * stride_ + sizeof eps, sizeof scale);
+      keys[e] = bound(estimates_[e], eps, scale);
     }
   }
 
   double distance_from_key(double key) const override { return key; }
 
  private:
-  // L2 and L1: the estimate less its rounding and eps, less the operator's own rounding.
-  double shrink(double estimate, float eps) const {
-    const double bound = (estimate * (1 - u_) - rounding_ - eps - subnormal_) * (1 - u_) - subnormal_;
-    return finite_or_neg_inf(bound);
-  }
-
-  // Inner product and cosine from the estimate of q·x̂.
-  double angular(double dot_estimate, float eps, float norm) const {
-    const double largest_dot = dot_estimate + rounding_ + q_norm_ * eps;  // ≥ q·x
-    if (!std::isfinite(largest_dot)) return kNegInf;
-    if (metric_ == Metric::kInnerProduct)
-      return finite_or_neg_inf(-largest_dot - u_ * q_norm_ * norm * (1 + 2 * kUlp) - subnormal_);
-    const double denominator = q_norm_ * norm * (largest_dot > 0 ? 1 - 2 * kUlp : 1 + 2 * kUlp);
-    if (!(denominator > 0)) return kNegInf;
-    const double similarity = std::min(1.0, largest_dot / denominator + 3 * u_ + subnormal_);
-    return finite_or_neg_inf(1 - similarity);
+  double bound(double estimate, double eps, double scale) const {
+    double b;
+    if (metric_ == Metric::kL2 || metric_ == Metric::kL1) {
+      // The estimate less its rounding and eps, less the operator's own rounding.
+      b = (estimate * (1 - u_) - rounding_ - eps - subnormal_) * (1 - u_) - subnormal_;
+    } else {
+      const double largest_dot = estimate + rounding_ + q_norm_ * eps;  // ≥ q·x
+      if (metric_ == Metric::kInnerProduct) {
+        b = -largest_dot - u_ * q_norm_ * scale * (1 + 2 * kUlp) - subnormal_;
+      } else {  // scale: 1/||x||, within 2^-24 of it
+        const double similarity = largest_dot * inverse_q_norm_ * scale;
+        b = 1 - std::min(1.0, similarity + std::fabs(similarity) * 4 * kUlp + 3 * u_ + subnormal_);
+        b = std::isfinite(largest_dot) ? b : kNegInf;
+      }
+    }
+    return std::isfinite(b) ? b : kNegInf;  // a bound that cannot be computed finitely
   }
 
   Metric metric_;
@@ -133,9 +134,9 @@ class BoundScorer : public EntryScorer {
   double u_;
   std::vector<float> q_, work_;  // work_: q - lo (L2, L1) or q·step (IP, cosine)
   const float* step_ = nullptr;
-  double q_norm_ = 0, constant_ = 0, rounding_ = 0;
+  double q_norm_ = 0, inverse_q_norm_ = 0, constant_ = 0, rounding_ = 0;
   double subnormal_ = 0;  // the absolute error of subnormal terms, in the bound's units
-  bool query_in_range_ = true;
+  std::vector<double> estimates_;
 };
 
 }  // namespace
@@ -188,10 +189,12 @@ void BoundedQuantizer::encode(const uint8_t* payload, uint8_t* out, float* scrat
     norm_sq += x * x;
   }
   if (space_.metric() != Metric::kL1) residual = std::sqrt(residual);
-  const float eps = round_up(residual * (1 + 1e-12));
-  const auto norm = static_cast<float>(std::sqrt(norm_sq));
+  const double norm = std::sqrt(norm_sq);
+  const float eps = in_safe_range(norm, space_.metric()) ? round_up(residual * (1 + 1e-12))
+                                                         : std::numeric_limits<float>::infinity();
+  const auto scale = static_cast<float>(space_.metric() == Metric::kCosine ? 1 / norm : norm);
   std::memcpy(out, &eps, sizeof eps);
-  std::memcpy(out + sizeof eps, &norm, sizeof norm);
+  std::memcpy(out + sizeof eps, &scale, sizeof scale);
 }
 
 std::unique_ptr<EntryScorer> BoundedQuantizer::scorer(const uint8_t* query, size_t stride) const {

@@ -69,8 +69,32 @@ fbatch<Arch> load_lanes(const uint8_t* p) {
   }
 }
 
+// The same lane sum by halving the register (a chain of log2(lanes) adds, not one per lane),
+// for kernels called on short vectors many times in a row (the 8-bit code kernels; the float
+// kernels keep lane_sum's order so their results never change). The AVX-512 halves are taken
+// with the all-lanes masked intrinsic (GCC 12's false "uninitialized" warnings, as below).
+inline float sum4(__m128 s) {
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps(s, s, 1)));
+}
+
+inline float sum8(__m256 v) { return sum4(_mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1))); }
+
+template <class Arch>
+float lane_sum_tree(const fbatch<Arch>& v) {
+  if constexpr (std::is_base_of<xsimd::avx512f, Arch>::value) {
+    const __m512d bits = _mm512_castps_pd(v);
+    return sum8(_mm256_add_ps(_mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xff, bits, 0)),
+                              _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xff, bits, 1))));
+  } else if constexpr (std::is_base_of<xsimd::avx, Arch>::value) {
+    return sum8(v);
+  } else {
+    return sum4(v);
+  }
+}
+
 // Sums step(i, acc) over lane blocks with four vector accumulators, then tail(i) over the rest.
-template <class Arch, class Step, class Tail>
+template <class Arch, bool kTree = false, class Step, class Tail>
 float reduce(size_t n, Step step, Tail tail) {
   using B = fbatch<Arch>;
   constexpr size_t W = B::size;
@@ -83,7 +107,7 @@ float reduce(size_t n, Step step, Tail tail) {
     s3 = step(i + 3 * W, s3);
   }
   for (; i + W <= n; i += W) s0 = step(i, s0);
-  float r = lane_sum<Arch>((s0 + s1) + (s2 + s3));
+  float r = kTree ? lane_sum_tree<Arch>((s0 + s1) + (s2 + s3)) : lane_sum<Arch>((s0 + s1) + (s2 + s3));
   for (; i < n; ++i) r += tail(i);
   return r;
 }
@@ -158,7 +182,7 @@ struct Sq8Ops {
 
   template <class Vec, class One>
   static float sum_residuals(const float* r, const float* step, const uint8_t* codes, size_t n, Vec vec, One one) {
-    return reduce<Arch>(
+    return reduce<Arch, true>(
         n,
         [&](size_t i, B acc) {
           return vec(xsimd::fnma(B::load_unaligned(step + i), load_lanes<Arch>(codes + i), B::load_unaligned(r + i)),
@@ -178,7 +202,7 @@ struct Sq8Ops {
   }
 
   static float dot(const float* w, const uint8_t* codes, size_t n) {
-    return reduce<Arch>(
+    return reduce<Arch, true>(
         n, [&](size_t i, B acc) { return xsimd::fma(B::load_unaligned(w + i), load_lanes<Arch>(codes + i), acc); },
         [&](size_t i) { return w[i] * static_cast<float>(codes[i]); });
   }
