@@ -1,5 +1,5 @@
 // The index advisor's rules (vectorx_advise): from a column's shape, the distance in use, a
-// recall target and the memory at hand, which of exact scan, hnsw, ivfflat or ivfpq to use,
+// recall target and the memory at hand, which of exact scan, flat, hnsw, ivfflat or ivfpq to use,
 // with which parameters, and why. The thresholds come from the measurements in README
 // (Performance): siftsmall (10K × 128) and fashion-mnist (60K × 784) on this project's code.
 #pragma once
@@ -12,7 +12,7 @@
 
 namespace vectorx {
 
-enum class AdvisedMethod { kExact, kHnsw, kIvfflat, kIvfpq };
+enum class AdvisedMethod { kExact, kFlat, kHnsw, kIvfflat, kIvfpq };
 
 struct AdviceInput {
   double rows;

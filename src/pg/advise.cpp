@@ -101,6 +101,7 @@ char* settings_of(const vectorx::AdvisedIndex& a) {
     case AdvisedMethod::kIvfpq:
       return psprintf("SET ivfpq.probes = %d; SET ivfpq.rerank = %d", a.probes, a.rerank);
     case AdvisedMethod::kExact:
+    case AdvisedMethod::kFlat:
       break;
   }
   return nullptr;
@@ -116,6 +117,8 @@ char* create_index_of(const vectorx::AdvisedIndex& a, const char* table, const c
     case AdvisedMethod::kIvfpq:
       return psprintf("CREATE INDEX ON %s USING ivfpq (%s %s) WITH (lists = %d, m = %d, nbits = %d)", table, column,
                       opclass, a.lists, a.pq_m, a.nbits);
+    case AdvisedMethod::kFlat:
+      return psprintf("CREATE INDEX ON %s USING flat (%s %s)", table, column, opclass);
     case AdvisedMethod::kExact:
       break;
   }

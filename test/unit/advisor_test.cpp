@@ -37,10 +37,14 @@ TEST(Advisor, FashionShapeGetsIvfpq) {
   EXPECT_NEAR(a.plan.index_bytes, 9.7e6, 3e6);  // measured 9.7 MB
 }
 
-TEST(Advisor, SmallTablesAndPerfectRecallScanExactly) {
+TEST(Advisor, SmallTablesScanExactlyAndPerfectRecallUsesFlat) {
   EXPECT_EQ(advise(input(500, 128)).plan.method, AdvisedMethod::kExact);
   EXPECT_EQ(advise(input(2000, 128)).plan.method, AdvisedMethod::kIvfflat);
-  EXPECT_EQ(advise(input(1e7, 768, ElementKind::kFloat32, Metric::kCosine, 1.0)).plan.method, AdvisedMethod::kExact);
+  EXPECT_EQ(advise(input(1e7, 768, ElementKind::kFloat32, Metric::kCosine, 1.0)).plan.method, AdvisedMethod::kFlat);
+  EXPECT_EQ(advise(input(1e7, 768, ElementKind::kFloat16, Metric::kL1, 1.0)).plan.method, AdvisedMethod::kFlat);
+  EXPECT_EQ(advise(input(1e7, 768, ElementKind::kBit, Metric::kHamming, 1.0)).plan.method, AdvisedMethod::kExact);
+  EXPECT_EQ(advise(input(1e7, 9000, ElementKind::kFloat16, Metric::kL2, 1.0)).plan.method, AdvisedMethod::kExact);
+  EXPECT_EQ(advise(input(500, 128, ElementKind::kFloat32, Metric::kL2, 1.0)).plan.method, AdvisedMethod::kExact);
   EXPECT_EQ(advise(input(1e5, 128)).plan.method, AdvisedMethod::kIvfflat);
 }
 
