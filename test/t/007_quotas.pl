@@ -1,4 +1,4 @@
-# Quotas under concurrent inserts, for hnsw, ivfflat and ivfpq: with a per-database vector
+# Quotas under concurrent inserts, for hnsw, ivfflat, ivfpq and flat: with a per-database vector
 # quota, four pgbench clients race to insert past it; exactly the quota's worth of rows
 # commits (refused inserts write nothing: no partial rows, no stray entries), the index holds
 # every committed row once (a search finds all but the hnsw elements the stats count as
@@ -27,12 +27,14 @@ END $$;
 my %index = (
 	hnsw    => 'USING hnsw (v vector_l2_ops)',
 	ivfflat => 'USING ivfflat (v) WITH (lists = 10)',
-	ivfpq   => 'USING ivfpq (v) WITH (lists = 10, m = 4)');
+	ivfpq   => 'USING ivfpq (v) WITH (lists = 10, m = 4)',
+	flat    => 'USING flat (v)');
 # Every row, read through the index alone.
 my %all_rows = (
 	hnsw    => 'SET hnsw.iterative_scan = relaxed_order; SET hnsw.max_scan_tuples = 1000000; SET hnsw.ef_search = 1000;',
 	ivfflat => 'SET ivfflat.probes = 10;',
-	ivfpq   => 'SET ivfpq.probes = 10;');
+	ivfpq   => 'SET ivfpq.probes = 10;',
+	flat    => '');
 
 # Rows an index-only read returns, and how many of them are distinct.
 sub rows_found {
@@ -41,7 +43,7 @@ sub rows_found {
 	  SELECT count(*) || ' ' || count(DISTINCT id) FROM (SELECT id FROM items ORDER BY v <-> array_fill(0::real, ARRAY[16])::vector) s});
 }
 
-for my $am ('hnsw', 'ivfflat', 'ivfpq') {
+for my $am ('hnsw', 'ivfflat', 'ivfpq', 'flat') {
 	$node->safe_psql('postgres', qq{
 	  ALTER DATABASE postgres RESET vectorx.max_index_vectors;
 	  DROP TABLE IF EXISTS items;

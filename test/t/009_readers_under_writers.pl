@@ -17,8 +17,8 @@ $node->append_conf('postgresql.conf', 'max_connections = 40');
 $node->start;
 setup_helpers($node);
 
-for my $am ('ivfflat', 'ivfpq', 'hnsw') {
-	my $options = $am eq 'hnsw' ? '' : 'WITH (lists = 4)';
+for my $am ('ivfflat', 'ivfpq', 'hnsw', 'flat') {
+	my $options = $am eq 'hnsw' || $am eq 'flat' ? '' : 'WITH (lists = 4)';
 	$node->safe_psql('postgres', qq{
 	  DROP TABLE IF EXISTS items;
 	  CREATE TABLE items (id serial PRIMARY KEY, v vector(64));

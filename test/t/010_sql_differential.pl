@@ -1,7 +1,7 @@
 # Differential SQL fuzzing, for a minute (VECTORX_SQL_FUZZ_SECONDS): random values, including
 # zeros, negative zeros, denormals and huge magnitudes, through every distance, function,
 # operator, cast and aggregate, compared with the same computation written in plain SQL over
-# float8 arrays; random tables through hnsw, ivfflat and ivfpq compared with a sequential scan;
+# float8 arrays; random tables through hnsw, ivfflat, ivfpq and flat compared with a sequential scan;
 # random aggregate states. No backend may crash, no error may come but the data errors a value
 # can earn (22xxx, 54000, pgvector's internal "expected state array"), and every answer must
 # agree with its definition.
@@ -134,9 +134,10 @@ CREATE FUNCTION fuzz_index() RETURNS SETOF text LANGUAGE plpgsql AS $$
 DECLARE
   dim int := 2 + (random() * 14)::int;
   n int := 20 + (random() * 200)::int;
-  am text := (ARRAY['hnsw', 'ivfflat', 'ivfpq'])[1 + floor(random() * 3)::int];
-  op text := (ARRAY['<->', '<#>', '<=>'])[1 + floor(random() * 3)::int];
-  opclass text := CASE op WHEN '<->' THEN 'vector_l2_ops' WHEN '<#>' THEN 'vector_ip_ops' ELSE 'vector_cosine_ops' END;
+  am text := (ARRAY['hnsw', 'ivfflat', 'ivfpq', 'flat'])[1 + floor(random() * 4)::int];
+  op text := (ARRAY['<->', '<#>', '<=>', '<+>'])[1 + floor(random() * CASE WHEN am IN ('hnsw', 'flat') THEN 4 ELSE 3 END)::int];
+  opclass text := CASE op WHEN '<->' THEN 'vector_l2_ops' WHEN '<#>' THEN 'vector_ip_ops' WHEN '<=>' THEN 'vector_cosine_ops'
+                  ELSE 'vector_l1_ops' END;
   q text := fuzz_array(dim, false)::vector::text;
   by_index float8[];
   exact float8[];
@@ -146,7 +147,8 @@ BEGIN
   INSERT INTO t SELECT i, fuzz_array(dim, false)::vector FROM generate_series(1, n) i;
   INSERT INTO t SELECT id + n, v FROM t WHERE random() < 0.1;  -- duplicates
   EXECUTE format('CREATE INDEX ON t USING %s (v %s) %s', am, opclass,
-                 CASE am WHEN 'hnsw' THEN '' WHEN 'ivfflat' THEN 'WITH (lists = 4)' ELSE format('WITH (lists = 4, m = %s)', dim) END);
+                 CASE am WHEN 'hnsw' THEN '' WHEN 'flat' THEN '' WHEN 'ivfflat' THEN 'WITH (lists = 4)'
+                 ELSE format('WITH (lists = 4, m = %s)', dim) END);
   SET LOCAL enable_seqscan = off;
   SET LOCAL hnsw.ef_search = 1000;
   SET LOCAL ivfflat.probes = 4;
