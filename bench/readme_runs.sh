@@ -41,6 +41,9 @@ for spec in "ivfflat|ivfflat.probes" "ivfpq|ivfpq.probes"; do
     --index "CREATE INDEX ON {table} USING $am (embedding) WITH (lists = 245)" --sweep "$guc=4,5,6,8" --repeat 2 \
     --anchors faiss-ivfflat,faiss-ivfpq,faiss-ivfpq-rerank --ivf-lists 245 --ivf-probes 4,5,6,8 --pq-m 196 --pq-nbits 4 --pq-rerank 40
 done
+# exact search through a flat index (recall 1), with the in-process flat scans as anchors
+run fashion-mnist-flat --dataset fashion-mnist --queries-limit 500 --storage plain \
+  --index "CREATE INDEX ON {table} USING flat (embedding)" --anchors faiss-flat,kernel-scan
 # IVF build times on 1 and 2 threads (max_parallel_maintenance_workers 0 and 1)
 for am in ivfflat ivfpq; do
   for workers in 0 1; do
