@@ -30,6 +30,10 @@ class ProductQuantizer {
 
   void encode(const float* x, uint8_t* code) const;
   void decode(const uint8_t* code, float* x) const;
+  // ||x - decode(code)||², in double.
+  double error_sq(const float* x, const uint8_t* code) const;
+  // The largest norm a decoded code can have: √(Σ_j max_c ||centroid_jc||²).
+  double largest_decoded_norm() const;
   // Centroid index of sub-quantizer j in `code`.
   uint32_t code_at(const uint8_t* code, size_t j) const;
 

@@ -33,7 +33,9 @@ struct QuantizedTable {
 // reusing its storage (called once per probed list).
 void quantize_table(const float* table, size_t m, QuantizedTable& out);
 
-// Quantized sums for all n vectors of a packed list.
-void fastscan(const uint8_t* packed, size_t n, size_t m, const QuantizedTable& table, uint16_t* out);
+// Quantized sums for all n vectors of a packed list, whose blocks start `block_stride` bytes
+// apart (0: back to back).
+void fastscan(const uint8_t* packed, size_t n, size_t m, const QuantizedTable& table, uint16_t* out,
+              size_t block_stride = 0);
 
 }  // namespace vectorx

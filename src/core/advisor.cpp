@@ -86,7 +86,6 @@ Advice ivf_advice(const AdviceInput& in, double value, bool pq) {
   if (pq) {
     a.plan.nbits = 4;
     a.plan.pq_m = static_cast<int>(ivf::default_pq_m(static_cast<size_t>(in.dims), 4));
-    a.plan.rerank = 40;
     a.plan.index_bytes = in.rows * (a.plan.pq_m / 2.0 + 8) * kPqSizeFactor + 16.0 * static_cast<double>(in.dims) * 4;
   } else {
     a.plan.index_bytes = in.rows * (value + 8) * kIvfflatSizeFactor;

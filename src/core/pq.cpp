@@ -1,6 +1,8 @@
 // Product quantization (see pq.h).
 #include "vectorx/pq.h"
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "vectorx/kernels.h"
@@ -84,6 +86,35 @@ void ProductQuantizer::decode(const uint8_t* code, float* x) const {
     const float* centroid = codebooks_.data() + (j * ksub() + code_at(code, j)) * dsub_;
     std::copy(centroid, centroid + dsub_, x + j * dsub_);
   }
+}
+
+double ProductQuantizer::error_sq(const float* x, const uint8_t* code) const {
+  double sum = 0;
+  for (size_t j = 0; j < m_; ++j) {
+    const float* centroid = codebooks_.data() + (j * ksub() + code_at(code, j)) * dsub_;
+    for (size_t i = 0; i < dsub_; ++i) {
+      const double d = static_cast<double>(x[j * dsub_ + i]) - centroid[i];
+      sum += d * d;
+    }
+  }
+  return sum;
+}
+
+double ProductQuantizer::largest_decoded_norm() const {
+  double sum = 0;
+  for (size_t j = 0; j < m_; ++j) {
+    double largest = 0;
+    for (size_t c = 0; c < ksub(); ++c) {
+      double norm = 0;
+      for (size_t i = 0; i < dsub_; ++i) {
+        const double v = codebooks_[(j * ksub() + c) * dsub_ + i];
+        norm += v * v;
+      }
+      largest = std::max(largest, norm);
+    }
+    sum += largest;
+  }
+  return std::sqrt(sum);
 }
 
 void ProductQuantizer::l2_table(const float* query, float* table) const {

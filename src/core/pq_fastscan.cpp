@@ -30,11 +30,13 @@ void quantize_table(const float* table, size_t m, QuantizedTable& out) {
   kernels().lut16_quantize(table, m, out.scale, out.lut.data());
 }
 
-void fastscan(const uint8_t* packed, size_t n, size_t m, const QuantizedTable& table, uint16_t* out) {
+void fastscan(const uint8_t* packed, size_t n, size_t m, const QuantizedTable& table, uint16_t* out,
+              size_t block_stride) {
   const auto scan = kernels().pq4_scan_block;
+  const size_t stride = block_stride ? block_stride : fastscan_block_bytes(m);
   uint16_t block_out[kFastScanBlock];
   for (size_t start = 0; start < n; start += kFastScanBlock) {
-    scan(packed + (start / kFastScanBlock) * fastscan_block_bytes(m), table.lut.data(), m, block_out);
+    scan(packed + (start / kFastScanBlock) * stride, table.lut.data(), m, block_out);
     std::copy(block_out, block_out + std::min(kFastScanBlock, n - start), out + start);
   }
 }

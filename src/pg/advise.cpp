@@ -99,7 +99,7 @@ char* settings_of(const vectorx::AdvisedIndex& a) {
     case AdvisedMethod::kIvfflat:
       return psprintf("SET ivfflat.probes = %d", a.probes);
     case AdvisedMethod::kIvfpq:
-      return psprintf("SET ivfpq.probes = %d; SET ivfpq.rerank = %d", a.probes, a.rerank);
+      return psprintf("SET ivfpq.probes = %d", a.probes);
     case AdvisedMethod::kExact:
     case AdvisedMethod::kFlat:
       break;

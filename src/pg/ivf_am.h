@@ -4,9 +4,9 @@
 //   ivf_handler.cpp  handlers, reloptions, GUCs, cost estimate
 //   ivf_build.cpp    ambuild / ambuildempty (sample, k-means, codebooks, load)
 //   ivf_insert.cpp   aminsert
-//   ivf_scan.cpp     ambeginscan / amrescan / amgettuple / amendscan (ivfpq: exact re-rank)
-//   flat_scan.cpp    flat's scan: rows in lower-bound order, re-checked by the executor
-//   ivf_rerank.cpp   reading candidates' values back from the table for the re-rank
+//   ivf_scan.cpp     ambeginscan / amrescan / amgettuple / amendscan (ivfpq: rows in
+//                    lower-bound order, re-checked by the executor)
+//   flat_scan.cpp    flat's scan: every row in lower-bound order, re-checked by the executor
 //   ivf_vacuum.cpp   ambulkdelete / amvacuumcleanup
 //
 // All three share one core (vectorx/ivf/): lists, pages and locking in ivf/index.h, what
@@ -39,7 +39,7 @@ struct SearchSettings {
   int probes = 1;
   int iterative_scan = static_cast<int>(IterativeScan::kOff);
   int max_probes = 32768;
-  int rerank = 0;  // ivfpq: candidates re-ranked exactly at a time
+  int rerank = 0;  // ivfpq: most rows re-checked (-1: as many as exactness needs; 0: none)
 };
 extern SearchSettings flat_settings, pq_settings;
 

@@ -3,14 +3,17 @@
 // lifecycle: ordered_scan.h.
 //
 // How many lists and in what groups (the core's ivf/candidates.h): ivfflat entries hold the
-// values, so a batch comes back in exact order. ivfpq entries hold codes whose estimates
-// order a batch; the best ivfpq.rerank candidates at a time are read from the table
-// (ivf_rerank.h) and returned in exact order with exact distances, then the next best, and so
-// on (0: estimates only).
+// values, so a batch comes back in exact order with exact distances. ivfpq entries hold codes
+// with their error bound: a batch comes back in order of each row's lower bound, which the
+// executor re-checks on the row (xs_recheckorderby) and holds in its reorder queue until no
+// later bound can beat it, so the rows and their order are ivfflat's at the same probes
+// (flat_scan.cpp does the same over every row). ivfpq.rerank caps the rows handed over for
+// re-checks (then the scan ends); 0 returns rows in the codes' estimated order instead.
 //
 // Range scans (`v <@ l2_ball(q, r)`, without ORDER BY) read every list that can hold a row
-// within r of q: ivfflat returns the rows within r, ivfpq every entry of those lists without
-// re-ranking (the executor rechecks each row against the ball).
+// within r of q, in one batch: ivfflat returns the rows within r, ivfpq those whose lower bound
+// is within r (with ivfpq.rerank = 0 every row of those lists); the executor rechecks each row
+// against the ball.
 #include <algorithm>
 #include <memory>
 #include <optional>
@@ -22,7 +25,6 @@
 #include "guard.h"
 #include "index_values.h"
 #include "ivf_am.h"
-#include "ivf_rerank.h"
 #include "ivf_shape_cache.h"
 #include "ordered_scan.h"
 
@@ -44,24 +46,14 @@ struct ProbeState {
   Entries entries;
   std::unique_ptr<IvfIndex::Scan> scan;
   std::unique_ptr<CandidateCursor> candidates;
-  const uint8_t* query = nullptr;  // in the scan's memory context
-  std::vector<Result> ranked;  // re-ranked candidates, exact order
-  size_t next_ranked = 0;
-  size_t rerank = 0;  // candidates a re-rank reads (0: none)
-  RerankFetch* fetch = nullptr;  // Postgres resources, released by release_fetch
   ScanTarget target;
-  bool stop_beyond_radius = false;  // rows come in exact order: the first beyond the ball ends the scan
-  std::vector<uint8_t> stand_in;  // the query when the scan's own orders nothing (index_values.h)
+  bool lower_bounds = false;        // keys are lower bounds (ivfpq re-checked by the executor)
+  bool stop_beyond_radius = false;  // keys are distances or their bounds, in order: the first beyond the ball ends the scan
+  long cap = -1;                    // rows left to hand over (-1: no cap)
+  std::vector<uint8_t> stand_in;    // the query when the scan's own orders nothing (index_values.h)
 };
 
 using ScanOpaque = OrderedScan<ProbeState>;
-
-void release_fetch(ScanOpaque* so) {
-  if (so->state && so->state->fetch) {
-    rerank_fetch_end(so->state->fetch);
-    so->state->fetch = nullptr;
-  }
-}
 
 void start(IndexScanDesc scan, ScanOpaque* so) {
   so->started = true;
@@ -70,7 +62,8 @@ void start(IndexScanDesc scan, ScanOpaque* so) {
   so->state = guarded([&] { return new ProbeState(scan->indexRelation); });
   ProbeState* state = so->state;
   const bool exact = state->entries.exact();
-  const ScanTarget target = scan_target(scan, method_name(exact ? Method::kIvfFlat : Method::kIvfPq), state->ivf.space().kind());
+  const ScanTarget target =
+      scan_target(scan, method_name(exact ? Method::kIvfFlat : Method::kIvfPq), state->ivf.space().kind());
   if (target.empty) {
     MemoryContextSwitchTo(old);
     so->exhausted = true;
@@ -79,56 +72,39 @@ void start(IndexScanDesc scan, ScanOpaque* so) {
   state->target = target;
   IndexValue query{};
   if (!target.null_query) query = index_value(target.query, state->ivf.space().kind());
-  const SearchSettings& settings = exact ? flat_settings : pq_settings;
-  state->rerank = exact || target.range_only ? 0 : static_cast<size_t>(settings.rerank);
-  if (state->rerank > 0) state->fetch = rerank_fetch_begin(scan);
   MemoryContextSwitchTo(old);
-  state->stop_beyond_radius = exact;
+  const SearchSettings& settings = exact ? flat_settings : pq_settings;
+  state->lower_bounds = !exact && settings.rerank != 0;
+  state->cap = !exact && settings.rerank > 0 ? settings.rerank : -1;
   const bool iterative = static_cast<IterativeScan>(settings.iterative_scan) != IterativeScan::kOff;
   so->exhausted = guarded([&] {
     const IndexValue q = ordering_query(target.null_query ? nullptr : &query, state->ivf.space(), state->stand_in);
-    state->query = q.payload;
+    if (!state->stand_in.empty()) state->lower_bounds = false;  // every distance NULL or NaN: any order
+    state->stop_beyond_radius = exact || state->lower_bounds;
     std::optional<size_t> reaching;
     if (target.ball) reaching = state->ivf.lists_reaching(q.payload, target.radius);
     const ProbePlan plan = plan_probes(static_cast<size_t>(settings.probes), static_cast<size_t>(settings.max_probes),
                                        iterative, reaching, target.range_only);
     if (plan.first_batch == 0) return true;
-    state->scan = std::make_unique<IvfIndex::Scan>(state->ivf, q.payload, state->entries.scorer(q.payload),
+    state->scan = std::make_unique<IvfIndex::Scan>(state->ivf, q.payload,
+                                                   state->entries.scorer(q.payload, state->lower_bounds),
                                                    plan.first_batch, plan.most);
     IvfIndex::Scan* lists = state->scan.get();
-    state->candidates = std::make_unique<CandidateCursor>(
-        [lists](std::vector<Result>& batch) { return lists->next_batch(batch); }, state->rerank);
+    state->candidates =
+        std::make_unique<CandidateCursor>([lists](std::vector<Result>& batch) { return lists->next_batch(batch); });
     return false;
   });
 }
 
-// Re-ranks candidates by their values in the table. Postgres calls only: no C++ object with
-// a destructor lives in this frame.
-void rerank(ProbeState* s, CandidateCursor::Group group) {
-  guarded([&] {
-    s->ranked.clear();
-    s->ranked.reserve(group.count);  // the push_backs below cannot allocate, so cannot throw
-  });
-  s->next_ranked = 0;
-  const Space& space = s->ivf.space();
-  for (const Result* c = group.first; c < group.first + group.count; ++c) {
-    CHECK_FOR_INTERRUPTS();
-    IndexValue value;
-    if (!rerank_fetch(s->fetch, c->tid, space.kind(), &value) || value.dim != space.dim()) continue;
-    s->ranked.push_back({space.distance(s->query, value.payload), c->tid});
-  }
-  std::sort(s->ranked.begin(), s->ranked.end(), [](const Result& a, const Result& b) { return a.distance < b.distance; });
-}
-
-// The next result, or nullptr when every allowed list has been read.
-const Result* next_result(ScanOpaque* so) {
-  ProbeState* s = so->state;
+// The next row to hand over, or nullptr when the scan is done.
+const Result* next_result(ProbeState* s) {
   for (;;) {
-    if (s->next_ranked < s->ranked.size()) return &s->ranked[s->next_ranked++];
-    const CandidateCursor::Group group = guarded([&] { return s->candidates->next(); });
-    if (group.count == 0) return nullptr;
-    if (s->rerank == 0) return group.first;
-    rerank(s, group);
+    if (s->cap == 0) return nullptr;
+    const Result* r = guarded([&] { return s->candidates->next(); });
+    if (!r) return nullptr;
+    if (s->target.ball && s->stop_beyond_radius && r->distance > s->target.radius) return nullptr;
+    if (s->cap > 0) --s->cap;
+    return r;
   }
 }
 
@@ -143,7 +119,6 @@ IndexScanDesc ivf_begin_scan(Relation index, int nkeys, int norderbys) {
 }
 
 void ivf_rescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys) {
-  release_fetch(ordered_scan<ProbeState>(scan));
   rescan_ordered<ProbeState>(scan, keys, nkeys, orderbys, norderbys);
 }
 
@@ -151,16 +126,13 @@ bool ivf_get_tuple(IndexScanDesc scan, ScanDirection) {
   auto* so = ordered_scan<ProbeState>(scan);
   if (!so->started) start(scan, so);
   if (so->exhausted) return false;
-  const vectorx::Result* r = next_result(so);
-  if (!r || (so->state->stop_beyond_radius && r->distance > so->state->target.radius)) {
+  const vectorx::Result* r = next_result(so->state);
+  if (!r) {
     so->exhausted = true;
     return false;
   }
-  return_row(scan, r->tid, r->distance);
+  return_row(scan, r->tid, r->distance, so->state->lower_bounds && !so->state->target.range_only);
   return true;
 }
 
-void ivf_end_scan(IndexScanDesc scan) {
-  release_fetch(ordered_scan<ProbeState>(scan));
-  end_ordered_scan<ProbeState>(scan);
-}
+void ivf_end_scan(IndexScanDesc scan) { end_ordered_scan<ProbeState>(scan); }

@@ -1,6 +1,7 @@
--- ivfpq: DDL, options and GUC bounds, exact top-k with every list probed and everything
--- re-ranked, estimates without re-rank, iterative scans, expression indexes, MVCC, vacuum,
--- and the same pages from builds on one thread or several (ivfpq and ivfflat).
+-- ivfpq: DDL, options and GUC bounds, exact top-k with every list probed, ivfflat's rows
+-- at the same probes by default (lower bounds re-checked by the executor), the re-check cap,
+-- estimates without re-check, iterative scans, expression indexes, MVCC, vacuum, and the same
+-- pages from builds on one thread or several (ivfpq and ivfflat).
 SET client_min_messages = notice;
 CREATE TABLE items (id int, v vector(8), h halfvec(8));
 INSERT INTO items SELECT i, (SELECT array_agg(sin(i * j) + (i % 5)) FROM generate_series(1, 8) j)::vector,
@@ -41,6 +42,51 @@ SELECT count(*) AS estimates_only_read_all FROM (SELECT id FROM items ORDER BY v
 -- Each row's distance comes from the executor, exact whatever order the estimates gave.
 SELECT bool_and(d = v <-> '[1,1,1,1,1,1,1,1]') AS exact_distances
 FROM (SELECT v, v <-> '[1,1,1,1,1,1,1,1]' AS d FROM items ORDER BY v <-> '[1,1,1,1,1,1,1,1]' LIMIT 20) s;
+RESET ivfpq.rerank;
+-- By default, the rows and distances, in order, that ivfflat returns at the same probes: both
+-- builds train the same centres from the same sample.
+CREATE INDEX items_flat_idx ON items USING ivfflat (v) WITH (lists = 10);
+CREATE FUNCTION top20(idx text, q text, probes int) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE result text;
+BEGIN
+  EXECUTE format('SET LOCAL ivfflat.probes = %s; SET LOCAL ivfpq.probes = %s; SET LOCAL enable_seqscan = off', probes, probes);
+  EXECUTE format('SELECT string_agg(d::text, '','' ORDER BY n) || '' '' || string_agg(id::text, '','' ORDER BY id) FROM '
+                 '(SELECT id, v <-> %L AS d, row_number() OVER () AS n FROM (SELECT id, v FROM items ORDER BY v <-> %L LIMIT 20) t) s', q, q)
+    INTO result;
+  RETURN result;
+END $$;
+CREATE FUNCTION same_as_ivfflat(q text, probes int) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE by_pq text; by_flat text;
+BEGIN
+  UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'items_flat_idx'::regclass;
+  by_pq := top20('items_v_idx', q, probes);
+  UPDATE pg_index SET indisvalid = true WHERE indexrelid = 'items_flat_idx'::regclass;
+  UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'items_v_idx'::regclass;
+  by_flat := top20('items_flat_idx', q, probes);
+  UPDATE pg_index SET indisvalid = true WHERE indexrelid = 'items_v_idx'::regclass;
+  RETURN by_pq = by_flat;
+END $$;
+SELECT probes, bool_and(same_as_ivfflat(q, probes)) AS same_rows_as_ivfflat
+FROM (VALUES ('[1,1,1,1,1,1,1,1]'), ('[0,2,0,2,0,2,0,2]'), ('[3,-1,2,0,1,4,0,1]')) AS qs(q), generate_series(1, 3) probes
+GROUP BY probes ORDER BY probes;
+-- What same_as_ivfflat compares: one index at a time, the other marked invalid.
+SET enable_seqscan = off;
+UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'items_flat_idx'::regclass;
+EXPLAIN (COSTS OFF) SELECT id FROM items ORDER BY v <-> '[1,1,1,1,1,1,1,1]' LIMIT 20;
+UPDATE pg_index SET indisvalid = true WHERE indexrelid = 'items_flat_idx'::regclass;
+UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'items_v_idx'::regclass;
+EXPLAIN (COSTS OFF) SELECT id FROM items ORDER BY v <-> '[1,1,1,1,1,1,1,1]' LIMIT 20;
+UPDATE pg_index SET indisvalid = true WHERE indexrelid = 'items_v_idx'::regclass;
+-- The codes' estimates alone (no re-check) do not give ivfflat's answer.
+SET ivfpq.rerank = 0;
+SELECT bool_and(same_as_ivfflat(q, 3)) AS estimates_same_as_ivfflat
+FROM (VALUES ('[1,1,1,1,1,1,1,1]'), ('[0,2,0,2,0,2,0,2]'), ('[3,-1,2,0,1,4,0,1]')) AS qs(q);
+RESET ivfpq.rerank;
+DROP FUNCTION same_as_ivfflat, top20;
+DROP INDEX items_flat_idx;
+-- ivfpq.rerank caps the rows handed over for re-checks.
+SET ivfpq.rerank = 5;
+SELECT count(*) AS capped_rows FROM (SELECT id FROM items ORDER BY v <-> '[1,1,1,1,1,1,1,1]' LIMIT 20) s;
 RESET ivfpq.rerank;
 SELECT count(*) AS null_query_rows FROM (SELECT id FROM items ORDER BY v <-> (SELECT NULL::vector)) s;
 
@@ -96,8 +142,8 @@ CREATE TABLE bits (b bit(8));
 CREATE INDEX ON bits USING ivfpq (b bit_hamming_ops);
 DROP TABLE bits;
 SET ivfpq.probes = 0;
-SET ivfpq.rerank = -1;
-SET ivfpq.rerank = 100001;
+SET ivfpq.rerank = -2;
+SET ivfpq.rerank = 1000001;
 SET ivfpq.max_probes = 32769;
 SET ivfpq.iterative_scan = strict_order;
 SHOW ivfpq.rerank;

@@ -32,7 +32,6 @@ TEST(Advisor, FashionShapeGetsIvfpq) {
   EXPECT_EQ(a.plan.lists, 245);
   EXPECT_EQ(a.plan.pq_m, 196);
   EXPECT_EQ(a.plan.nbits, 4);
-  EXPECT_EQ(a.plan.rerank, 40);
   EXPECT_GE(a.plan.probes, 5);  // 0.962 measured at 5
   EXPECT_NEAR(a.plan.index_bytes, 9.7e6, 3e6);  // measured 9.7 MB
 }

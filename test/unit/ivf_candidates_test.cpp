@@ -1,5 +1,5 @@
 // plan_probes and CandidateCursor (ivf/candidates.h): how many lists an IVF scan reads, and
-// in what groups it hands out their entries.
+// in what order it hands out their entries.
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -41,35 +41,16 @@ CandidateCursor::NextBatch batches(size_t count, size_t size, size_t* asked) {
   };
 }
 
-TEST(IvfCandidateCursor, ExactEntriesComeOneAtATimeInOrder) {
+TEST(IvfCandidateCursor, EntriesComeOneAtATimeInOrderWithinEachBatch) {
   size_t asked = 0;
-  CandidateCursor c(batches(2, 100, &asked), 0);
+  CandidateCursor c(batches(2, 100, &asked));
   std::vector<double> seen;
-  for (CandidateCursor::Group g; (g = c.next()).count > 0;) {
-    ASSERT_EQ(g.count, 1u);
-    seen.push_back(g.first->distance);
-  }
+  for (const Result* r; (r = c.next()) != nullptr;) seen.push_back(r->distance);
   ASSERT_EQ(seen.size(), 200u);
   for (size_t i = 1; i < 100; ++i) EXPECT_LT(seen[i - 1], seen[i]) << "within the first batch";
   EXPECT_EQ(seen[100], 1.0) << "the second batch starts over";
   EXPECT_EQ(asked, 2u);
-}
-
-TEST(IvfCandidateCursor, RerankGroupsAreTheNextBestAndNeverSpanBatches) {
-  size_t asked = 0;
-  CandidateCursor c(batches(2, 50, &asked), 40);
-  CandidateCursor::Group g = c.next();
-  ASSERT_EQ(g.count, 40u);
-  for (size_t i = 0; i < g.count; ++i) EXPECT_EQ(g.first[i].distance, static_cast<double>(i + 1));
-  g = c.next();
-  EXPECT_EQ(g.count, 10u) << "the rest of the first batch";
-  EXPECT_EQ(g.first->distance, 41.0);
-  g = c.next();
-  EXPECT_EQ(g.count, 40u);
-  EXPECT_EQ(row_of(g.first->tid), 1049u) << "the second batch's nearest";
-  EXPECT_EQ(c.next().count, 10u);
-  EXPECT_EQ(c.next().count, 0u);
-  EXPECT_EQ(c.next().count, 0u) << "over stays over";
+  EXPECT_EQ(c.next(), nullptr) << "over stays over";
 }
 
 }  // namespace

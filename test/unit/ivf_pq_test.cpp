@@ -54,7 +54,8 @@ struct PqFixture {
     Entries entries(index);
     const PqCodec& codec = *entries.codec();
     const uint32_t list = index.nearest_list(bytes(row(i)));
-    std::vector<uint8_t> code(entries.encode(bytes(row(i)), list), entries.encode(bytes(row(i)), list) + codec.pq.code_size());
+    const uint8_t* entry = entries.encode(bytes(row(i)), list);
+    std::vector<uint8_t> code(entry + kPqBoundBytes, entry + kPqBoundBytes + codec.pq.code_size());
     std::vector<float> x(dim), query(dim);
     codec.pq.decode(code.data(), x.data());
     if (codec.residual)
@@ -114,6 +115,39 @@ TEST_P(IvfPqTest, EstimatesEqualTheDistanceToTheDecodedEntry) {
     EXPECT_NEAR(out[k].distance, expected, tolerance) << "row " << row_of(out[k].tid);
   }
   EXPECT_EQ(rows.size(), f.n);
+}
+
+// Lower bounds from the entries' eps never exceed the operator's distance, and re-checking
+// entries in bound order until the 10th exact distance is at most the next bound gives the
+// exact top 10 of the probed lists (what ivfflat returns at the same probes).
+TEST_P(IvfPqTest, BoundsNeverExceedTheDistanceAndMakeTheProbedTop10Exact) {
+  const auto [metric, nbits, residual] = GetParam();
+  PqFixture f(metric, nbits, residual);
+  for (uint32_t qi = 0; qi < 5; ++qi) {
+    const auto q = test::clustered(1, f.dim, 300 + qi);
+    IvfIndex index(f.store);
+    IvfIndex::Scan scan(index, bytes(q.data()), Entries(index).scorer(bytes(q.data()), true), 3, 3);
+    std::vector<Result> bounds;
+    scan.next_batch(bounds);
+    std::vector<double> exact;
+    for (const Result& b : bounds) {
+      const double d = f.space.distance(bytes(q.data()), bytes(f.row(row_of(b.tid))));
+      EXPECT_LE(b.distance, d) << "row " << row_of(b.tid);
+      exact.push_back(d);
+    }
+    order_next(bounds, 0, bounds.size());
+    std::vector<double> rechecked;
+    size_t read = 0;
+    for (const Result& b : bounds) {
+      if (rechecked.size() >= 10 && rechecked[9] <= b.distance) break;
+      ++read;
+      rechecked.push_back(f.space.distance(bytes(q.data()), bytes(f.row(row_of(b.tid)))));
+      std::sort(rechecked.begin(), rechecked.end());
+    }
+    std::sort(exact.begin(), exact.end());
+    for (size_t k = 0; k < 10; ++k) EXPECT_EQ(rechecked[k], exact[k]);
+    EXPECT_LT(read, bounds.size());
+  }
 }
 
 TEST_P(IvfPqTest, ReRankingTheBestEstimatesFindsTheTrueNeighbours) {

@@ -101,9 +101,10 @@ int32_t tid_row(HeapTid tid) { return static_cast<int32_t>((size_t{tid.block} <<
 
 // The ivfflat / ivfpq index as it ships, on a MemoryPageStore instead of shared buffers: the
 // build's sample, k-means centres, codebooks (4- or 8-bit codes of residuals), pages and batch
-// loading, and the scan's list probing and candidate order (ivf/candidates.h). ivfpq re-ranks
-// `rerank` candidates at a time by their exact distance, as its index scan does with the
-// table's rows (here the base's, with no heap fetch).
+// loading, and the scan's list probing and candidate order (ivf/candidates.h). ivfpq here
+// re-ranks a fixed `rerank` best estimates by their exact distance (the base's rows, no heap
+// fetch), as FAISS's IVFPQ + re-rank does; the index scan instead re-checks rows in order of
+// their lower bounds until the answer is exact.
 AnchorRun vectorx_ivf(bool pq, const AnchorParams& p, const Matrix<float>& base, const Matrix<float>& queries,
                       size_t nq, size_t k, Metric metric) {
   const size_t lists = static_cast<size_t>(p.ivf_lists), dim = base.dim;
@@ -142,22 +143,18 @@ AnchorRun vectorx_ivf(bool pq, const AnchorParams& p, const Matrix<float>& base,
         const uint8_t* query = reinterpret_cast<const uint8_t*>(queries.row(q));
         ivf::IvfIndex::Scan lists_scan(index, query, entries.scorer(query), static_cast<size_t>(probes),
                                        static_cast<size_t>(probes));
-        ivf::CandidateCursor candidates([&](std::vector<Result>& batch) { return lists_scan.next_batch(batch); },
-                                        static_cast<size_t>(rerank));
-        std::vector<int32_t> out;
+        ivf::CandidateCursor candidates([&](std::vector<Result>& batch) { return lists_scan.next_batch(batch); });
+        const size_t wanted = rerank ? std::max(k, static_cast<size_t>(rerank)) : k;
         std::vector<std::pair<double, int32_t>> ranked;
-        for (ivf::CandidateCursor::Group g; out.size() < k && (g = candidates.next()).count > 0;) {
-          ranked.clear();
-          for (const Result* c = g.first; c < g.first + g.count; ++c) {
-            const int32_t row = tid_row(c->tid);
-            ranked.push_back({rerank ? distance(metric, queries.row(q), base.row(static_cast<size_t>(row)), dim)
-                                     : c->distance,
-                              row});
-          }
-          std::sort(ranked.begin(), ranked.end());
-          for (const auto& r : ranked)
-            if (out.size() < k) out.push_back(r.second);
+        for (const Result* c; ranked.size() < wanted && (c = candidates.next()) != nullptr;) {
+          const int32_t row = tid_row(c->tid);
+          ranked.push_back({rerank ? distance(metric, queries.row(q), base.row(static_cast<size_t>(row)), dim) : c->distance,
+                            row});
         }
+        std::sort(ranked.begin(), ranked.end());
+        std::vector<int32_t> out;
+        for (const auto& r : ranked)
+          if (out.size() < k) out.push_back(r.second);
         return out;
       }));
     }

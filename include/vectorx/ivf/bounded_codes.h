@@ -29,6 +29,14 @@ namespace vectorx::ivf {
 // cosine and L1.
 bool bounded_supported(ElementKind kind, Metric metric);
 constexpr size_t bounded_entry_bytes(int64_t dim) { return 2 * sizeof(float) + static_cast<size_t>(dim); }
+// Whether float32 sums over values of this norm stay within the range the bounds' error terms
+// assume (norms 2^-50 .. 2^60; the lower limit only under cosine). Other values get an
+// infinite error bound: -Infinity bounds, always re-checked. Shared with ivfpq's bounds.
+bool boundable_norm(double norm, Metric metric);
+// u = 2·(n + 8)·2^-24: twice the worst-case relative error of a float32 sum of n terms.
+double sum_rounding(size_t n);
+// A non-negative double rounded up to a float (+Infinity past the float range).
+float round_up(double x);
 
 class BoundedQuantizer {
  public:

@@ -1,7 +1,6 @@
 // How an IVF index scan reads its candidates: how many lists it probes (plan_probes), and in
-// what groups it hands out each batch's entries (CandidateCursor). ivfflat entries hold the
-// values, so one at a time in exact order; ivfpq entries hold codes, so `rerank` at a time in
-// estimate order, for the caller to re-rank by the rows' exact values.
+// what order it hands out each batch's entries (CandidateCursor): by key, one at a time
+// (ivfflat: exact distances; ivfpq: lower bounds, which the executor re-checks, or estimates).
 #pragma once
 
 #include <cstddef>
@@ -29,20 +28,13 @@ class CandidateCursor {
   // Appends the entries of the next batch of lists; false when no list is left.
   using NextBatch = std::function<bool(std::vector<Result>&)>;
 
-  // rerank: candidates to re-rank together (0: the entries' distances are exact).
-  CandidateCursor(NextBatch next_batch, size_t rerank);
+  explicit CandidateCursor(NextBatch next_batch);
 
-  // The next candidates in the entries' order: one when nothing is re-ranked, else up to
-  // `rerank`; empty (count 0) once every list has been read.
-  struct Group {
-    const Result* first = nullptr;
-    size_t count = 0;
-  };
-  Group next();
+  // The next entry in key order within its batch; nullptr once every list has been read.
+  const Result* next();
 
  private:
   NextBatch next_batch_;
-  size_t rerank_;
   std::vector<Result> batch_;
   size_t next_ = 0;
   size_t ordered_ = 0;  // batch_[..ordered_) is in order

@@ -2,7 +2,8 @@
 //   ivfflat: the value itself, ranked by the operator's exact distance;
 //   ivfpq:   a product-quantization code (pq.h) of the value, or of its residual to the
 //            list's centre, ranked by an estimate from lookup tables (4-bit codes with the
-//            SIMD fast scan, pq_fastscan.h). Callers re-rank the best estimates exactly;
+//            SIMD fast scan, pq_fastscan.h), with its reconstruction error, so the
+//            estimate also gives a lower bound of the distance; callers re-check exactly;
 //   flat:    a bounded code (bounded_codes.h), ranked by a lower bound of the distance.
 // Cosine codes encode unit-length values, so estimates need no norms.
 #pragma once
@@ -27,10 +28,15 @@ struct PqCodec {
   // (ProductQuantizer::list_term_table), computed on first use and kept.
   const float* list_terms(uint32_t list) const;
 
+  // The norm of list l's centre (as PQ sees it: unit length under cosine).
+  double centre_norm(uint32_t list) const;
+
   Space space;
   bool residual;
   ProductQuantizer pq;
   std::vector<float> centres;  // lists × dim
+  double decoded_norm;         // ProductQuantizer::largest_decoded_norm
+  std::vector<double> centre_norms;
 
  private:
   mutable std::vector<std::vector<float>> list_terms_;  // per list: m × ksub, or empty
@@ -50,7 +56,9 @@ class Entries {
   // to call from several threads at once.
   void encode_to(const uint8_t* value, uint32_t list, uint8_t* out, float* scratch) const;
   size_t entry_bytes() const { return entry_bytes_; }
-  std::unique_ptr<EntryScorer> scorer(const uint8_t* query) const;
+  // Keys of entries for `query`: exact distances (ivfflat), lower bounds (flat, and ivfpq with
+  // `lower_bounds`), else ivfpq's estimates.
+  std::unique_ptr<EntryScorer> scorer(const uint8_t* query, bool lower_bounds = false) const;
 
  private:
   IvfIndex& index_;
@@ -62,7 +70,8 @@ class Entries {
 };
 
 // The floats PQ sees for a value: float32 elements, scaled to unit length under cosine.
-void pq_input(const Space& space, const uint8_t* payload, float* out);
+// Returns the value's norm before scaling.
+double pq_input(const Space& space, const uint8_t* payload, float* out);
 
 // Codebooks (ProductQuantizer::codebooks order) for an ivfpq index from n sample values:
 // m sub-quantizers of 2^nbits centroids trained on the values or, with `residual`, on their

@@ -14,9 +14,13 @@
 //   other blocks   data pages, each in one list's chain (PageHeader::next), holding entries
 //                  in fixed slots (EntryLayout below): PageHeader (item_count = entries in
 //                  use) | EntryHeader[capacity] (heap TID, flags) | entry area. The area
-//                  holds each entry's payload (ivfflat: the value; ivfpq 8-bit: its code)
-//                  back to back, or for 4-bit codes groups of 32 entries interleaved for
-//                  SIMD "fast scan" (pq_fastscan.h), so a scan reads a page's codes in place.
+//                  holds each entry's payload (ivfflat: the value; ivfpq 8-bit: float eps
+//                  then its code; flat: bounded_codes.h) back to back, or for 4-bit codes
+//                  groups of 32 entries: their codes interleaved for SIMD "fast scan"
+//                  (pq_fastscan.h), then their 32 eps, so a scan reads a page's codes in
+//                  place. An ivfpq entry's eps is the distance from its value (unit length
+//                  under cosine) to its code's reconstruction, rounded up: what turns the
+//                  code's estimate into a lower bound of the distance.
 //
 // Chains only grow: pages are never unlinked or freed, so a scan that read `next` under a
 // lock may follow it after releasing the lock. VACUUM compacts a page in place (live entries
@@ -41,7 +45,7 @@
 namespace vectorx::ivf {
 
 constexpr uint32_t kMagic = 0x46565856;  // "VXVF"
-constexpr uint32_t kFormatVersion = 3;
+constexpr uint32_t kFormatVersion = 4;  // 4: PQ entries carry their error bound
 constexpr uint32_t kMetaBlock = 0;
 constexpr uint32_t kFirstDirectoryBlock = 1;
 
@@ -95,18 +99,23 @@ inline void init_page(uint8_t* page, size_t page_size, PageKind kind) {
   vectorx::init_page(page, page_size, static_cast<uint16_t>(kind));
 }
 
+// Bytes of the error bound that starts an ivfpq payload.
+constexpr size_t kPqBoundBytes = sizeof(float);
+
 // Where the entries of a data page sit. Entries are numbered 0 .. item_count-1; a payload is
 // read and written through the layout because 4-bit codes are spread over a 32-entry group.
 class EntryLayout {
  public:
-  // `entry_bytes`: payload bytes (a 4-bit code of m sub-quantizers: (m + 1) / 2); capacity 0
-  // when one entry does not fit a page.
+  // `entry_bytes`: payload bytes (a 4-bit code of m sub-quantizers: kPqBoundBytes + (m + 1) / 2);
+  // capacity 0 when one entry does not fit a page.
   EntryLayout(EntryFormat format, size_t entry_bytes, size_t pq_m, size_t page_size);
 
   size_t capacity() const { return capacity_; }
   // Entries a scan scores together (32 for 4-bit codes, else 1).
   size_t group() const { return group_; }
   size_t group_bytes() const { return group_bytes_; }
+  // 4-bit codes: where a group's 32 eps start, from the group's start.
+  size_t group_bounds_offset() const { return group_bytes_ - group_ * kPqBoundBytes; }
 
   static EntryHeader* headers(uint8_t* page) { return reinterpret_cast<EntryHeader*>(page + sizeof(PageHeader)); }
   static const EntryHeader* headers(const uint8_t* page) {

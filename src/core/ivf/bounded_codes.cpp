@@ -29,15 +29,6 @@ constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 constexpr double kUlp = 1.0 / (1 << 24);
 constexpr double kLargestNorm = 0x1p60, kSmallestNorm = 0x1p-50;
 
-bool in_safe_range(double norm, Metric metric) {
-  return norm < kLargestNorm && (metric != Metric::kCosine || norm > kSmallestNorm);
-}
-
-// Rounds a non-negative double up to a float (+Infinity past the float range).
-float round_up(double x) {
-  const auto f = static_cast<float>(x);
-  return static_cast<double>(f) >= x ? f : std::nextafter(f, std::numeric_limits<float>::infinity());
-}
 
 
 class BoundScorer : public EntryScorer {
@@ -46,7 +37,7 @@ class BoundScorer : public EntryScorer {
       : metric_(quantizer.space().metric()),
         n_(static_cast<size_t>(quantizer.space().dim())),
         stride_(stride),
-        u_(2.0 * static_cast<double>(n_ + 8) * kUlp),
+        u_(sum_rounding(n_)),
         q_(n_) {
     value_to_floats(quantizer.space(), query, q_.data());
     const float* lo = quantizer.lo();
@@ -77,7 +68,7 @@ class BoundScorer : public EntryScorer {
       rounding_ = u_ * terms + 1e-12 * lo_terms;
     }
     step_ = step;
-    if (!in_safe_range(q_norm_, metric_)) rounding_ = std::numeric_limits<double>::infinity();  // every bound -Infinity
+    if (!boundable_norm(q_norm_, metric_)) rounding_ = std::numeric_limits<double>::infinity();  // every bound -Infinity
   }
 
   void start_list(uint32_t, double) override {}
@@ -141,6 +132,17 @@ class BoundScorer : public EntryScorer {
 
 }  // namespace
 
+bool boundable_norm(double norm, Metric metric) {
+  return norm < kLargestNorm && (metric != Metric::kCosine || norm > kSmallestNorm);
+}
+
+double sum_rounding(size_t n) { return 2.0 * static_cast<double>(n + 8) * kUlp; }
+
+float round_up(double x) {
+  const auto f = static_cast<float>(x);
+  return static_cast<double>(f) >= x ? f : std::nextafter(f, std::numeric_limits<float>::infinity());
+}
+
 bool bounded_supported(ElementKind kind, Metric metric) {
   return (kind == ElementKind::kFloat32 || kind == ElementKind::kFloat16) &&
          (metric == Metric::kL2 || metric == Metric::kInnerProduct || metric == Metric::kCosine || metric == Metric::kL1);
@@ -190,7 +192,7 @@ void BoundedQuantizer::encode(const uint8_t* payload, uint8_t* out, float* scrat
   }
   if (space_.metric() != Metric::kL1) residual = std::sqrt(residual);
   const double norm = std::sqrt(norm_sq);
-  const float eps = in_safe_range(norm, space_.metric()) ? round_up(residual * (1 + 1e-12))
+  const float eps = boundable_norm(norm, space_.metric()) ? round_up(residual * (1 + 1e-12))
                                                          : std::numeric_limits<float>::infinity();
   const auto scale = static_cast<float>(space_.metric() == Metric::kCosine ? 1 / norm : norm);
   std::memcpy(out, &eps, sizeof eps);

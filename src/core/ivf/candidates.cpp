@@ -18,30 +18,25 @@ ProbePlan plan_probes(size_t probes, size_t max_probes, bool iterative, std::opt
   return plan;
 }
 
-// A batch is ordered a chunk at a time (the next re-rank's worth, at least this many), as
-// most scans stop after LIMIT rows.
+// A batch is ordered a chunk at a time, as most scans stop after LIMIT rows.
 constexpr size_t kOrderChunk = 64;
 
-CandidateCursor::CandidateCursor(NextBatch next_batch, size_t rerank) : next_batch_(std::move(next_batch)), rerank_(rerank) {}
+CandidateCursor::CandidateCursor(NextBatch next_batch) : next_batch_(std::move(next_batch)) {}
 
-CandidateCursor::Group CandidateCursor::next() {
+const Result* CandidateCursor::next() {
   while (!done_) {
     if (next_ < batch_.size()) {
       if (next_ == ordered_) {
-        const size_t count = std::max(rerank_, kOrderChunk);
-        order_next(batch_, next_, count);
-        ordered_ = std::min(batch_.size(), next_ + count);
+        order_next(batch_, next_, kOrderChunk);
+        ordered_ = std::min(batch_.size(), next_ + kOrderChunk);
       }
-      const size_t count = rerank_ == 0 ? 1 : std::min(rerank_, ordered_ - next_);
-      const Group group{&batch_[next_], count};
-      next_ += count;
-      return group;
+      return &batch_[next_++];
     }
     batch_.clear();
     next_ = ordered_ = 0;
     done_ = !next_batch_(batch_);
   }
-  return {};
+  return nullptr;
 }
 
 }  // namespace vectorx::ivf

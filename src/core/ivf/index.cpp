@@ -26,9 +26,9 @@ size_t entry_bytes_of(EntryFormat format, const Space& space, size_t pq_m) {
     case EntryFormat::kValue:
       return value_bytes(space);
     case EntryFormat::kCode8:
-      return pq_m;
+      return kPqBoundBytes + pq_m;
     case EntryFormat::kCode4:
-      return (pq_m + 1) / 2;
+      return kPqBoundBytes + (pq_m + 1) / 2;
     case EntryFormat::kBounded:
       return bounded_entry_bytes(space.dim());
   }

@@ -11,7 +11,7 @@ EntryLayout::EntryLayout(EntryFormat format, size_t entry_bytes, size_t pq_m, si
   const size_t room = page_size - sizeof(PageHeader);
   if (format == EntryFormat::kCode4) {
     group_ = kFastScanBlock;
-    group_bytes_ = fastscan_block_bytes(pq_m);
+    group_bytes_ = fastscan_block_bytes(pq_m) + kFastScanBlock * kPqBoundBytes;
   } else {
     group_ = 1;
     group_bytes_ = (entry_bytes + 3) & ~size_t{3};  // 4-aligned payloads for the kernels
@@ -33,9 +33,11 @@ void EntryLayout::read_payload(const uint8_t* page, size_t entry, uint8_t* out) 
   }
   const size_t lane = entry % group_, byte = lane % 16, shift = lane < 16 ? 0 : 4;
   std::memset(out, 0, entry_bytes_);
+  std::memcpy(out, group + group_bounds_offset() + lane * kPqBoundBytes, kPqBoundBytes);
+  uint8_t* code = out + kPqBoundBytes;
   for (size_t j = 0; j < pq_m_; ++j) {
     const uint8_t nibble = (group[j * 16 + byte] >> shift) & 0x0f;
-    out[j / 2] = static_cast<uint8_t>(out[j / 2] | (nibble << (4 * (j % 2))));
+    code[j / 2] = static_cast<uint8_t>(code[j / 2] | (nibble << (4 * (j % 2))));
   }
 }
 
@@ -46,8 +48,10 @@ void EntryLayout::write_payload(uint8_t* page, size_t entry, const uint8_t* payl
     return;
   }
   const size_t lane = entry % group_, byte = lane % 16, shift = lane < 16 ? 0 : 4;
+  std::memcpy(group + group_bounds_offset() + lane * kPqBoundBytes, payload, kPqBoundBytes);
+  const uint8_t* code = payload + kPqBoundBytes;
   for (size_t j = 0; j < pq_m_; ++j) {
-    const uint8_t nibble = (payload[j / 2] >> (4 * (j % 2))) & 0x0f;
+    const uint8_t nibble = (code[j / 2] >> (4 * (j % 2))) & 0x0f;
     uint8_t& cell = group[j * 16 + byte];
     cell = static_cast<uint8_t>((cell & ~(0x0f << shift)) | (nibble << shift));
   }
