@@ -1,7 +1,9 @@
 // Product quantization: a vector is cut into m sub-vectors of dim/m dimensions, and each is
 // replaced by the index of its nearest centroid in that subspace's codebook of 2^nbits
 // centroids (nbits 4 or 8). A query compares with codes through a lookup table of
-// m × 2^nbits partial distances, so one code costs m table reads.
+// m × 2^nbits partial distances, so one code costs m table reads. With one dimension per
+// sub-quantizer (m = dim) the codebooks are sorted scalar levels, trained by 1-D k-means and
+// searched by bisection.
 //   8-bit codes: one byte per sub-quantizer.  4-bit codes: two per byte, low nibble first.
 #pragma once
 
@@ -52,9 +54,12 @@ class ProductQuantizer {
   static void residual_l2_table(const float* list_terms, const float* query_ip, size_t entries, float* table);
 
  private:
+  void set_code(uint8_t* code, size_t j, uint32_t centroid) const;
+
   size_t dim_, m_, dsub_;
   int nbits_;
   std::vector<float> codebooks_;
+  bool sorted_levels_ = false;  // one dimension per sub-quantizer, every codebook sorted
 };
 
 }  // namespace vectorx

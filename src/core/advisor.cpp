@@ -16,19 +16,23 @@ namespace {
 // exact scan within 0.1 ms is as fast as an index could be, and never misses.
 constexpr double kExactNsPerElement = 1.0;
 constexpr double kExactEnoughMs = 0.1;
-// ivfpq from this many dimensions: on fashion-mnist (784) it ran 3.2× ivfflat and 1.15× hnsw
-// at recall 0.95 at 1/25 of their size; on siftsmall (128) it was slower than both.
+// ivfpq (8-bit scalar codes, re-checked to ivfflat's answer) from this many dimensions: on
+// fashion-mnist (784) it ran 1.9-2.1× ivfflat at the same recall (0.969 at 5 probes) at 0.21×
+// its size; on glove-100 (100) 1.8-1.9×, so the codes pay at any size, but below this
+// ivfflat's whole values are cheap and the advice keeps the index simplest.
 constexpr int64_t kPqMinDims = 256;
 // hnsw build memory per row beyond the value: level-0 list (2m + 1 ids), upper levels, lock,
 // offsets (MemoryGraph::node_overhead for m = 16 is about 170 bytes) and per-row bookkeeping.
 constexpr double kHnswBuildOverhead = 240;
 // Index size over raw values: hnsw 1.25× (fashion-mnist: 245.8 MB for 188 MB of vectors plus
-// lists), ivfflat 1.31× (247 MB), ivfpq 1.5× its codes and 8-byte entry headers (9.7 MB:
-// 32-entry code groups and partly filled last pages).
-constexpr double kHnswSizeFactor = 1.25, kIvfflatSizeFactor = 1.31, kPqSizeFactor = 1.5;
-// flat: a byte per dimension plus 16 bytes per row (bounds, entry header); glove-100 measured
-// 37 MB for 331,479 × 100 (1.07× that), 0.29× the vectors.
-constexpr double kFlatSizeFactor = 1.07;
+// lists), ivfflat 1.31× (247 MB).
+constexpr double kHnswSizeFactor = 1.25, kIvfflatSizeFactor = 1.31;
+// flat and ivfpq: a byte per dimension plus 16 bytes per row (bounds, entry header);
+// glove-100 measured 37 MB for 331,479 × 100 (1.07× that), 0.29× the vectors.
+constexpr double kCodeSizeFactor = 1.07;
+// ivfpq 4-bit product codes: 1.5× the codes, their bounds and 8-byte entry headers (fashion-mnist
+// 9.7 MB before bounds: 32-entry code groups and partly filled last pages).
+constexpr double kProductSizeFactor = 1.5;
 // Largest dimensions a flat entry fits a page with (bounded_entry_bytes ≤ 8144).
 constexpr int64_t kFlatMaxDims = 8136;
 
@@ -67,6 +71,9 @@ int ivf_probes(double target, int lists) {
   return std::clamp(static_cast<int>(std::ceil(factor * std::sqrt(static_cast<double>(lists)))), 1, lists);
 }
 
+// flat and ivfpq entries: 8-bit codes.
+double code_index_bytes(const AdviceInput& in) { return in.rows * (static_cast<double>(in.dims) + 16) * kCodeSizeFactor; }
+
 Advice hnsw_advice(const AdviceInput& in, double value) {
   Advice a;
   a.plan.method = AdvisedMethod::kHnsw;
@@ -84,9 +91,7 @@ Advice ivf_advice(const AdviceInput& in, double value, bool pq) {
   a.plan.lists = std::clamp(static_cast<int>(std::lround(std::sqrt(in.rows))), 1, 32768);
   a.plan.probes = ivf_probes(in.target_recall, a.plan.lists);
   if (pq) {
-    a.plan.nbits = 4;
-    a.plan.pq_m = static_cast<int>(ivf::default_pq_m(static_cast<size_t>(in.dims), 4));
-    a.plan.index_bytes = in.rows * (a.plan.pq_m / 2.0 + 8) * kPqSizeFactor + 16.0 * static_cast<double>(in.dims) * 4;
+    a.plan.index_bytes = code_index_bytes(in);
   } else {
     a.plan.index_bytes = in.rows * (value + 8) * kIvfflatSizeFactor;
   }
@@ -131,7 +136,7 @@ Advice advise(const AdviceInput& in) {
       return a;
     }
     a.plan.method = AdvisedMethod::kFlat;
-    a.plan.index_bytes = in.rows * (static_cast<double>(in.dims) + 16) * kFlatSizeFactor;
+    a.plan.index_bytes = code_index_bytes(in);
     snprintf(line, sizeof line,
              "recall 1 needs an exact search; a flat index (%s) returns a sequential scan's rows from 8-bit codes: on "
              "glove-100 (331K x 100) 5.5-7x pgvector's sequential scan",
@@ -156,8 +161,8 @@ Advice advise(const AdviceInput& in) {
   if (in.dims >= kPqMinDims) {
     Advice a = ivf_advice(in, value, true);
     snprintf(line, sizeof line,
-             "at %lld dimensions PQ codes (%s) scan fastest: on 784-dim data ivfpq ran 3.2x ivfflat and 1.15x hnsw at "
-             "recall 0.95, at 1/25 of their size",
+             "at %lld dimensions 8-bit codes (%s) scan fastest: on 784-dim data ivfpq returned ivfflat's rows at "
+             "1.9-2.1x its speed and 0.21x its size",
              static_cast<long long>(in.dims), mb(a.plan.index_bytes).c_str());
     a.reason = line;
     return a;
@@ -165,8 +170,15 @@ Advice advise(const AdviceInput& in) {
   Advice flat = ivf_advice(in, value, false);
   if (flat.plan.index_bytes > static_cast<double>(in.cache_bytes)) {
     Advice a = ivf_advice(in, value, true);
-    snprintf(line, sizeof line, "a full-precision index (%s) would not stay in shared_buffers (%s); ivfpq's codes take %s",
-             mb(flat.plan.index_bytes).c_str(), mb(static_cast<double>(in.cache_bytes)).c_str(), mb(a.plan.index_bytes).c_str());
+    const double scalar_bytes = a.plan.index_bytes;
+    if (scalar_bytes > static_cast<double>(in.cache_bytes)) {
+      // 4-bit product codes: 1/8 of the scalar codes' bytes, at the cost of more re-checks.
+      a.plan.pq_m = static_cast<int>(ivf::default_pq_m(static_cast<size_t>(in.dims), 4));
+      a.plan.index_bytes = in.rows * ((a.plan.pq_m + 1) / 2 + 12.0) * kProductSizeFactor;
+    }
+    snprintf(line, sizeof line, "a full-precision index (%s) would not stay in shared_buffers (%s); ivfpq's %s codes take %s",
+             mb(flat.plan.index_bytes).c_str(), mb(static_cast<double>(in.cache_bytes)).c_str(),
+             a.plan.pq_m ? "4-bit product" : "8-bit", mb(a.plan.index_bytes).c_str());
     a.reason = line;
     return a;
   }

@@ -11,6 +11,40 @@
 namespace vectorx {
 namespace {
 
+// One-dimensional k-means (sub-quantizers of one dimension): Lloyd's iterations on the sorted
+// sample, started from its quantiles, each assignment a sweep over the midpoints. Returns k
+// sorted levels (repeated when the sample has fewer distinct values), so encoding is a binary
+// search.
+std::vector<float> kmeans_1d(const float* column, size_t n, size_t stride, size_t k, int iterations) {
+  std::vector<float> values(n);
+  for (size_t i = 0; i < n; ++i) values[i] = column[i * stride];
+  std::sort(values.begin(), values.end());
+  std::vector<float> levels(k, 0.0f);
+  if (n == 0) return levels;
+  for (size_t c = 0; c < k; ++c) levels[c] = values[std::min(n - 1, (2 * c + 1) * n / (2 * k))];
+  for (int it = 0; it < iterations; ++it) {
+    size_t i = 0;
+    for (size_t c = 0; c < k; ++c) {
+      const double upper = c + 1 < k ? (static_cast<double>(levels[c]) + levels[c + 1]) / 2 : HUGE_VAL;
+      double sum = 0;
+      size_t count = 0;
+      for (; i < n && values[i] <= upper; ++i, ++count) sum += values[i];
+      if (count > 0) levels[c] = static_cast<float>(sum / static_cast<double>(count));
+    }
+    std::sort(levels.begin(), levels.end());
+  }
+  return levels;
+}
+
+// The index of the level nearest to x among k sorted levels.
+uint32_t nearest_level(const float* levels, size_t k, float x) {
+  const float* above = std::lower_bound(levels, levels + k, x);
+  if (above == levels) return 0;
+  if (above == levels + k) return static_cast<uint32_t>(k - 1);
+  const float* below = above - 1;
+  return static_cast<uint32_t>((x - *below <= *above - x ? below : above) - levels);
+}
+
 // Sub-vectors are often a few floats long (dim / m = 2..8): an inline loop then beats an
 // indirect call into a kernel that is built for long vectors.
 constexpr size_t kShortSubVector = 16;
@@ -39,6 +73,11 @@ ProductQuantizer ProductQuantizer::train(const float* data, size_t n, size_t dim
   std::vector<float> codebooks(m * ksub * dsub, 0.0f);
   // Sub-quantizers train independently, one per thread task; each k-means runs on one thread.
   for_each_block(m, options.threads, [&](size_t j) {
+    if (dsub == 1) {
+      const std::vector<float> levels = kmeans_1d(data + j, n, dim, ksub, options.iterations);
+      std::copy(levels.begin(), levels.end(), codebooks.begin() + static_cast<std::ptrdiff_t>(j * ksub));
+      return;
+    }
     std::vector<float> sub(n * dsub);
     for (size_t i = 0; i < n; ++i)
       std::copy(data + i * dim + j * dsub, data + i * dim + (j + 1) * dsub, sub.begin() + static_cast<std::ptrdiff_t>(i * dsub));
@@ -57,6 +96,11 @@ ProductQuantizer ProductQuantizer::train(const float* data, size_t n, size_t dim
 ProductQuantizer::ProductQuantizer(size_t dim, size_t m, int nbits, std::vector<float> codebooks)
     : dim_(dim), m_(m), dsub_(m ? dim / m : 0), nbits_(nbits), codebooks_(std::move(codebooks)) {
   if (codebooks_.size() != m_ * ksub() * dsub_) throw std::invalid_argument("PQ: codebook size mismatch");
+  sorted_levels_ = dsub_ == 1;
+  for (size_t j = 0; j < m_ && sorted_levels_; ++j) {
+    const auto book = codebooks_.begin() + static_cast<std::ptrdiff_t>(j * ksub());
+    sorted_levels_ = std::is_sorted(book, book + static_cast<std::ptrdiff_t>(ksub()));
+  }
 }
 
 uint32_t ProductQuantizer::code_at(const uint8_t* code, size_t j) const {
@@ -68,17 +112,25 @@ void ProductQuantizer::encode(const float* x, uint8_t* code) const {
   std::fill(code, code + code_size(), 0);
   for (size_t j = 0; j < m_; ++j) {
     const float* book = codebooks_.data() + j * ksub() * dsub_;
+    if (sorted_levels_) {
+      set_code(code, j, nearest_level(book, ksub(), x[j]));
+      continue;
+    }
     uint32_t best = 0;
     float best_d = sub_l2sq(x + j * dsub_, book, dsub_);
     for (uint32_t c = 1; c < ksub(); ++c) {
       const float d = sub_l2sq(x + j * dsub_, book + c * dsub_, dsub_);
       if (d < best_d) best_d = d, best = c;
     }
-    if (nbits_ == 8)
-      code[j] = static_cast<uint8_t>(best);
-    else
-      code[j / 2] |= static_cast<uint8_t>(best << (4 * (j % 2)));
+    set_code(code, j, best);
   }
+}
+
+void ProductQuantizer::set_code(uint8_t* code, size_t j, uint32_t centroid) const {
+  if (nbits_ == 8)
+    code[j] = static_cast<uint8_t>(centroid);
+  else
+    code[j / 2] |= static_cast<uint8_t>(centroid << (4 * (j % 2)));
 }
 
 void ProductQuantizer::decode(const uint8_t* code, float* x) const {

@@ -115,8 +115,10 @@ char* create_index_of(const vectorx::AdvisedIndex& a, const char* table, const c
     case AdvisedMethod::kIvfflat:
       return psprintf("CREATE INDEX ON %s USING ivfflat (%s %s) WITH (lists = %d)", table, column, opclass, a.lists);
     case AdvisedMethod::kIvfpq:
-      return psprintf("CREATE INDEX ON %s USING ivfpq (%s %s) WITH (lists = %d, m = %d, nbits = %d)", table, column,
-                      opclass, a.lists, a.pq_m, a.nbits);
+      if (a.pq_m > 0)
+        return psprintf("CREATE INDEX ON %s USING ivfpq (%s %s) WITH (lists = %d, quantizer = product, m = %d, nbits = 4)",
+                        table, column, opclass, a.lists, a.pq_m);
+      return psprintf("CREATE INDEX ON %s USING ivfpq (%s %s) WITH (lists = %d)", table, column, opclass, a.lists);
     case AdvisedMethod::kFlat:
       return psprintf("CREATE INDEX ON %s USING flat (%s %s)", table, column, opclass);
     case AdvisedMethod::kExact:

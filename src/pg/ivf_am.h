@@ -24,12 +24,18 @@ struct FlatOptions {
   int lists;
 };
 
+// What an ivfpq entry's code is: 8-bit scalar levels per dimension with an error bound
+// (bounded_codes.h), or product quantization (m, nbits, residual). Not given: product when m
+// or nbits is, else scalar.
+enum class Quantizer { kScalar = 0, kProduct = 1, kUnset = 2 };
+
 struct PqOptions {
   int32 vl_len_;
   int lists;
-  int m;       // 0: chosen from the dimensions
-  int nbits;   // 4 or 8
+  int m;       // product: 0 chosen from the dimensions
+  int nbits;   // product: 4 or 8 (0: not given, 4)
   bool residual;
+  int quantizer;  // Quantizer
 };
 
 enum class IterativeScan { kOff = 0, kRelaxed = 1 };

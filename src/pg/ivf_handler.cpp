@@ -33,10 +33,11 @@ bytea* ivfpq_options(Datum reloptions, bool validate) {
   static const relopt_parse_elt table[] = {{"lists", RELOPT_TYPE_INT, offsetof(PqOptions, lists)},
                                            {"m", RELOPT_TYPE_INT, offsetof(PqOptions, m)},
                                            {"nbits", RELOPT_TYPE_INT, offsetof(PqOptions, nbits)},
-                                           {"residual", RELOPT_TYPE_BOOL, offsetof(PqOptions, residual)}};
+                                           {"residual", RELOPT_TYPE_BOOL, offsetof(PqOptions, residual)},
+                                           {"quantizer", RELOPT_TYPE_ENUM, offsetof(PqOptions, quantizer)}};
   auto* options = static_cast<PqOptions*>(
       build_reloptions(reloptions, validate, relopt_kind_ivfpq, sizeof(PqOptions), table, lengthof(table)));
-  if (validate && options && options->nbits != 4 && options->nbits != 8)
+  if (validate && options && options->nbits != 0 && options->nbits != 4 && options->nbits != 8)
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("nbits must be 4 or 8"),
                     errdetail("A code of one sub-quantizer has 16 (4 bits) or 256 (8 bits) centroids.")));
   return reinterpret_cast<bytea*>(options);
@@ -203,8 +204,14 @@ void init_module() {
   add_int_reloption(relopt_kind_ivfpq, "lists", "Number of inverted lists", 100, 1, 32768, AccessExclusiveLock);
   add_int_reloption(relopt_kind_ivfpq, "m", "Number of PQ sub-quantizers (0: chosen from the dimensions)", 0, 0, 16000,
                     AccessExclusiveLock);
-  add_int_reloption(relopt_kind_ivfpq, "nbits", "Bits per sub-quantizer code (4 or 8)", 4, 4, 8, AccessExclusiveLock);
+  add_int_reloption(relopt_kind_ivfpq, "nbits", "Bits per sub-quantizer code (4 or 8)", 0, 0, 8, AccessExclusiveLock);
   add_bool_reloption(relopt_kind_ivfpq, "residual", "Whether codes encode the difference from the list centre", true,
+                     AccessExclusiveLock);
+  static relopt_enum_elt_def quantizers[] = {{"scalar", static_cast<int>(Quantizer::kScalar)},
+                                             {"product", static_cast<int>(Quantizer::kProduct)},
+                                             {nullptr, 0}};
+  add_enum_reloption(relopt_kind_ivfpq, "quantizer", "Codes of the entries: 8-bit scalar levels or product quantization",
+                     quantizers, static_cast<int>(Quantizer::kUnset), "Valid values are \"scalar\" and \"product\".",
                      AccessExclusiveLock);
   relopt_kind_flat = add_reloption_kind();
   define_search_gucs("ivfflat", flat_settings);
@@ -244,10 +251,17 @@ Space space_for_new_ivf_index(Relation index, Method method) {
 
 vectorx::ivf::EntrySpec entry_spec(Method method, Relation index, const Space& space) {
   vectorx::ivf::EntrySpec spec;
-  if (method == Method::kFlat) spec.format = vectorx::ivf::EntryFormat::kBounded;
-  if (method != Method::kIvfPq) return spec;
-  const PqOptions* options = pq_options(index);
-  const int nbits = options ? options->nbits : 4;
+  const PqOptions* options = method == Method::kIvfPq ? pq_options(index) : nullptr;
+  const bool pq_shape_given = options && (options->m != 0 || options->nbits != 0);
+  const auto quantizer = static_cast<Quantizer>(options ? options->quantizer : static_cast<int>(Quantizer::kUnset));
+  if (quantizer == Quantizer::kScalar && pq_shape_given)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("m and nbits apply only with quantizer = product")));
+  const bool scalar = method == Method::kFlat ||
+                      (method == Method::kIvfPq && (quantizer == Quantizer::kScalar ||
+                                                    (quantizer == Quantizer::kUnset && !pq_shape_given)));
+  if (scalar) spec.format = vectorx::ivf::EntryFormat::kBounded;
+  if (method != Method::kIvfPq || scalar) return spec;
+  const int nbits = options && options->nbits != 0 ? options->nbits : 4;
   const auto dim = static_cast<size_t>(space.dim());
   const size_t m = options && options->m > 0 ? static_cast<size_t>(options->m) : vectorx::ivf::default_pq_m(dim, nbits);
   if (dim % m != 0)

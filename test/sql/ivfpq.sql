@@ -55,18 +55,18 @@ BEGIN
     INTO result;
   RETURN result;
 END $$;
-CREATE FUNCTION same_as_ivfflat(q text, probes int) RETURNS boolean LANGUAGE plpgsql AS $$
+CREATE FUNCTION same_as_ivfflat(pq_idx text, q text, probes int) RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE by_pq text; by_flat text;
 BEGIN
   UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'items_flat_idx'::regclass;
-  by_pq := top20('items_v_idx', q, probes);
+  by_pq := top20(pq_idx, q, probes);
   UPDATE pg_index SET indisvalid = true WHERE indexrelid = 'items_flat_idx'::regclass;
-  UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'items_v_idx'::regclass;
+  UPDATE pg_index SET indisvalid = false WHERE indexrelid = pq_idx::regclass;
   by_flat := top20('items_flat_idx', q, probes);
-  UPDATE pg_index SET indisvalid = true WHERE indexrelid = 'items_v_idx'::regclass;
+  UPDATE pg_index SET indisvalid = true WHERE indexrelid = pq_idx::regclass;
   RETURN by_pq = by_flat;
 END $$;
-SELECT probes, bool_and(same_as_ivfflat(q, probes)) AS same_rows_as_ivfflat
+SELECT probes, bool_and(same_as_ivfflat('items_v_idx', q, probes)) AS same_rows_as_ivfflat
 FROM (VALUES ('[1,1,1,1,1,1,1,1]'), ('[0,2,0,2,0,2,0,2]'), ('[3,-1,2,0,1,4,0,1]')) AS qs(q), generate_series(1, 3) probes
 GROUP BY probes ORDER BY probes;
 -- What same_as_ivfflat compares: one index at a time, the other marked invalid.
@@ -79,9 +79,18 @@ EXPLAIN (COSTS OFF) SELECT id FROM items ORDER BY v <-> '[1,1,1,1,1,1,1,1]' LIMI
 UPDATE pg_index SET indisvalid = true WHERE indexrelid = 'items_v_idx'::regclass;
 -- The codes' estimates alone (no re-check) do not give ivfflat's answer.
 SET ivfpq.rerank = 0;
-SELECT bool_and(same_as_ivfflat(q, 3)) AS estimates_same_as_ivfflat
+SELECT bool_and(same_as_ivfflat('items_v_idx', q, 3)) AS estimates_same_as_ivfflat
 FROM (VALUES ('[1,1,1,1,1,1,1,1]'), ('[0,2,0,2,0,2,0,2]'), ('[3,-1,2,0,1,4,0,1]')) AS qs(q);
 RESET ivfpq.rerank;
+-- The default codes (no m or nbits): 8-bit scalar levels with error bounds; ivfflat's answer too.
+UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'items_v_idx'::regclass;
+CREATE INDEX items_sq_idx ON items USING ivfpq (v) WITH (lists = 10);
+SELECT shape->'code_bits' AS code_bits, shape->'pq_m' AS pq_m FROM vectorx_index_stats('items_sq_idx');
+SELECT probes, bool_and(same_as_ivfflat('items_sq_idx', q, probes)) AS scalar_same_rows_as_ivfflat
+FROM (VALUES ('[1,1,1,1,1,1,1,1]'), ('[0,2,0,2,0,2,0,2]'), ('[3,-1,2,0,1,4,0,1]')) AS qs(q), generate_series(1, 3) probes
+GROUP BY probes ORDER BY probes;
+DROP INDEX items_sq_idx;
+UPDATE pg_index SET indisvalid = true WHERE indexrelid = 'items_v_idx'::regclass;
 DROP FUNCTION same_as_ivfflat, top20;
 DROP INDEX items_flat_idx;
 -- ivfpq.rerank caps the rows handed over for re-checks.
@@ -134,6 +143,8 @@ CREATE INDEX ON items USING ivfpq (v) WITH (nbits = 9);
 CREATE INDEX ON items USING ivfpq (v) WITH (m = -1);
 CREATE INDEX ON items USING ivfpq (v) WITH (lists = 0);
 CREATE INDEX ON items USING ivfpq (v) WITH (residual = maybe);
+CREATE INDEX ON items USING ivfpq (v) WITH (quantizer = scalar, m = 4);
+CREATE INDEX ON items USING ivfpq (v) WITH (quantizer = vector);
 CREATE TABLE wide (v vector(512));
 CREATE INDEX ON wide USING ivfpq (v) WITH (m = 512, nbits = 4);
 CREATE INDEX wide_idx ON wide USING ivfpq (v) WITH (m = 512, nbits = 8);
