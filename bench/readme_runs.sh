@@ -30,8 +30,8 @@ PGOPTIONS="-c maintenance_work_mem=2GB -c max_parallel_maintenance_workers=1" \
 PGOPTIONS="-c maintenance_work_mem=2GB -c max_parallel_maintenance_workers=1" \
   run fashion-mnist-hnsw-inserts --dataset fashion-mnist --table vxb_fashion_mnist_inserts --queries-limit 500 \
   --storage plain --index "$hnsw_index" --insert-fraction 0.1 --insert-batches 1,100 --insert-clients 1,2 --sweep hnsw.ef_search=40
-# ivfflat and ivfpq (defaults: 4-bit codes, m = dim/2 up to 256, residuals, ivfpq.rerank = 40),
-# each in the same run as FAISS IVFFlat / IVFPQ / IVFPQ + exact re-rank of as many candidates
+# ivfflat and ivfpq (defaults: 8-bit scalar codes re-checked to ivfflat's answer), each in the
+# same run as FAISS IVFFlat / IVFPQ / IVFPQ + exact re-rank of 40 candidates
 for spec in "ivfflat|ivfflat.probes" "ivfpq|ivfpq.probes"; do
   am="${spec%%|*}" guc="${spec##*|}"
   run "siftsmall-$am" --dataset siftsmall --data-dir "$data" --storage plain \
