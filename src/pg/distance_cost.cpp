@@ -118,6 +118,13 @@ Cost distance_cost(size_t value_bytes) {
 
 Cost distance_call_overhead() { return kDeclaredOperators * cpu_operator_cost; }
 
+void refuse_path(Cost* startup, Cost* total, Selectivity* selectivity, double* correlation, double* pages) {
+  *startup = *total = get_float8_infinity();
+  *selectivity = 0;
+  *correlation = 0;
+  *pages = 0;
+}
+
 size_t index_value_bytes(Relation index) {
   ElementKind kind;
   Metric metric;

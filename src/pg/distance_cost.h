@@ -19,5 +19,9 @@ Cost distance_cost(size_t value_bytes);
 Cost distance_call_overhead();
 // Bytes of a value of an index's column (its element type and dimensions).
 size_t index_value_bytes(Relation index);
+// An index cost estimate's answer for a path it will not serve (infinite cost): the vectorx
+// indexes answer ORDER BY distance and range keys only, and under vectorx.exact_search the
+// approximate ones serve nothing.
+void refuse_path(Cost* startup, Cost* total, Selectivity* selectivity, double* correlation, double* pages);
 
 }  // namespace vectorx::pg

@@ -3,6 +3,7 @@
 #include <climits>
 
 #include "distance_cost.h"
+#include "settings.h"
 #include "hnsw_am.h"
 #include "index_values.h"
 
@@ -52,13 +53,8 @@ double visited_estimate(double tuples, int m) { return std::min(tuples, 2.0 * m 
 
 void hnsw_cost_estimate(PlannerInfo* root, IndexPath* path, double loop_count, Cost* startup, Cost* total,
                         Selectivity* selectivity, double* correlation, double* pages) {
-  if (path->indexorderbys == NIL && path->indexclauses == NIL) {  // it answers ORDER BY distance and range keys
-    *startup = *total = get_float8_infinity();
-    *selectivity = 0;
-    *correlation = 0;
-    *pages = 0;
-    return;
-  }
+  if ((path->indexorderbys == NIL && path->indexclauses == NIL) || exact_search())
+    return refuse_path(startup, total, selectivity, correlation, pages);
   Relation index = index_open(path->indexinfo->indexoid, NoLock);
   const int m = index_params(index).m;
   const Cost per_visit = distance_call_overhead() + distance_cost(index_value_bytes(index));

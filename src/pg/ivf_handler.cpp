@@ -5,6 +5,7 @@
 #include "vectorx/ivf/entries.h"
 #include "index_values.h"
 #include "ivf_am.h"
+#include "settings.h"
 
 namespace vectorx::pg::ivf {
 
@@ -50,21 +51,13 @@ bytea* flat_options(Datum reloptions, bool validate) {
 
 const PqOptions* pq_options(Relation index) { return reinterpret_cast<const PqOptions*>(index->rd_options); }
 
-// The cost of a path the index cannot serve: these indexes answer ORDER BY distance and range
-// keys only.
-void refuse(Cost* startup, Cost* total, Selectivity* selectivity, double* correlation, double* pages) {
-  *startup = *total = get_float8_infinity();
-  *selectivity = 0;
-  *correlation = 0;
-  *pages = 0;
-}
-
 // A scan reads the directory (every centre) and the probed lists' share of the entries, then
 // sorts what it read; all of it happens before the first row comes back. ivfpq entries cost
 // a few table lookups instead of a distance, plus the re-rank's table fetches.
 void cost_estimate(Method method, PlannerInfo* root, IndexPath* path, double loop_count, Cost* startup, Cost* total,
                    Selectivity* selectivity, double* correlation, double* pages) {
-  if (path->indexorderbys == NIL && path->indexclauses == NIL) return refuse(startup, total, selectivity, correlation, pages);
+  if ((path->indexorderbys == NIL && path->indexclauses == NIL) || exact_search())
+    return refuse_path(startup, total, selectivity, correlation, pages);
   const SearchSettings& settings = method == Method::kIvfFlat ? flat_settings : pq_settings;
   Relation index = index_open(path->indexinfo->indexoid, NoLock);
   const int lists = index_lists(index, method);
@@ -109,7 +102,8 @@ void ivfpq_cost_estimate(PlannerInfo* root, IndexPath* path, double loop_count, 
 // re-checks the rows whose bound is below the k-th distance (random reads).
 void flat_cost_estimate(PlannerInfo* root, IndexPath* path, double loop_count, Cost* startup, Cost* total,
                         Selectivity* selectivity, double* correlation, double* pages) {
-  if (path->indexorderbys == NIL && path->indexclauses == NIL) return refuse(startup, total, selectivity, correlation, pages);
+  if (path->indexorderbys == NIL && path->indexclauses == NIL)
+    return refuse_path(startup, total, selectivity, correlation, pages);
   Relation index = index_open(path->indexinfo->indexoid, NoLock);
   const Cost per_code = distance_cost(index_value_bytes(index)) / 4;
   index_close(index, NoLock);

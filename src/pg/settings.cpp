@@ -15,6 +15,7 @@ int build_memory_kb = -1;   // -1: maintenance_work_mem
 constexpr int kMinBuildMemoryKb = 1024;  // as maintenance_work_mem
 int sample_rows = 0;        // 0: automatic
 int batch_rows = 1024;
+bool exact_search_only = false;
 
 // "123 kB", "4 MB", … for messages.
 char* pretty_kb(uint64_t kb) {
@@ -48,7 +49,13 @@ void define_settings() {
   DefineCustomIntVariable("vectorx.build_batch_rows",
                           "Rows an ivfflat or ivfpq build assigns to lists per batch, spread over its threads.", nullptr,
                           &batch_rows, 1024, 1, 1000000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomBoolVariable("vectorx.exact_search", "Whether plans may use only exact searches.",
+                           "On: hnsw, ivfflat and ivfpq indexes are not used; a flat index or a sequential scan "
+                           "answers ORDER BY distance and range keys exactly (to check the others, say).",
+                           &exact_search_only, false, PGC_USERSET, 0, nullptr, nullptr, nullptr);
 }
+
+bool exact_search() { return exact_search_only; }
 
 void check_vector_quota(Relation index, uint64_t would_hold) {
   if (max_index_vectors == 0 || would_hold <= static_cast<uint64_t>(max_index_vectors)) return;

@@ -1,5 +1,5 @@
 // vectorx.* settings for operating indexes: quotas (what one index may hold), build memory
-// and build batch sizes. Quotas are superuser settings (PGC_SUSET): administrators set them
+// and build batch sizes, and whether plans may use approximate indexes. Quotas are superuser settings (PGC_SUSET): administrators set them
 // per database or role (ALTER DATABASE / ALTER ROLE … SET) or per session, and an ordinary
 // user cannot lift them (GRANT SET ON PARAMETER delegates that right).
 #pragma once
@@ -32,5 +32,8 @@ unsigned build_threads(Relation heap, Relation index);
 int build_sample_rows();
 // Rows per assignment batch of a parallel IVF load.
 int build_batch_rows();
+// vectorx.exact_search: plans use no approximate index (hnsw, ivfflat, ivfpq), so ORDER BY
+// distance comes from a flat index or a sequential scan, exactly.
+bool exact_search();
 
 }  // namespace vectorx::pg

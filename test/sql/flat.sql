@@ -42,6 +42,16 @@ CREATE INDEX items_v_idx ON items USING flat (v);
 SET enable_seqscan = off;
 EXPLAIN (COSTS OFF) SELECT id FROM items ORDER BY v <-> '[1,1,1,1,1,1]' LIMIT 5;
 SELECT id, v <-> '[1.5,0.25,3,1,0,2]' AS d FROM items ORDER BY v <-> '[1.5,0.25,3,1,0,2]', id LIMIT 3;
+-- Beside an approximate index, vectorx.exact_search keeps plans exact (SET LOCAL too).
+CREATE INDEX items_hnsw_idx ON items USING hnsw (v vector_l2_ops);
+EXPLAIN (COSTS OFF) SELECT id FROM items ORDER BY v <-> '[1,1,1,1,1,1]' LIMIT 5;
+BEGIN;
+SET LOCAL vectorx.exact_search = on;
+EXPLAIN (COSTS OFF) SELECT id FROM items ORDER BY v <-> '[1,1,1,1,1,1]' LIMIT 5;
+EXPLAIN (COSTS OFF) SELECT count(*) FROM items WHERE v <@ l2_ball('[1,1,1,1,1,1]', 1);
+COMMIT;
+SHOW vectorx.exact_search;
+DROP INDEX items_hnsw_idx;
 -- Every row with a value, in order, and the NULL row never.
 SELECT count(*) AS all_rows, bool_and(d IS NOT NULL) AS no_null FROM (SELECT v <-> '[0,0,0,0,0,0]' AS d FROM items ORDER BY 1) s;
 SELECT count(*) AS null_query_rows FROM (SELECT id FROM items ORDER BY v <-> NULL) s;
