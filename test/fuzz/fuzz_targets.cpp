@@ -127,13 +127,16 @@ void sparse_binary(const uint8_t* data, size_t size) {
 constexpr size_t kDim = 8;
 constexpr size_t kRows = 300;
 
-std::vector<float> rows() {
-  std::vector<float> out(kRows * kDim);
-  uint32_t x = 12345;
-  for (float& v : out) {
-    x = x * 1664525u + 1013904223u;
-    v = static_cast<float>(static_cast<int>(x >> 8) % 2000 - 1000) / 250.0f;
-  }
+const std::vector<float>& rows() {
+  static const std::vector<float> out = [] {
+    std::vector<float> values(kRows * kDim);
+    uint32_t x = 12345;
+    for (float& v : values) {
+      x = x * 1664525u + 1013904223u;
+      v = static_cast<float>(static_cast<int>(x >> 8) % 2000 - 1000) / 250.0f;
+    }
+    return values;
+  }();
   return out;
 }
 
@@ -143,16 +146,21 @@ const uint8_t* payload(const std::vector<float>& data, size_t row) {
 
 HeapTid tid_of(size_t row) { return {static_cast<uint32_t>(row / 100), static_cast<uint16_t>(row % 100 + 1)}; }
 
+// The hnsw index the damage targets read and write: 2 kB pages (the code is page-size generic)
+// so that 110 elements, a fifth of a run's cost at 8 kB, still span several pages and levels.
+constexpr size_t kHnswPageSize = 1024;
+constexpr size_t kHnswRows = 60;
+
 const MemoryPageStore& healthy_hnsw() {
   static const MemoryPageStore store = [] {
-    MemoryPageStore s;
+    MemoryPageStore s(kHnswPageSize);
     const Space space(ElementKind::kFloat32, Metric::kL2, kDim);
     hnsw::PageGraph::create(s, space, {4, 16});
     hnsw::PageGraph graph(s);
-    const auto data = rows();
-    for (size_t i = 0; i < kRows; ++i) graph.insert(payload(data, i), kDim * sizeof(float), tid_of(i), static_cast<int>(i % 7 == 0) + static_cast<int>(i % 49 == 0), true);
+    const auto& data = rows();
+    for (size_t i = 0; i < kHnswRows; ++i) graph.insert(payload(data, i), kDim * sizeof(float), tid_of(i), static_cast<int>(i % 7 == 0) + static_cast<int>(i % 49 == 0), true);
     // Identical values: their rows join the first ten elements' rows items.
-    for (size_t k = 0; k < 30; ++k) graph.insert(payload(data, k % 10), kDim * sizeof(float), tid_of(kRows + 1 + k), 0, true);
+    for (size_t k = 0; k < 6; ++k) graph.insert(payload(data, k), kDim * sizeof(float), tid_of(kHnswRows + 1 + k), 0, true);
     return s;
   }();
   return store;
@@ -164,7 +172,7 @@ const MemoryPageStore& healthy_ivf(ivf::EntryFormat format) {
   auto build = [](ivf::EntryFormat f) {
     MemoryPageStore s;
     const Space space(ElementKind::kFloat32, Metric::kL2, kDim);
-    const auto data = rows();
+    const auto& data = rows();
     const bool bounded = f == ivf::EntryFormat::kBounded;
     const auto centres = ivf::train_centres(space, payload(data, 0), kRows, bounded ? 1 : 4, 1);
     ivf::EntrySpec spec;
@@ -217,7 +225,7 @@ void hnsw_read(const uint8_t* data, size_t size) {
   damage(store, data, size);
   const bool healthy = size < 4;  // no damage record: everything must work
   if (!check_hnsw(store).problems.empty() && healthy) bug("a healthy hnsw index fails its check");
-  const auto values = rows();
+  const auto& values = rows();
   expecting_corruption([&] {
     hnsw::PageGraph graph(store);
     hnsw::graph_stats(graph);
@@ -236,16 +244,17 @@ void hnsw_read(const uint8_t* data, size_t size) {
 void hnsw_write(const uint8_t* data, size_t size) {
   MemoryPageStore store = healthy_hnsw();
   damage(store, data, size);
-  const auto values = rows();
+  const auto& values = rows();
   expecting_corruption([&] {
     hnsw::PageGraph graph(store);
-    graph.insert(payload(values, 5), kDim * sizeof(float), tid_of(kRows), 1, true);
+    graph.insert(payload(values, 5), kDim * sizeof(float), tid_of(kHnswRows), 1, true);
   });
   if (size < 4 || data[0] % 8 != 0) return;
   expecting_corruption([&] {
     hnsw::PageGraph graph(store);
     hnsw::PageGraph::Vacuum vacuum(graph);
-    vacuum.mark_dead([](HeapTid tid) { return tid.offset % 23 == 0; });
+    // One dead element: its neighbours' lists are repaired, each by a search (the cost).
+    vacuum.mark_dead([](HeapTid tid) { return tid.block == 0 && tid.offset == 23; });
     vacuum.repair();
     vacuum.release();
     vacuum.reconnect(1 << 20);
@@ -278,7 +287,7 @@ void ivf_pages(const uint8_t* data, size_t size, ivf::EntryFormat format) {
   damage(store, data, size);
   const bool healthy = size < 4;
   if (!check_ivf(store).problems.empty() && healthy) bug("a healthy IVF index fails its check");
-  const auto values = rows();
+  const auto& values = rows();
   expecting_corruption([&] {
     ivf::IvfIndex index(store);
     ivf::Entries entries(index);
@@ -314,9 +323,9 @@ Bytes page_bytes(const MemoryPageStore& store, uint32_t block) {
 // An hnsw element page: items, element headers, lists, value tails. The index is the meta page
 // and this page alone, so every run parses just the input (links elsewhere lead past the end).
 void hnsw_page(const uint8_t* data, size_t size) {
-  MemoryPageStore store;
-  {
-    const MemoryPageStore& healthy = healthy_hnsw();  // its meta page (a copy of it all cost 4x the run)
+  const MemoryPageStore& healthy = healthy_hnsw();
+  MemoryPageStore store(healthy.page_size());
+  {  // its meta page (a copy of the whole index cost 4x the run)
     Change change(store);
     std::memcpy(change.new_page().data, healthy.raw(0), store.page_size());
     uint8_t* page = change.new_page().data;
@@ -325,7 +334,7 @@ void hnsw_page(const uint8_t* data, size_t size) {
     change.commit();
   }
   check_hnsw(store);
-  const auto values = rows();
+  const auto& values = rows();
   expecting_corruption([&] {
     hnsw::PageGraph graph(store);
     hnsw::PageGraph::Scan scan(graph, payload(values, 3), kDim * sizeof(float), {});
@@ -346,7 +355,7 @@ void ivf_page(const uint8_t* data, size_t size) {
 
 // A codebook page, read as a scan loads it: as ivfpq's PQ codebooks and as flat's quantizer.
 void codebook_page(const uint8_t* data, size_t size) {
-  const auto values = rows();
+  const auto& values = rows();
   for (ivf::EntryFormat format : {ivf::EntryFormat::kCode4, ivf::EntryFormat::kBounded}) {
     const MemoryPageStore& healthy = healthy_ivf(format);
     MemoryPageStore probe = healthy;
@@ -398,7 +407,9 @@ std::vector<Bytes> sparse_binary_seeds() {
 std::vector<Bytes> page_damage_seeds() {
   return {{}, {1, 0, 24, 4, 0xff, 0xff, 0xff, 0xff}, {2, 0, 100, 2, 0, 0}, {0, 0, 16, 8, 1, 2, 3, 4, 5, 6, 7, 8},
           // found by libFuzzer: inserts into a damaged item directory and a damaged free-space pointer
-          {0xfe, 0, 2, 2, 0x30, 0}, {0xfe, 0, 6, 0xfe, 0xcf, 0xff}};
+          {0xfe, 0, 2, 2, 0x30, 0}, {0xfe, 0, 6, 0xfe, 0xcf, 0xff},
+          // a neighbour id past a 1 kB page's directory: a search's prefetch read beyond the page
+          {0xfa, 0x81, 0xa2, 0xdb, 0x00, 0x00, 0x00, 0xfe, 0x3a, 0x2a, 0x2a, 0x2a, 0x2a, 0x2a, 0x2a, 0x2a, 0x2a, 0x2a, 0x00, 0xff, 0x00, 0x00, 0xfe, 0x00, 0x00, 0x00, 0x2a, 0x00}};
 }
 
 }  // namespace

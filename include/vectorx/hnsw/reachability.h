@@ -4,7 +4,8 @@
 // the live elements the entry point cannot reach at level 0, and VACUUM links them back in
 // (PageGraph::Vacuum::reconnect).
 //
-// Memory: the level-0 lists of every element, packed: 9 bytes an element and 4 a link.
+// Memory: the level-0 lists of every element, packed: 9 bytes an element and 4 a link, plus a
+// slot table that finds an id's element in constant time: 4 bytes an item and 8 a block.
 #pragma once
 
 #include <cstddef>
@@ -32,10 +33,17 @@ class Reachability {
 
  private:
   enum State : uint8_t { kLive, kDeadElement, kFreeElement };
+  static constexpr uint32_t kNoElement = UINT32_MAX;
+  struct BlockSlots {
+    uint32_t first = 0;  // the block's item 0 in slots_
+    uint32_t items = 0;  // its items up to the last recorded element
+  };
   // Position of `id` among the recorded elements, or SIZE_MAX.
   size_t position(Id id) const;
 
-  std::vector<Id> ids_;            // increasing
+  std::vector<BlockSlots> blocks_;  // by block number
+  std::vector<uint32_t> slots_;     // by item: the element's position, or kNoElement
+  std::vector<Id> ids_;             // increasing
   std::vector<State> states_;
   std::vector<uint32_t> starts_{0};  // element i's level-0 links: links_[starts_[i] .. starts_[i + 1])
   std::vector<Id> links_;

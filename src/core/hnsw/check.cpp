@@ -9,7 +9,6 @@
 // the meta page's count matches. (A tail no element refers to is not reported: a crash
 // between writing tails and their element leaves one.)
 #include <algorithm>
-#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -121,20 +120,26 @@ class HnswChecker {
     if (e.flags & hnsw::kFree) return;  // a free item's lists and rows are stale by design
     check_rows(block, item, e);
     for (int level = 0; level <= e.level; ++level) {
-      std::set<Id> seen;
-      for (Id n : e.lists[static_cast<size_t>(level)]) {
-        const std::string where = "level " + std::to_string(level) + " neighbour " + id_text(n);
+      const std::vector<Id>& list = e.lists[static_cast<size_t>(level)];
+      sorted_.assign(list.begin(), list.end());
+      std::sort(sorted_.begin(), sorted_.end());
+      const bool repeats = std::adjacent_find(sorted_.begin(), sorted_.end()) != sorted_.end();
+      for (size_t i = 0; i < list.size(); ++i) {
+        const Id n = list[i];
+        const auto about = [&](const std::string& what) {
+          problem(block, item, "level " + std::to_string(level) + " neighbour " + id_text(n) + what);
+        };
         const auto it = elements_.find(n);
         if (n == id)
-          problem(block, item, where + " is the element itself");
-        else if (!seen.insert(n).second)
-          problem(block, item, where + " is listed twice");
+          about(" is the element itself");
+        else if (repeats && std::find(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(i), n) != list.begin() + static_cast<std::ptrdiff_t>(i))
+          about(" is listed twice");
         else if (it == elements_.end())
-          problem(block, item, where + " is not an element of the index");
+          about(" is not an element of the index");
         else if (it->second.flags & hnsw::kFree)
-          problem(block, item, where + " is a free item");
+          about(" is a free item");
         else if (it->second.level < level)
-          problem(block, item, where + " has no level " + std::to_string(level));
+          about(" has no level " + std::to_string(level));
       }
     }
   }
@@ -224,6 +229,7 @@ class HnswChecker {
   std::unordered_map<Id, Element> elements_;
   std::unordered_map<Id, Tail> tails_;
   std::unordered_map<Id, Rows> rows_;
+  std::vector<Id> sorted_;  // one list, sorted: finds repeated neighbours
   CheckReport report_;
 };
 

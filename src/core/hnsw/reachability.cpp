@@ -7,6 +7,15 @@ namespace vectorx::hnsw {
 
 void Reachability::add(Id id, const ElementRef& e, int m) {
   const State state = e.free() ? kFreeElement : e.dead() ? kDeadElement : kLive;
+  const uint32_t block = id_block(id);
+  const uint32_t item = static_cast<uint32_t>(id_item(id));
+  if (blocks_.size() <= block) blocks_.resize(block + 1);
+  BlockSlots& slots = blocks_[block];
+  if (slots.items == 0) slots.first = static_cast<uint32_t>(slots_.size());
+  // Ids increase, so this block's slots are the last ones.
+  slots.items = item + 1;
+  slots_.resize(slots.first + slots.items, kNoElement);
+  slots_[slots.first + item] = static_cast<uint32_t>(ids_.size());
   ids_.push_back(id);
   states_.push_back(state);
   reached_.push_back(false);
@@ -18,8 +27,11 @@ void Reachability::add(Id id, const ElementRef& e, int m) {
 }
 
 size_t Reachability::position(Id id) const {
-  const auto it = std::lower_bound(ids_.begin(), ids_.end(), id);
-  return it != ids_.end() && *it == id ? static_cast<size_t>(it - ids_.begin()) : SIZE_MAX;
+  const uint32_t block = id_block(id);
+  const uint32_t item = static_cast<uint32_t>(id_item(id));
+  if (block >= blocks_.size() || item >= blocks_[block].items) return SIZE_MAX;
+  const uint32_t at = slots_[blocks_[block].first + item];
+  return at == kNoElement ? SIZE_MAX : at;
 }
 
 size_t Reachability::reach_from(Id from) {
@@ -62,7 +74,8 @@ std::vector<Id> Reachability::reached_live_with_room(size_t max, size_t most) co
 }
 
 size_t Reachability::memory_bytes() const {
-  return ids_.capacity() * sizeof(Id) + states_.capacity() + starts_.capacity() * sizeof(uint32_t) +
+  return blocks_.capacity() * sizeof(BlockSlots) + slots_.capacity() * sizeof(uint32_t) +
+         ids_.capacity() * sizeof(Id) + states_.capacity() + starts_.capacity() * sizeof(uint32_t) +
          links_.capacity() * sizeof(Id) + reached_.capacity() / 8;
 }
 
