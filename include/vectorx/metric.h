@@ -44,9 +44,10 @@ class Space {
   // The operator's distance between two payloads of this space.
   double distance(const uint8_t* a, const uint8_t* b) const noexcept { return distance_from_key(key(a, b)); }
   // An order-preserving stand-in for distance, cheaper for L2 (the squared distance, no root);
-  // distance_from_key(key(a, b)) == distance(a, b) exactly. Infinite distances are keys like
-  // any other; a NaN distance (overflowing values, such as opposite infinite products) becomes
-  // +Infinity, so it orders last, as Postgres sorts NaN, and never breaks a heap's order.
+  // distance_from_key(key(a, b)) == distance(a, b) exactly. Keys order as Postgres orders
+  // distances and never break a heap's order: a NaN distance (overflowing values, such as
+  // opposite infinite products) is the key +Infinity, after +Infinity's key, the largest double
+  // (no distance computed in float comes near it).
   double key(const uint8_t* a, const uint8_t* b) const noexcept;
   double distance_from_key(double key) const noexcept;
   // Bytes a well-formed payload occupies given its first `available` bytes; 0 if malformed.

@@ -25,6 +25,9 @@ struct Result {
   HeapTid tid;
 };
 
+// Postgres' order of float8 distances: NaN after every number, +Infinity included.
+inline bool nearer(double a, double b) { return a < b || (b != b && a == a); }
+
 struct PageHeader {
   uint16_t kind;        // the index format's page kind
   uint16_t item_count;  // directory entries

@@ -92,7 +92,8 @@ SparseView Space::sparse_view(const uint8_t* payload) const noexcept {
 
 double Space::key(const uint8_t* a, const uint8_t* b) const noexcept {
   const double k = raw_key(a, b);
-  return std::isnan(k) ? std::numeric_limits<double>::infinity() : k;
+  if (std::isnan(k)) return std::numeric_limits<double>::infinity();
+  return k == std::numeric_limits<double>::infinity() ? std::numeric_limits<double>::max() : k;
 }
 
 double Space::raw_key(const uint8_t* a, const uint8_t* b) const noexcept {
@@ -119,6 +120,8 @@ double Space::raw_key(const uint8_t* a, const uint8_t* b) const noexcept {
 }
 
 double Space::distance_from_key(double key) const noexcept {
+  if (key == std::numeric_limits<double>::infinity()) return std::nan("");
+  if (key == std::numeric_limits<double>::max()) return std::numeric_limits<double>::infinity();
   return metric_ == Metric::kL2 ? std::sqrt(key) : key;
 }
 

@@ -1,10 +1,13 @@
 // Space over payloads: keys order like distances, payload sizes, cosine indexability.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "vectorx/metric.h"
+#include "vectorx/slotted_page.h"
 
 namespace vectorx {
 namespace {
@@ -20,6 +23,30 @@ TEST(Space, KeyGivesTheOperatorDistanceExactly) {
   }
   const Space l2(ElementKind::kFloat32, Metric::kL2, 5);
   EXPECT_EQ(l2.key(pa, pb), static_cast<double>(l2sq(a, b, 5))) << "L2 keys skip the square root";
+}
+
+// Overflowing values: +Infinity and NaN distances keep their values through keys, and keys
+// order them as Postgres orders float8 (NaN after +Infinity), so index order is seqscan order.
+TEST(Space, InfiniteAndNaNDistancesOrderAsPostgresSortsThem) {
+  const float q[2] = {2, 2}, finite[2] = {1, 1}, plus_inf[2] = {-3e38f, -3e38f}, minus_inf[2] = {3e38f, 3e38f},
+              opposite[2] = {3e38f, -3e38f};
+  const Space ip(ElementKind::kFloat32, Metric::kInnerProduct, 2);
+  const Space cosine(ElementKind::kFloat32, Metric::kCosine, 2);
+  const Space l2(ElementKind::kFloat32, Metric::kL2, 2);
+  const auto* pq = reinterpret_cast<const uint8_t*>(q);
+  const auto key = [&](const Space& s, const float* v) { return s.key(pq, reinterpret_cast<const uint8_t*>(v)); };
+  EXPECT_EQ(ip.distance_from_key(key(ip, plus_inf)), std::numeric_limits<double>::infinity());
+  EXPECT_EQ(ip.distance_from_key(key(ip, minus_inf)), -std::numeric_limits<double>::infinity());
+  EXPECT_EQ(l2.distance_from_key(key(l2, opposite)), std::numeric_limits<double>::infinity());
+  const double nan_key = key(cosine, plus_inf);  // -inf / inf: NaN
+  EXPECT_TRUE(std::isnan(cosine.distance_from_key(nan_key)));
+  EXPECT_LT(key(ip, finite), key(ip, plus_inf));
+  EXPECT_LT(key(ip, plus_inf), nan_key) << "+Infinity's key sorts before NaN's";
+  EXPECT_LT(key(l2, opposite), nan_key);
+  EXPECT_TRUE(nearer(std::numeric_limits<double>::infinity(), std::nan("")));
+  EXPECT_FALSE(nearer(std::nan(""), std::numeric_limits<double>::infinity()));
+  EXPECT_FALSE(nearer(std::nan(""), std::nan("")));
+  EXPECT_TRUE(nearer(-1.0, 1.0));
 }
 
 TEST(Space, PayloadSizes) {

@@ -16,7 +16,7 @@ const Result* ResultStream::next() {
 void ResultStream::gather_ball() {
   std::vector<Result> ball;
   for (const Result* r; (r = next_found());) ball.push_back(*r);
-  std::stable_sort(ball.begin(), ball.end(), [](const Result& a, const Result& b) { return a.distance < b.distance; });
+  std::stable_sort(ball.begin(), ball.end(), [](const Result& a, const Result& b) { return nearer(a.distance, b.distance); });
   results_.swap(ball);
   next_ = 0;
   done_ = false;
@@ -27,7 +27,7 @@ const Result* ResultStream::next_found() {
   while (!done_) {
     while (next_ < results_.size()) {
       const Result* r = &results_[next_++];
-      if (rules_.strict_order && r->distance < last_distance_) continue;  // would break the order
+      if (rules_.strict_order && nearer(r->distance, last_distance_)) continue;  // would break the order
       if (r->distance > rules_.radius) {
         if (++beyond_ >= rules_.patience) {  // the search has left the ball
           done_ = true;

@@ -8,7 +8,7 @@ namespace vectorx::ivf {
 namespace {
 
 bool before(const Result& a, const Result& b) {
-  if (a.distance != b.distance) return a.distance < b.distance;
+  if (nearer(a.distance, b.distance) || nearer(b.distance, a.distance)) return nearer(a.distance, b.distance);
   if (a.tid.block != b.tid.block) return a.tid.block < b.tid.block;
   return a.tid.offset < b.tid.offset;
 }

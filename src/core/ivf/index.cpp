@@ -448,7 +448,7 @@ void IvfIndex::score_list(uint32_t list, double centre_key, EntryScorer& scorer,
 }
 
 void order_next(std::vector<Result>& results, size_t from, size_t count) {
-  const auto by_distance = [](const Result& a, const Result& b) { return a.distance < b.distance; };
+  const auto by_distance = [](const Result& a, const Result& b) { return nearer(a.distance, b.distance); };
   const auto first = results.begin() + static_cast<std::ptrdiff_t>(from);
   const auto middle = first + static_cast<std::ptrdiff_t>(std::min(count, results.size() - from));
   std::nth_element(first, middle, results.end(), by_distance);
