@@ -12,6 +12,7 @@
 
 #include "vectorx/ivf/entries.h"
 #include "vectorx/ivf/index.h"
+#include "vectorx/ivf/nearest_centres.h"
 
 namespace vectorx::ivf {
 
@@ -28,7 +29,8 @@ class BatchLoader {
   size_t loaded() const { return loaded_; }
 
  private:
-  void compute(size_t row, std::vector<float>& scratch);
+  // Lists and entries of rows first .. first + count - 1 of the batch.
+  void compute(size_t first, size_t count, std::vector<float>& scratch);
 
   IvfIndex& index_;
   const Entries& entries_;
@@ -36,6 +38,7 @@ class BatchLoader {
   size_t batch_rows_, value_bytes_;
   std::function<void()> check_;
   std::shared_ptr<const std::vector<uint8_t>> centres_;
+  NearestCentres nearest_;  // over *centres_
   std::vector<uint8_t> values_, entries_out_;
   std::vector<HeapTid> tids_;
   std::vector<uint32_t> lists_;

@@ -8,7 +8,7 @@
 namespace vectorx::ivf {
 
 namespace {
-constexpr size_t kRowsPerBlock = 64;  // rows a thread takes at a time (and between checks)
+constexpr size_t kRowsPerBlock = 256;  // rows a thread takes at a time: one matrix product
 }
 
 BatchLoader::BatchLoader(IvfIndex& index, const Entries& entries, unsigned threads, size_t batch_rows,
@@ -19,7 +19,8 @@ BatchLoader::BatchLoader(IvfIndex& index, const Entries& entries, unsigned threa
       batch_rows_(std::max<size_t>(batch_rows, 1)),
       value_bytes_(value_bytes(index.space())),
       check_(std::move(check)),
-      centres_(index.shared_centres()) {
+      centres_(index.shared_centres()),
+      nearest_(index.space(), centres_->data(), index.lists()) {
   values_.reserve(batch_rows_ * value_bytes_);
   tids_.reserve(batch_rows_);
 }
@@ -30,11 +31,11 @@ void BatchLoader::add(const uint8_t* value, HeapTid tid) {
   if (tids_.size() >= batch_rows_) flush();
 }
 
-void BatchLoader::compute(size_t row, std::vector<float>& scratch) {
-  const uint8_t* value = values_.data() + row * value_bytes_;
-  const uint32_t list = nearest_centre(index_.space(), centres_->data(), index_.lists(), value);
-  lists_[row] = list;
-  entries_.encode_to(value, list, entries_out_.data() + row * entries_.entry_bytes(), scratch.data());
+void BatchLoader::compute(size_t first, size_t count, std::vector<float>& scratch) {
+  nearest_.find(values_.data() + first * value_bytes_, count, lists_.data() + first);
+  for (size_t row = first; row < first + count; ++row)
+    entries_.encode_to(values_.data() + row * value_bytes_, lists_[row], entries_out_.data() + row * entries_.entry_bytes(),
+                       scratch.data());
 }
 
 void BatchLoader::flush() {
@@ -45,7 +46,8 @@ void BatchLoader::flush() {
   const size_t dim = static_cast<size_t>(index_.space().dim());
   for_each_block((n + kRowsPerBlock - 1) / kRowsPerBlock, threads_, [&](size_t block) {
     std::vector<float> scratch(dim);
-    for (size_t row = block * kRowsPerBlock; row < std::min(n, (block + 1) * kRowsPerBlock); ++row) compute(row, scratch);
+    const size_t first = block * kRowsPerBlock;
+    compute(first, std::min(n, first + kRowsPerBlock) - first, scratch);
   }, check_);
   for (size_t row = 0; row < n; ++row)
     index_.insert(lists_[row], entries_out_.data() + row * entries_.entry_bytes(), tids_[row]);
