@@ -216,6 +216,10 @@ PageGraph::PageGraph(PageStore& store) : store_(store), space_(ElementKind::kFlo
   const auto metric = static_cast<Metric>(meta.metric);
   if (!Space::valid(kind, metric) || meta.m < 2 || meta.m > 100 || meta.dim < 1 || meta.dim > Space::max_index_dim(kind))
     throw CorruptIndex("corrupt hnsw meta page");
+  // Every element's lists (at the highest level, with no value in its head) fit one page item:
+  // inserts and repairs place them on fresh pages without looking.
+  if (!fits_one_item(store.page_size(), meta.m, kMaxLevel, 0))
+    throw CorruptIndex("hnsw meta page names m = " + std::to_string(meta.m) + ", too large for the page size");
   space_ = Space(kind, metric, meta.dim);
   params_ = Params{meta.m, meta.ef_construction};
 }
