@@ -12,6 +12,8 @@ Id PageGraph::write_tails(const uint8_t* bytes, size_t length, Id reuse) {
   if (reuse != kInvalidId) {  // the chain of a freed element: rewritten in place
     for (Id tail = reuse; length > 0;) {
       if (tail == kInvalidId) throw CorruptIndex("hnsw value tail chain shorter than its element says");
+      if (id_block(tail) == kMetaBlock || id_block(tail) >= store_.block_count())
+        throw CorruptIndex("hnsw value tail chain leads outside the index");
       Change change(store_);
       TailRef t;
       if (!t.parse(change.page(id_block(tail)), page_size, id_item(tail))) throw CorruptIndex("hnsw value tail missing");
