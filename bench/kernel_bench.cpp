@@ -59,6 +59,8 @@ void register_level(SimdLevel level) {
   add("f32_l1", [k](const Inputs& in, size_t n) { return k->l1_f32(in.a.data(), in.b.data(), n); });
   add("f16_l2sq", [k](const Inputs& in, size_t n) { return k->l2sq_f16(in.ha.data(), in.hb.data(), n); });
   add("f16_dot", [k](const Inputs& in, size_t n) { return k->dot_f16(in.ha.data(), in.hb.data(), n); });
+  add("sq8_l2sq", [k](const Inputs& in, size_t n) { return k->sq8_l2sq(in.a.data(), in.b.data(), in.codes.data(), n); });
+  add("sq8_dot", [k](const Inputs& in, size_t n) { return k->sq8_dot(in.a.data(), in.codes.data(), n); });
 }
 
 void register_naive() {
