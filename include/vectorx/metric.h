@@ -50,6 +50,14 @@ class Space {
   // (no distance computed in float comes near it).
   double key(const uint8_t* a, const uint8_t* b) const noexcept;
   double distance_from_key(double key) const noexcept;
+  // Cosine by one dot product, for graph builds: the one-pass kernel computes both norms for
+  // every pair, most of a glove-100 build's time. Dense values under cosine only
+  // (cosine_by_dot()). cosine_key_by_dot(a, b, inverse_norm(a) * inverse_norm(b)) is key(a, b)
+  // up to float rounding, ordered the same way (NaN as +Infinity); it is never a value the
+  // operator returns.
+  bool cosine_by_dot() const noexcept;
+  double inverse_norm(const uint8_t* payload) const noexcept;
+  double cosine_key_by_dot(const uint8_t* a, const uint8_t* b, double inverse_norms) const noexcept;
   // Bytes a well-formed payload occupies given its first `available` bytes; 0 if malformed.
   size_t payload_size(const uint8_t* payload, size_t available) const noexcept;
   // The most bytes a well-formed payload of this space can occupy.

@@ -1,6 +1,7 @@
 // Operator distances and the index Space over payloads (metric.h).
 #include "vectorx/metric.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -94,6 +95,38 @@ double Space::key(const uint8_t* a, const uint8_t* b) const noexcept {
   const double k = raw_key(a, b);
   if (std::isnan(k)) return std::numeric_limits<double>::infinity();
   return k == std::numeric_limits<double>::infinity() ? std::numeric_limits<double>::max() : k;
+}
+
+bool Space::cosine_by_dot() const noexcept {
+  return metric_ == Metric::kCosine && (kind_ == ElementKind::kFloat32 || kind_ == ElementKind::kFloat16);
+}
+
+// In double: the squared norm of large float values does not overflow.
+double Space::inverse_norm(const uint8_t* payload) const noexcept {
+  const auto n = static_cast<size_t>(dim_);
+  double sum = 0;
+  for (size_t i = 0; i < n; ++i) {
+    float v;
+    if (kind_ == ElementKind::kFloat16) {
+      half_bits h;
+      std::memcpy(&h, payload + i * sizeof h, sizeof h);
+      v = half_to_float(h);
+    } else {
+      std::memcpy(&v, payload + i * sizeof v, sizeof v);
+    }
+    sum += double{v} * v;
+  }
+  return 1 / std::sqrt(sum);
+}
+
+double Space::cosine_key_by_dot(const uint8_t* a, const uint8_t* b, double inverse_norms) const noexcept {
+  const auto n = static_cast<size_t>(dim_);
+  const float d = kind_ == ElementKind::kFloat16
+                      ? dot(reinterpret_cast<const half_bits*>(a), reinterpret_cast<const half_bits*>(b), n)
+                      : dot(reinterpret_cast<const float*>(a), reinterpret_cast<const float*>(b), n);
+  const double similarity = static_cast<double>(d) * inverse_norms;
+  if (std::isnan(similarity)) return std::numeric_limits<double>::infinity();
+  return 1.0 - std::clamp(similarity, -1.0, 1.0);
 }
 
 double Space::raw_key(const uint8_t* a, const uint8_t* b) const noexcept {

@@ -6,6 +6,7 @@
 #include <limits>
 #include <vector>
 
+#include "vectorx/float16.h"
 #include "vectorx/metric.h"
 #include "vectorx/slotted_page.h"
 
@@ -47,6 +48,35 @@ TEST(Space, InfiniteAndNaNDistancesOrderAsPostgresSortsThem) {
   EXPECT_FALSE(nearer(std::nan(""), std::numeric_limits<double>::infinity()));
   EXPECT_FALSE(nearer(std::nan(""), std::nan("")));
   EXPECT_TRUE(nearer(-1.0, 1.0));
+}
+
+TEST(Space, CosineByOneDotProductIsTheKeyUpToRounding) {
+  const size_t dim = 100;
+  std::vector<float> a(dim), b(dim);
+  for (size_t i = 0; i < dim; ++i) {
+    a[i] = static_cast<float>(std::sin(0.37 * static_cast<double>(i) + 1));
+    b[i] = static_cast<float>(std::cos(0.11 * static_cast<double>(i * i)));
+  }
+  const auto* pa = reinterpret_cast<const uint8_t*>(a.data());
+  const auto* pb = reinterpret_cast<const uint8_t*>(b.data());
+  const Space cosine(ElementKind::kFloat32, Metric::kCosine, dim);
+  ASSERT_TRUE(cosine.cosine_by_dot());
+  EXPECT_FALSE(Space(ElementKind::kFloat32, Metric::kL2, dim).cosine_by_dot());
+  EXPECT_FALSE(Space(ElementKind::kSparse, Metric::kCosine, dim).cosine_by_dot());
+  const double by_dot = cosine.cosine_key_by_dot(pa, pb, cosine.inverse_norm(pa) * cosine.inverse_norm(pb));
+  EXPECT_NEAR(by_dot, cosine.key(pa, pb), 1e-6);
+  EXPECT_NEAR(cosine.cosine_key_by_dot(pa, pa, cosine.inverse_norm(pa) * cosine.inverse_norm(pa)), 0, 1e-6);
+  std::vector<half_bits> ha(dim), hb(dim);
+  for (size_t i = 0; i < dim; ++i) float_to_half(a[i], &ha[i]), float_to_half(b[i], &hb[i]);
+  const Space half(ElementKind::kFloat16, Metric::kCosine, dim);
+  const auto* qa = reinterpret_cast<const uint8_t*>(ha.data());
+  const auto* qb = reinterpret_cast<const uint8_t*>(hb.data());
+  EXPECT_NEAR(half.cosine_key_by_dot(qa, qb, half.inverse_norm(qa) * half.inverse_norm(qb)), half.key(qa, qb), 1e-6);
+  const std::vector<float> zero(dim, 0.0f);
+  const auto* pz = reinterpret_cast<const uint8_t*>(zero.data());
+  EXPECT_EQ(cosine.cosine_key_by_dot(pa, pz, cosine.inverse_norm(pa) * cosine.inverse_norm(pz)),
+            std::numeric_limits<double>::infinity())
+      << "a zero vector's NaN orders last, as key() orders it";
 }
 
 TEST(Space, PayloadSizes) {

@@ -66,7 +66,8 @@ class MemoryGraph {
    public:
     explicit Searcher(MemoryGraph& graph);
     ~Searcher();
-    // Candidates carry Space keys (distance_from_key gives the operator's distance).
+    // Candidates carry Space keys (distance_from_key gives the operator's distance); under
+    // cosine, keys computed by one dot product (Space::cosine_key_by_dot).
     std::vector<Candidate<Id>> search(const uint8_t* query, size_t ef, size_t k);
 
    private:
@@ -104,6 +105,10 @@ class MemoryGraph {
   static size_t node_overhead(const Params& params);
 
  private:
+  // The key between two stored or query values, given their inverse norms (used under cosine).
+  double key(const uint8_t* a, double inverse_a, const uint8_t* b, double inverse_b) const;
+  double inverse_norm(Id id) const { return cosine_by_dot_ ? inverse_norms_[id] : 0; }
+  void note_inverse_norm(Id id);
   // n's list at a level, in place (the caller holds n's lock).
   std::pair<const Id*, size_t> list(Id n, int level) const;
   void reserve_node(int level);
@@ -118,6 +123,8 @@ class MemoryGraph {
 
   Space space_;
   Params params_;
+  bool cosine_by_dot_;  // distances by one dot product and stored inverse norms
+  std::vector<double> inverse_norms_;  // per node, under cosine_by_dot_
   size_t slot_;  // 1 + 2m
   Payloads values_;
   std::vector<int> levels_;

@@ -16,10 +16,10 @@ class MemoryGraph::View {
  public:
   using Id = MemoryGraph::Id;
 
-  View(MemoryGraph& g, const uint8_t* query) : g_(g), query_(query) {}
+  View(MemoryGraph& g, const uint8_t* query) : g_(g) { set_query(query); }
 
-  double distance(Id a, Id b) const { return g_.space_.key(g_.payload(a), g_.payload(b)); }
-  double query_distance(Id a) const { return g_.space_.key(query_, g_.payload(a)); }
+  double distance(Id a, Id b) const { return g_.key(g_.payload(a), g_.inverse_norm(a), g_.payload(b), g_.inverse_norm(b)); }
+  double query_distance(Id a) const { return g_.key(query_, query_inverse_norm_, g_.payload(a), g_.inverse_norm(a)); }
   bool linkable(Id) const { return true; }
 
   // Calls f for each of n's neighbours, their visited marks, offsets and values prefetched
@@ -71,7 +71,10 @@ class MemoryGraph::View {
     }
   }
 
-  void set_query(const uint8_t* query) { query_ = query; }
+  void set_query(const uint8_t* query) {
+    query_ = query;
+    query_inverse_norm_ = query && g_.cosine_by_dot_ ? g_.space_.inverse_norm(query) : 0;
+  }
 
  private:
   static constexpr size_t kMaxList = 2 * 100;  // 2m with m's upper bound of 100
@@ -100,7 +103,8 @@ class MemoryGraph::View {
   }
 
   MemoryGraph& g_;
-  const uint8_t* query_;
+  const uint8_t* query_ = nullptr;
+  double query_inverse_norm_ = 0;
   std::vector<uint32_t> marks_;
   uint32_t epoch_ = 0;
 };
@@ -124,8 +128,19 @@ int64_t IdenticalValues::find_or_expect(const Payloads& values, const uint8_t* p
 }
 
 MemoryGraph::MemoryGraph(const Space& space, const Params& params)
-    : space_(space), params_(params), slot_(1 + static_cast<size_t>(max_neighbors(params, 0))),
+    : space_(space),
+      params_(params),
+      cosine_by_dot_(space.cosine_by_dot()),
+      slot_(1 + static_cast<size_t>(max_neighbors(params, 0))),
       adder_(std::make_unique<View>(*this, nullptr)) {}
+
+double MemoryGraph::key(const uint8_t* a, double inverse_a, const uint8_t* b, double inverse_b) const {
+  return cosine_by_dot_ ? space_.cosine_key_by_dot(a, b, inverse_a * inverse_b) : space_.key(a, b);
+}
+
+void MemoryGraph::note_inverse_norm(Id id) {
+  if (cosine_by_dot_) inverse_norms_[id] = space_.inverse_norm(payload(id));
+}
 
 MemoryGraph::~MemoryGraph() = default;
 
@@ -141,6 +156,7 @@ std::vector<Candidate<MemoryGraph::Id>> MemoryGraph::Searcher::search(const uint
 
 void MemoryGraph::reserve_node(int level) {
   levels_.push_back(level);
+  if (cosine_by_dot_) inverse_norms_.push_back(0);
   level0_.resize(level0_.size() + slot_, 0);
   upper_.emplace_back(static_cast<size_t>(level));
   locks_.emplace_back();
@@ -167,6 +183,7 @@ MemoryGraph::Id MemoryGraph::add(const uint8_t* payload, size_t length, int leve
   const Id id = static_cast<Id>(levels_.size());
   values_.append(payload, length);
   reserve_node(level);
+  note_inverse_norm(id);
   adder_->set_query(this->payload(id));
   link(*adder_, id);
   return id;
@@ -180,7 +197,9 @@ void MemoryGraph::build(Payloads values, const std::vector<int>& levels, unsigne
   upper_.clear();
   locks_.clear();
   entry_ = {};
+  inverse_norms_.clear();
   for (size_t i = 0; i < n; ++i) reserve_node(levels[i]);
+  for (size_t i = 0; i < n; ++i) note_inverse_norm(static_cast<Id>(i));
   if (n == 0) return;
   adder_->set_query(payload(0));
   link(*adder_, 0);
@@ -265,13 +284,15 @@ std::vector<MemoryGraph::Id> MemoryGraph::neighbors(Id n, int level) const {
 }
 
 size_t MemoryGraph::node_overhead(const Params& params) {
-  // level-0 slot, level, lock, payload offset, and upper levels (1/m of nodes have one)
+  // level-0 slot, level, lock, payload offset, inverse norm, and upper levels (1/m of nodes have one)
   return (1 + static_cast<size_t>(max_neighbors(params, 0))) * sizeof(Id) + sizeof(int) + sizeof(std::mutex) +
+         sizeof(double) +
          sizeof(size_t) + sizeof(std::vector<std::vector<Id>>) + 2 * sizeof(Id) + sizeof(std::vector<Id>) / 4;
 }
 
 size_t MemoryGraph::memory_bytes() const {
-  size_t bytes = values_.bytes.size() + values_.offsets.size() * sizeof(size_t) + level0_.size() * sizeof(Id);
+  size_t bytes = values_.bytes.size() + values_.offsets.size() * sizeof(size_t) + level0_.size() * sizeof(Id) +
+                 inverse_norms_.size() * sizeof(double);
   for (const auto& node : upper_)
     for (const auto& list : node) bytes += list.size() * sizeof(Id);
   return bytes;
