@@ -98,7 +98,7 @@ void add_tuple(BuildState& st, const IndexValue& v, HeapTid tid) {
       return;
     }
     st.store->check_vector_quota(st.levels.size() + 1);  // before anything is written
-    const size_t need = v.length + MemoryGraph::node_overhead(st.params) + sizeof(HeapTid) + sizeof(int) +
+    const size_t need = v.length + MemoryGraph::node_overhead(st.params, st.space) + sizeof(HeapTid) + sizeof(int) +
                         vectorx::hnsw::IdenticalValues::kBytesPerValue +
                         st.threads * sizeof(uint32_t);  // each thread's visited marks
     if (same < 0 && st.used_bytes + need <= st.budget_bytes) {

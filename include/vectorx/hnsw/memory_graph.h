@@ -102,7 +102,7 @@ class MemoryGraph {
   // Bytes of payloads and neighbour lists.
   size_t memory_bytes() const;
   // Estimated bytes per node beyond its payload (lists, level, lock), for memory budgets.
-  static size_t node_overhead(const Params& params);
+  static size_t node_overhead(const Params& params, const Space& space);
 
  private:
   // The key between two stored or query values, given their inverse norms (used under cosine).

@@ -283,10 +283,10 @@ std::vector<MemoryGraph::Id> MemoryGraph::neighbors(Id n, int level) const {
   return std::vector<Id>(ids, ids + count);
 }
 
-size_t MemoryGraph::node_overhead(const Params& params) {
-  // level-0 slot, level, lock, payload offset, inverse norm, and upper levels (1/m of nodes have one)
+size_t MemoryGraph::node_overhead(const Params& params, const Space& space) {
+  // level-0 slot, level, lock, payload offset, inverse norm (cosine), and upper levels (1/m of nodes have one)
   return (1 + static_cast<size_t>(max_neighbors(params, 0))) * sizeof(Id) + sizeof(int) + sizeof(std::mutex) +
-         sizeof(double) +
+         (space.cosine_by_dot() ? sizeof(double) : 0) +
          sizeof(size_t) + sizeof(std::vector<std::vector<Id>>) + 2 * sizeof(Id) + sizeof(std::vector<Id>) / 4;
 }
 
