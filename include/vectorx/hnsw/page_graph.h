@@ -95,6 +95,9 @@ class PageGraph {
   // must be long enough, or a new one on fresh pages); returns the chain's first tail.
   Id write_tails(const uint8_t* bytes, size_t length, Id reuse);
   void set_entry(EntryPoint<Id> ep);
+  // CorruptIndex unless `payload` is a well-formed value of this index's space: a damaged meta
+  // page may name another element kind or dimension count than the column's values have.
+  void check_value(const uint8_t* payload, size_t length) const;
 
   PageStore& store_;
   Space space_;

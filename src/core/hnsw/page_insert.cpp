@@ -181,6 +181,7 @@ void PageGraph::count_vector(Meta* meta) {
 }
 
 bool PageGraph::insert(const uint8_t* payload, size_t length, HeapTid tid, int level, bool may_raise_entry) {
+  check_value(payload, length);
   const Meta meta = read_meta();
   // Early quota check, before any page is touched; count_vector checks again under the lock.
   store_.check_vector_quota(meta.vectors + 1);

@@ -33,6 +33,7 @@ T heap_pop_max(std::vector<T>& h) {
 
 PageGraph::Scan::Scan(PageGraph& graph, const uint8_t* query, size_t length, const Limits& limits)
     : graph_(graph), query_(query, query + length), limits_(limits), view_(std::make_unique<View>(graph)) {
+  graph.check_value(query, length);
   limits_.ef = std::max<size_t>(limits_.ef, 1);
   view_->set_query(query_.data());
 }
