@@ -265,7 +265,7 @@ class PageGraph::View {
   }
 
   double distance(Id a, Id b) {
-    if (cached_id_ != a) {
+    if (cached_id_ != a || a == kInvalidId) {  // kInvalidId (from a damaged page) is the empty cache's id too
       cached_id_ = kInvalidId;
       if (!with_value(a, nullptr, [&](const uint8_t* v) {
             const size_t len = g_.space_.payload_size(v, std::numeric_limits<size_t>::max());
