@@ -16,12 +16,18 @@ using vectorx::KernelTable;
 using vectorx::SimdLevel;
 
 constexpr int kDims[] = {100, 128, 768, 1536};
+// The 8-bit code kernels score a page at a time: 64 codes, each 8 bytes after the last (an
+// entry's bound fields).
+constexpr size_t kPageCodes = 64;
+size_t code_stride(size_t n) { return n + 8; }
 
 struct Inputs {
   std::vector<float> a, b;
   std::vector<vectorx::half_bits> ha, hb;
   std::vector<uint8_t> codes;
-  explicit Inputs(size_t n) : a(n), b(n), ha(n), hb(n), codes(n) {
+  std::vector<int16_t> weights;
+  explicit Inputs(size_t n)
+      : a(n), b(n), ha(n), hb(n), codes(code_stride(n) * kPageCodes), weights(n), out(kPageCodes), dots(kPageCodes) {
     std::mt19937 rng(42);
     std::uniform_real_distribution<float> dist(-1, 1);
     for (size_t i = 0; i < n; ++i) {
@@ -29,26 +35,30 @@ struct Inputs {
       b[i] = dist(rng);
       vectorx::float_to_half(a[i], &ha[i]);
       vectorx::float_to_half(b[i], &hb[i]);
-      codes[i] = static_cast<uint8_t>(rng());
+      weights[i] = static_cast<int16_t>(a[i] * 32767);
     }
+    for (uint8_t& c : codes) c = static_cast<uint8_t>(rng());
   }
+  mutable std::vector<float> out;  // a page's scores
+  mutable std::vector<int64_t> dots;
 };
 
+// `vectors`: how many vectors one call of fn measures.
 template <typename Fn>
-void run(benchmark::State& state, Fn fn) {
+void run(benchmark::State& state, Fn fn, size_t vectors = 1) {
   const size_t n = static_cast<size_t>(state.range(0));
   const Inputs in(n);
   for (auto _ : state) benchmark::DoNotOptimize(fn(in, n));
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(n));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n * vectors));
 }
 
 void register_level(SimdLevel level) {
   const KernelTable* k = vectorx::kernel_table(level);
   if (k == nullptr) return;
   const std::string name = vectorx::simd_level_name(level);
-  auto add = [&](const std::string& kernel, auto fn) {
+  auto add = [&](const std::string& kernel, auto fn, size_t vectors = 1) {
     auto* b = benchmark::RegisterBenchmark((kernel + "/" + name).c_str(),
-                                           [fn](benchmark::State& s) { run(s, fn); });
+                                           [fn, vectors](benchmark::State& s) { run(s, fn, vectors); });
     for (int d : kDims) b->Arg(d);
   };
   add("f32_l2sq", [k](const Inputs& in, size_t n) { return k->l2sq_f32(in.a.data(), in.b.data(), n); });
@@ -59,8 +69,14 @@ void register_level(SimdLevel level) {
   add("f32_l1", [k](const Inputs& in, size_t n) { return k->l1_f32(in.a.data(), in.b.data(), n); });
   add("f16_l2sq", [k](const Inputs& in, size_t n) { return k->l2sq_f16(in.ha.data(), in.hb.data(), n); });
   add("f16_dot", [k](const Inputs& in, size_t n) { return k->dot_f16(in.ha.data(), in.hb.data(), n); });
-  add("sq8_l2sq", [k](const Inputs& in, size_t n) { return k->sq8_l2sq(in.a.data(), in.b.data(), in.codes.data(), n); });
-  add("sq8_dot", [k](const Inputs& in, size_t n) { return k->sq8_dot(in.a.data(), in.codes.data(), n); });
+  add("sq8_l2sq_page", [k](const Inputs& in, size_t n) {
+    k->sq8_l2sq(in.a.data(), in.b.data(), in.codes.data(), code_stride(n), kPageCodes, n, in.out.data());
+    return in.out.back();
+  }, kPageCodes);
+  add("sq8_dot_page", [k](const Inputs& in, size_t n) {
+    k->sq8_dot(in.weights.data(), in.codes.data(), code_stride(n), kPageCodes, n, in.dots.data());
+    return in.dots.back();
+  }, kPageCodes);
 }
 
 void register_naive() {

@@ -35,6 +35,15 @@ struct Lut16Bounds {
   float widest;
 };
 
+// The largest |w_i| sq8_dot sums exactly over n elements: each 32-bit lane adds at most one
+// pair of products (2·|w_i|·255) per 32 elements and must stay below 2^31 (32767 up to 4096
+// elements).
+constexpr int32_t sq8_dot_weight_limit(size_t n) {
+  const size_t pairs_per_lane = n > 32 ? (n + 31) / 32 : 1;
+  const size_t limit = 2147483647 / (510 * pairs_per_lane);
+  return static_cast<int32_t>(limit < 32767 ? limit : 32767);
+}
+
 struct KernelTable {
   float (*l2sq_f32)(const float* a, const float* b, size_t n);
   float (*dot_f32)(const float* a, const float* b, size_t n);
@@ -58,10 +67,14 @@ struct KernelTable {
 
   // 8-bit scalar codes (ivf/bounded_codes.h), element i standing for lo_i + step_i * code_i:
   // sq8_l2sq = Σ (r_i - step_i·code_i)² and sq8_l1 = Σ |r_i - step_i·code_i| with r = q - lo;
-  // sq8_dot = Σ w_i·code_i.
-  float (*sq8_l2sq)(const float* r, const float* step, const uint8_t* codes, size_t n);
-  float (*sq8_l1)(const float* r, const float* step, const uint8_t* codes, size_t n);
-  float (*sq8_dot)(const float* w, const uint8_t* codes, size_t n);
+  // sq8_dot = Σ w_i·code_i with integer weights, exact (every level gives the same sums)
+  // while |w_i| ≤ sq8_dot_weight_limit(n). Each scores `count` codes of n elements, `stride` bytes
+  // apart, into out[0..count).
+  void (*sq8_l2sq)(const float* r, const float* step, const uint8_t* codes, size_t stride, size_t count, size_t n,
+                   float* out);
+  void (*sq8_l1)(const float* r, const float* step, const uint8_t* codes, size_t stride, size_t count, size_t n,
+                 float* out);
+  void (*sq8_dot)(const int16_t* w, const uint8_t* codes, size_t stride, size_t count, size_t n, int64_t* out);
 };
 
 // The best level this CPU (and this build) supports.

@@ -31,6 +31,7 @@
 namespace vectorx::pg::ivf {
 namespace {
 
+using vectorx::ivf::BoundOrder;
 using vectorx::ivf::CandidateCursor;
 using vectorx::ivf::Entries;
 using vectorx::ivf::ProbePlan;
@@ -46,6 +47,7 @@ struct ProbeState {
   Entries entries;
   std::unique_ptr<IvfIndex::Scan> scan;
   std::unique_ptr<CandidateCursor> candidates;
+  Result row{};                     // the row handed over last, with its distance
   ScanTarget target;
   bool lower_bounds = false;        // keys are lower bounds (ivfpq re-checked by the executor)
   bool stop_beyond_radius = false;  // keys are distances or their bounds, in order: the first beyond the ball ends the scan
@@ -90,22 +92,21 @@ void start(IndexScanDesc scan, ScanOpaque* so) {
                                                    state->entries.scorer(q.payload, state->lower_bounds),
                                                    plan.first_batch, plan.most);
     IvfIndex::Scan* lists = state->scan.get();
-    state->candidates =
-        std::make_unique<CandidateCursor>([lists](std::vector<Result>& batch) { return lists->next_batch(batch); });
+    state->candidates = std::make_unique<CandidateCursor>(
+        lists->batches(), [lists](size_t b, const BoundOrder::Sink& sink) { lists->score_batch(b, sink); });
     return false;
   });
 }
 
 // The next row to hand over, or nullptr when the scan is done.
 const Result* next_result(ProbeState* s) {
-  for (;;) {
-    if (s->cap == 0) return nullptr;
-    const Result* r = guarded([&] { return s->candidates->next(); });
-    if (!r) return nullptr;
-    if (s->target.ball && s->stop_beyond_radius && r->distance > s->target.radius) return nullptr;
-    if (s->cap > 0) --s->cap;
-    return r;
-  }
+  if (s->cap == 0) return nullptr;
+  const Result* r = guarded([&] { return s->candidates->next(); });
+  if (!r) return nullptr;
+  s->row = {s->scan->distance_from_key(r->distance), r->tid};
+  if (s->target.ball && s->stop_beyond_radius && s->row.distance > s->target.radius) return nullptr;
+  if (s->cap > 0) --s->cap;
+  return &s->row;
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "vectorx/hnsw/stats.h"
 #include "vectorx/hnsw/check.h"
 #include "vectorx/ivf/bound_order.h"
+#include "vectorx/ivf/candidates.h"
 #include "vectorx/ivf/check.h"
 #include "vectorx/ivf/entries.h"
 #include "vectorx/ivf/training.h"
@@ -266,10 +267,10 @@ void hnsw_write(const uint8_t* data, size_t size) {
 size_t read_every_entry(ivf::IvfIndex& index, ivf::Entries& entries, const uint8_t* query) {
   if (static_cast<ivf::EntryFormat>(index.meta().entry_format) != ivf::EntryFormat::kBounded) {
     ivf::IvfIndex::Scan scan(index, query, entries.scorer(query), 2, 4);
-    std::vector<Result> out;
-    while (scan.next_batch(out)) {
-    }
-    return out.size();
+    ivf::CandidateCursor cursor(scan.batches(), [&](size_t b, const ivf::BoundOrder::Sink& sink) { scan.score_batch(b, sink); }, 8);
+    size_t n = 0;
+    while (cursor.next()) ++n;
+    return n;
   }
   auto scorer = entries.scorer(query);
   ivf::BoundOrder order(

@@ -108,22 +108,54 @@ TEST(Sq8Kernels, EveryLevelMatchesADoubleReference) {
     const KernelTable* k = kernel_table(level);
     if (!k) continue;
     for (size_t n = 1; n <= 300; ++n) {
+      // Three codes `stride` bytes apart, the last one ending the buffer: a tail read past a
+      // code would show under ASan.
+      const size_t count = 3, stride = n + 5;
       const auto r = test::random_floats(n, static_cast<uint32_t>(n)), step = test::random_floats(n, 77, 0.001f, 0.1f);
-      const auto codes = test::random_bytes(n, static_cast<uint32_t>(n) + 5);
-      double l2 = 0, l1 = 0, dot = 0, mag2 = 0, mag1 = 0, magd = 0;
-      for (size_t i = 0; i < n; ++i) {
-        const double d = static_cast<double>(r[i]) - static_cast<double>(step[i]) * codes[i];
-        l2 += d * d;
-        l1 += std::fabs(d);
-        dot += static_cast<double>(r[i]) * codes[i];
-        mag2 += (std::fabs(r[i]) + step[i] * codes[i]) * (std::fabs(r[i]) + step[i] * codes[i]);
-        mag1 += std::fabs(r[i]) + step[i] * codes[i];
-        magd += std::fabs(r[i]) * codes[i];
+      const auto codes = test::random_bytes(stride * (count - 1) + n, static_cast<uint32_t>(n) + 5);
+      std::vector<int16_t> weights(n);
+      for (size_t i = 0; i < n; ++i) weights[i] = static_cast<int16_t>(std::lround(r[i] * 32767));
+      std::vector<float> l2_out(count), l1_out(count);
+      std::vector<int64_t> dot_out(count);
+      k->sq8_l2sq(r.data(), step.data(), codes.data(), stride, count, n, l2_out.data());
+      k->sq8_l1(r.data(), step.data(), codes.data(), stride, count, n, l1_out.data());
+      k->sq8_dot(weights.data(), codes.data(), stride, count, n, dot_out.data());
+      for (size_t e = 0; e < count; ++e) {
+        const uint8_t* code = codes.data() + e * stride;
+        double l2 = 0, l1 = 0, mag2 = 0, mag1 = 0;
+        int64_t dot = 0;
+        for (size_t i = 0; i < n; ++i) {
+          const double d = static_cast<double>(r[i]) - static_cast<double>(step[i]) * code[i];
+          l2 += d * d;
+          l1 += std::fabs(d);
+          dot += int64_t{weights[i]} * code[i];
+          mag2 += (std::fabs(r[i]) + step[i] * code[i]) * (std::fabs(r[i]) + step[i] * code[i]);
+          mag1 += std::fabs(r[i]) + step[i] * code[i];
+        }
+        const double tol = 1.2e-7 * (8 + 2 * std::sqrt(static_cast<double>(n)));
+        EXPECT_NEAR(l2_out[e], l2, tol * mag2) << simd_level_name(level) << " n=" << n << " code " << e;
+        EXPECT_NEAR(l1_out[e], l1, tol * mag1) << simd_level_name(level) << " n=" << n << " code " << e;
+        EXPECT_EQ(dot_out[e], dot) << simd_level_name(level) << " n=" << n << " code " << e;
       }
-      const double tol = 1.2e-7 * (8 + 2 * std::sqrt(static_cast<double>(n)));
-      EXPECT_NEAR(k->sq8_l2sq(r.data(), step.data(), codes.data(), n), l2, tol * mag2) << simd_level_name(level) << " n=" << n;
-      EXPECT_NEAR(k->sq8_l1(r.data(), step.data(), codes.data(), n), l1, tol * mag1) << simd_level_name(level) << " n=" << n;
-      EXPECT_NEAR(k->sq8_dot(r.data(), codes.data(), n), dot, tol * magd) << simd_level_name(level) << " n=" << n;
+    }
+  }
+}
+
+// The integer dot is exact at its weight limit, where 32-bit lanes come closest to overflowing.
+TEST(Sq8Kernels, IntegerDotIsExactAtTheWeightLimit) {
+  for (size_t n : {size_t{4096}, size_t{4097}, size_t{6000}}) {
+    const int16_t limit = static_cast<int16_t>(sq8_dot_weight_limit(n));
+    EXPECT_EQ(limit, n <= 4096 ? 32767 : static_cast<int16_t>(2147483647 / (510 * ((n + 31) / 32))));
+    const std::vector<uint8_t> codes(n, 255);
+    for (int16_t sign : {int16_t{1}, int16_t{-1}}) {
+      const std::vector<int16_t> weights(n, static_cast<int16_t>(sign * limit));
+      for (SimdLevel level : {SimdLevel::kScalar, SimdLevel::kSSE2, SimdLevel::kAVX2, SimdLevel::kAVX512}) {
+        const KernelTable* k = kernel_table(level);
+        if (!k) continue;
+        int64_t dot = 0;
+        k->sq8_dot(weights.data(), codes.data(), n, 1, n, &dot);
+        EXPECT_EQ(dot, int64_t{sign} * limit * 255 * static_cast<int64_t>(n)) << simd_level_name(level) << " n=" << n;
+      }
     }
   }
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <set>
 
+#include "ivf_scan_all.h"
 #include "test_data.h"
 #include "vectorx/errors.h"
 #include "vectorx/ivf/entries.h"
@@ -35,9 +36,7 @@ struct Fixture {
   std::vector<Result> search(const float* q, size_t probes, size_t max_probes = 0) {
     IvfIndex index(store);
     IvfIndex::Scan scan = open_scan(index, bytes(q), probes, max_probes);
-    std::vector<Result> out;
-    scan.next_batch(out);
-    order_next(out, 0, out.size());
+    const std::vector<Result> out = test::scan_all(scan);
     return out;
   }
   MemoryPageStore store;
@@ -85,10 +84,8 @@ TEST(IvfIndex, BatchesProbeFartherListsUpToMaxProbes) {
   Fixture f(Metric::kL2, 1000, 16, 10);
   IvfIndex index(f.store);
   IvfIndex::Scan scan = open_scan(index, bytes(f.row(0)), 3, 7);
-  std::vector<Result> out;
-  size_t batches = 0;
-  while (scan.next_batch(out)) ++batches;
-  EXPECT_EQ(batches, 3u);  // 3 + 3 + 1 lists
+  EXPECT_EQ(scan.batches(), 3u);  // 3 + 3 + 1 lists
+  const std::vector<Result> out = test::scan_all(scan);
   EXPECT_LT(out.size(), 1000u);
   EXPECT_GT(out.size(), 300u);
 }
@@ -111,8 +108,7 @@ TEST(IvfIndex, ListsReachingHoldEveryRowWithinTheRadius) {
         const size_t reaching = index.lists_reaching(query, radius);
         fewer += reaching < 20;
         IvfIndex::Scan scan = open_scan(index, query, reaching, reaching);
-        std::vector<Result> out;
-        scan.next_batch(out);
+        const std::vector<Result> out = test::scan_all(scan);
         std::set<size_t> seen;
         for (const Result& r : out) seen.insert(row_of(r.tid));
         for (size_t i = 0; i < 2000; ++i) {
@@ -156,9 +152,7 @@ TEST(IvfIndex, HalfvecAndBitIndexesReturnExactDistances) {
     IvfIndex index(store);
     for (size_t i = 0; i < n; ++i) index.insert(index.nearest_list(p + i * 80), p + i * 80, tid_of(i));
     IvfIndex::Scan scan = open_scan(index, p, 6, 6);
-    std::vector<Result> out;
-    scan.next_batch(out);
-    order_next(out, 0, out.size());
+    const std::vector<Result> out = test::scan_all(scan);
     ASSERT_EQ(out.size(), n);
     EXPECT_EQ(out[0].distance, space.distance(p, p + row_of(out[0].tid) * 80));
     EXPECT_NEAR(out[0].distance, 0.0, 1e-6);
@@ -172,9 +166,7 @@ TEST(IvfIndex, HalfvecAndBitIndexesReturnExactDistances) {
     for (size_t i = 0; i < n; ++i)
       index.insert(index.nearest_list(values.data() + i * 13), values.data() + i * 13, tid_of(i));
     IvfIndex::Scan scan = open_scan(index, values.data() + 13, 5, 5);
-    std::vector<Result> out;
-    scan.next_batch(out);
-    order_next(out, 0, out.size());
+    const std::vector<Result> out = test::scan_all(scan);
     ASSERT_EQ(out.size(), n);
     EXPECT_EQ(row_of(out[0].tid), 1u);
     EXPECT_EQ(out[0].distance, 0.0);
@@ -192,8 +184,8 @@ TEST(IvfIndex, TrainingOnNothingMakesOneListThatStillWorks) {
   const auto v = test::random_floats(8, 1);
   index.insert(index.nearest_list(bytes(v.data())), bytes(v.data()), {1, 1});
   IvfIndex::Scan scan = open_scan(index, bytes(v.data()), 10, 10);
-  std::vector<Result> out;
-  ASSERT_TRUE(scan.next_batch(out));
+  ASSERT_EQ(scan.batches(), 1u);
+  const std::vector<Result> out = test::scan_all(scan);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_NEAR(out[0].distance, 0.0, 1e-6);
 }

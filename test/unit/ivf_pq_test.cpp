@@ -7,6 +7,7 @@
 #include <set>
 #include <tuple>
 
+#include "ivf_scan_all.h"
 #include "test_data.h"
 #include "vectorx/errors.h"
 #include "vectorx/ivf/entries.h"
@@ -43,9 +44,7 @@ struct PqFixture {
   std::vector<Result> search(const float* q, size_t probes) {
     IvfIndex index(store);
     IvfIndex::Scan scan(index, bytes(q), Entries(index).scorer(bytes(q)), probes, probes);
-    std::vector<Result> out;
-    scan.next_batch(out);
-    order_next(out, 0, out.size());
+    const std::vector<Result> out = test::scan_all(scan);
     return out;
   }
   // The operator's distance from q to what row i's entry stands for (centre + decoded code).
@@ -127,15 +126,14 @@ TEST_P(IvfPqTest, BoundsNeverExceedTheDistanceAndMakeTheProbedTop10Exact) {
     const auto q = test::clustered(1, f.dim, 300 + qi);
     IvfIndex index(f.store);
     IvfIndex::Scan scan(index, bytes(q.data()), Entries(index).scorer(bytes(q.data()), true), 3, 3);
-    std::vector<Result> bounds;
-    scan.next_batch(bounds);
+    const std::vector<Result> bounds = test::scan_all(scan);
     std::vector<double> exact;
     for (const Result& b : bounds) {
       const double d = f.space.distance(bytes(q.data()), bytes(f.row(row_of(b.tid))));
       EXPECT_LE(b.distance, d) << "row " << row_of(b.tid);
       exact.push_back(d);
     }
-    order_next(bounds, 0, bounds.size());
+    for (size_t i = 1; i < bounds.size(); ++i) EXPECT_LE(bounds[i - 1].distance, bounds[i].distance);
     std::vector<double> rechecked;
     size_t read = 0;
     for (const Result& b : bounds) {
@@ -211,9 +209,7 @@ TEST(IvfPq, HalfvecCodesReRankToTheTrueNeighbours) {
     index.insert(list, entries.encode(p + i * dim * 2, list), tid_of(i));
   }
   IvfIndex::Scan scan(index, p + 7 * dim * 2, entries.scorer(p + 7 * dim * 2), 6, 6);
-  std::vector<Result> out;
-  scan.next_batch(out);
-  order_next(out, 0, out.size());
+  const std::vector<Result> out = test::scan_all(scan);
   ASSERT_EQ(out.size(), n);
   bool seen = false;
   for (size_t k = 0; k < 20; ++k) seen |= row_of(out[k].tid) == 7;

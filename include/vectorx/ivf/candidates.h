@@ -5,9 +5,11 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <vector>
 
+#include "vectorx/ivf/bound_order.h"
 #include "vectorx/slotted_page.h"
 
 namespace vectorx::ivf {
@@ -23,22 +25,31 @@ struct ProbePlan {
 // its first batch, so every row within the ball comes back in that batch.
 ProbePlan plan_probes(size_t probes, size_t max_probes, bool iterative, std::optional<size_t> reaching, bool range_only);
 
+// Rows the first pass over a batch keeps (BoundOrder's window): a top-10 and its re-checks
+// need a few dozen; a reader that wants more gets another pass with a larger window.
+constexpr size_t kFirstCandidateWindow = 128;
+
+// The entries of a scan's batches of lists: within each batch by increasing key, ties by heap
+// TID (BoundOrder: windowed passes over the batch's pages, never every key in memory), then
+// the next batch. Keys are handed out as they were scored (IvfIndex::Scan turns them into
+// distances).
 class CandidateCursor {
  public:
-  // Appends the entries of the next batch of lists; false when no list is left.
-  using NextBatch = std::function<bool(std::vector<Result>&)>;
+  // Feeds every entry of batch `b` (dead ones too: they are skipped here) to the sink.
+  using ScoreBatch = std::function<void(size_t b, const BoundOrder::Sink& sink)>;
 
-  explicit CandidateCursor(NextBatch next_batch);
+  CandidateCursor(size_t batches, ScoreBatch score_batch, size_t first_window = kFirstCandidateWindow);
 
-  // The next entry in key order within its batch; nullptr once every list has been read.
+  // The next entry (`distance`: its key); nullptr once every batch has been read.
   const Result* next();
 
  private:
-  NextBatch next_batch_;
-  std::vector<Result> batch_;
-  size_t next_ = 0;
-  size_t ordered_ = 0;  // batch_[..ordered_) is in order
-  bool done_ = false;
+  size_t batches_;
+  ScoreBatch score_batch_;
+  size_t first_window_;
+  size_t batch_ = 0;
+  std::unique_ptr<BoundOrder> order_;  // over batch_
+  Result current_{};
 };
 
 }  // namespace vectorx::ivf

@@ -51,10 +51,6 @@ class EntryScorer {
 // The number of the centre nearest to a value among `count` centres (value_bytes(space) each).
 uint32_t nearest_centre(const Space& space, const uint8_t* centres, size_t count, const uint8_t* payload);
 
-// Moves the `count` nearest of results[from..] to results[from..from+count), in order, so a
-// scan sorts only as much of a batch as its reader consumes.
-void order_next(std::vector<Result>& results, size_t from, size_t count);
-
 class IvfIndex {
  public:
   // Writes the meta page, the directory (one list per centre: payloads of `space`,
@@ -95,20 +91,22 @@ class IvfIndex {
   // Entries the index holds, from the meta page now (kept in step by inserts and VACUUM).
   uint64_t vectors();
 
-  // Reads the nearest lists to a query, `probes` lists a batch, at most `max_probes` in all.
+  // Reads the nearest lists to a query, `probes` lists a batch, at most `max_probes` in all
+  // (candidates.h hands out the entries of each batch in order).
   class Scan {
    public:
     Scan(IvfIndex& index, const uint8_t* query, std::unique_ptr<EntryScorer> scorer, size_t probes,
          size_t max_probes);
-    // Appends the live entries of the next batch of lists, in no particular order (see
-    // order_next); false when no list is left to probe.
-    bool next_batch(std::vector<Result>& out);
+    size_t batches() const { return (order_.size() + probes_ - 1) / probes_; }
+    // Scores every entry of batch `b`'s lists (dead ones included), a page at a time.
+    void score_batch(size_t b, const PageScores& f);
+    double distance_from_key(double key) const { return scorer_->distance_from_key(key); }
 
    private:
     IvfIndex& index_;
     std::unique_ptr<EntryScorer> scorer_;
     std::vector<std::pair<double, uint32_t>> order_;
-    size_t probes_, next_ = 0;
+    size_t probes_;
   };
 
   // The shape of the lists, from one pass over the directory and every list's chain

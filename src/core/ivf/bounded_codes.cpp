@@ -4,8 +4,10 @@
 // float32 sum of n terms, for any order of summation):
 //   L2 / L1  the residual r = q - lo is rounded (2^-24·|r_i|), each fused x̂ step once more;
 //            the sum of n terms is within u of its true value, and so is the operator's.
-//   IP       q·x̂ = q·lo + Σ (q_i·step_i)·code_i: the products and sum err by at most
-//            u·Σ|q_i|·step_i·255 (per query); the operator's -q·x by u·||q||·||x||.
+//   IP       q·x̂ = q·lo + Σ w_i·code_i with w_i = q_i·step_i (exact in double), summed as
+//            a·Σ w̃_i·code_i with integer w̃_i = round(w_i / a) (an exact integer sum): each
+//            w_i is within a/2 of a·w̃_i, so the sum is within (a/2)·255·n; q·lo and the
+//            double products add 1e-12 of their size. The operator's -q·x errs by u·||q||·||x||.
 //   cosine   the same numerator terms; the operator's similarity errs by at most 3u.
 // The relative bounds hold while no float32 sum overflows and no term underflows by much:
 // values of norm 2^-50 .. 2^60 (the operator's sums then stay within 2^-126 .. 2^122), plus an
@@ -58,14 +60,7 @@ class BoundScorer : public EntryScorer {
       }
       rounding_ = 2 * kUlp * (metric_ == Metric::kL2 ? std::sqrt(r_size) : r_size);
     } else {
-      double terms = 0, lo_terms = 0;
-      for (size_t i = 0; i < n_; ++i) {
-        work_[i] = q_[i] * step[i];
-        constant_ += static_cast<double>(q_[i]) * lo[i];
-        lo_terms += std::fabs(static_cast<double>(q_[i]) * lo[i]);
-        terms += std::fabs(static_cast<double>(q_[i])) * step[i] * 255.0;
-      }
-      rounding_ = u_ * terms + 1e-12 * lo_terms;
+      set_weights(step, lo);
     }
     step_ = step;
     if (!boundable_norm(q_norm_, metric_)) rounding_ = std::numeric_limits<double>::infinity();  // every bound -Infinity
@@ -73,61 +68,110 @@ class BoundScorer : public EntryScorer {
 
   void start_list(uint32_t, double) override {}
 
-  // Estimates first (the kernels), then bounds in a branch-free loop: entries are independent,
-  // so no division or comparison waits on the one before.
-  void score(const uint8_t* area, size_t count, double* keys) override {
-    const KernelTable& k = kernels();
-    estimates_.resize(count);
-    for (size_t e = 0; e < count; ++e) {
-      const uint8_t* code = area + e * stride_ + 2 * sizeof(float);
-      switch (metric_) {
-        case Metric::kL2:
-          estimates_[e] = std::sqrt(static_cast<double>(k.sq8_l2sq(work_.data(), step_, code, n_)));
-          break;
-        case Metric::kL1:
-          estimates_[e] = k.sq8_l1(work_.data(), step_, code, n_);
-          break;
-        default:
-          estimates_[e] = constant_ + k.sq8_dot(work_.data(), code, n_);
-      }
+  // Inner product and cosine: the integer weights w̃ and their scale a (see the top).
+  void set_weights(const float* step, const float* lo) {
+    std::vector<double> w(n_);
+    double largest = 0, terms = 0, lo_terms = 0;
+    for (size_t i = 0; i < n_; ++i) {
+      w[i] = static_cast<double>(q_[i]) * step[i];
+      largest = std::max(largest, std::fabs(w[i]));
+      terms += std::fabs(w[i]) * 255.0;
+      constant_ += static_cast<double>(q_[i]) * lo[i];
+      lo_terms += std::fabs(static_cast<double>(q_[i]) * lo[i]);
     }
+    const double limit = sq8_dot_weight_limit(n_);
+    weight_scale_ = std::isfinite(largest) && largest > 0 ? largest / limit : 0;  // else no finite bound anyway
+    weights_.assign(n_, 0);
+    if (weight_scale_ > 0)
+      for (size_t i = 0; i < n_; ++i) weights_[i] = static_cast<int16_t>(std::clamp(std::nearbyint(w[i] / weight_scale_), -limit, limit));
+    rounding_ = weight_scale_ * (0.5 + 1e-9) * 255.0 * static_cast<double>(n_) + 1e-12 * (terms + lo_terms);
+  }
+
+  // Estimates first (the kernels), then bounds in branch-free loops, one per metric: entries
+  // are independent, so no division or comparison waits on the one before.
+  void score(const uint8_t* area, size_t count, double* keys) override {
+    estimate(area, count, keys);
+    eps_.resize(count);
+    scale_.resize(count);
     for (size_t e = 0; e < count; ++e) {
-      float eps, scale;
-      std::memcpy(&eps, area + e * stride_, sizeof eps);
-      std::memcpy(&scale, area + e * stride_ + sizeof eps, sizeof scale);
-      keys[e] = bound(estimates_[e], eps, scale);
+      std::memcpy(&eps_[e], area + e * stride_, sizeof(float));
+      std::memcpy(&scale_[e], area + e * stride_ + sizeof(float), sizeof(float));
+    }
+    switch (metric_) {
+      case Metric::kL2:
+      case Metric::kL1:
+        bound_distances(keys, count);
+        break;
+      case Metric::kInnerProduct:
+        bound_inner_products(keys, count);
+        break;
+      default:
+        bound_cosines(keys, count);
     }
   }
 
   double distance_from_key(double key) const override { return key; }
 
  private:
-  double bound(double estimate, double eps, double scale) const {
-    double b;
-    if (metric_ == Metric::kL2 || metric_ == Metric::kL1) {
-      // The estimate less its rounding and eps, less the operator's own rounding.
-      b = (estimate * (1 - u_) - rounding_ - eps - subnormal_) * (1 - u_) - subnormal_;
-    } else {
-      const double largest_dot = estimate + rounding_ + q_norm_ * eps;  // ≥ q·x
-      if (metric_ == Metric::kInnerProduct) {
-        b = -largest_dot - u_ * q_norm_ * scale * (1 + 2 * kUlp) - subnormal_;
-      } else {  // scale: 1/||x||, within 2^-24 of it
-        const double similarity = largest_dot * inverse_q_norm_ * scale;
-        b = 1 - std::min(1.0, similarity + std::fabs(similarity) * 4 * kUlp + 3 * u_ + subnormal_);
-        b = std::isfinite(largest_dot) ? b : kNegInf;
-      }
+  // keys[e]: the code's estimate of the distance (L2, L1) or of q·x (inner product, cosine).
+  void estimate(const uint8_t* area, size_t count, double* keys) {
+    const KernelTable& k = kernels();
+    const uint8_t* codes = area + 2 * sizeof(float);
+    sums_.resize(count);
+    dots_.resize(count);
+    switch (metric_) {
+      case Metric::kL2:
+        k.sq8_l2sq(work_.data(), step_, codes, stride_, count, n_, sums_.data());
+        for (size_t e = 0; e < count; ++e) keys[e] = std::sqrt(static_cast<double>(sums_[e]));
+        break;
+      case Metric::kL1:
+        k.sq8_l1(work_.data(), step_, codes, stride_, count, n_, sums_.data());
+        for (size_t e = 0; e < count; ++e) keys[e] = sums_[e];
+        break;
+      default:
+        k.sq8_dot(weights_.data(), codes, stride_, count, n_, dots_.data());
+        for (size_t e = 0; e < count; ++e) keys[e] = constant_ + weight_scale_ * static_cast<double>(dots_[e]);
     }
-    return std::isfinite(b) ? b : kNegInf;  // a bound that cannot be computed finitely
+  }
+
+  // -Infinity for a bound that cannot be computed finitely (x - x is 0 only for finite x).
+  static double finite_or_lowest(double x) { return x - x == 0 ? x : kNegInf; }
+
+  // The estimate less its rounding and eps, less the operator's own rounding.
+  void bound_distances(double* keys, size_t count) const {
+    for (size_t e = 0; e < count; ++e)
+      keys[e] = finite_or_lowest((keys[e] * (1 - u_) - rounding_ - eps_[e] - subnormal_) * (1 - u_) - subnormal_);
+  }
+
+  // -(the largest q·x can be), less the operator's rounding (scale: ||x||).
+  void bound_inner_products(double* keys, size_t count) const {
+    for (size_t e = 0; e < count; ++e) {
+      const double largest_dot = keys[e] + rounding_ + q_norm_ * eps_[e];
+      keys[e] = finite_or_lowest(-largest_dot - u_ * q_norm_ * scale_[e] * (1 + 2 * kUlp) - subnormal_);
+    }
+  }
+
+  // 1 - the largest cosine similarity can be (scale: 1/||x||, within 2^-24 of it).
+  void bound_cosines(double* keys, size_t count) const {
+    for (size_t e = 0; e < count; ++e) {
+      const double largest_dot = keys[e] + rounding_ + q_norm_ * eps_[e];
+      const double similarity = largest_dot * inverse_q_norm_ * scale_[e];
+      const double b = 1 - std::min(1.0, similarity + std::fabs(similarity) * 4 * kUlp + 3 * u_ + subnormal_);
+      keys[e] = largest_dot - largest_dot == 0 ? finite_or_lowest(b) : kNegInf;
+    }
   }
 
   Metric metric_;
   size_t n_, stride_;
   double u_;
-  std::vector<float> q_, work_;  // work_: q - lo (L2, L1) or q·step (IP, cosine)
+  std::vector<float> q_, work_;  // work_: q - lo (L2, L1)
+  std::vector<int16_t> weights_;  // w̃ (IP, cosine)
+  double weight_scale_ = 0;       // a
+  std::vector<int64_t> dots_;     // Σ w̃_i·code_i of the entries being scored
   const float* step_ = nullptr;
   double q_norm_ = 0, inverse_q_norm_ = 0, constant_ = 0, rounding_ = 0;
   double subnormal_ = 0;  // the absolute error of subnormal terms, in the bound's units
-  std::vector<double> estimates_;
+  std::vector<float> sums_, eps_, scale_;  // of the entries being scored
 };
 
 }  // namespace

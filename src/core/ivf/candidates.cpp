@@ -4,8 +4,6 @@
 #include <algorithm>
 #include <utility>
 
-#include "vectorx/ivf/index.h"
-
 namespace vectorx::ivf {
 
 ProbePlan plan_probes(size_t probes, size_t max_probes, bool iterative, std::optional<size_t> reaching, bool range_only) {
@@ -18,23 +16,19 @@ ProbePlan plan_probes(size_t probes, size_t max_probes, bool iterative, std::opt
   return plan;
 }
 
-// A batch is ordered a chunk at a time, as most scans stop after LIMIT rows.
-constexpr size_t kOrderChunk = 64;
-
-CandidateCursor::CandidateCursor(NextBatch next_batch) : next_batch_(std::move(next_batch)) {}
+CandidateCursor::CandidateCursor(size_t batches, ScoreBatch score_batch, size_t first_window)
+    : batches_(batches), score_batch_(std::move(score_batch)), first_window_(first_window) {}
 
 const Result* CandidateCursor::next() {
-  while (!done_) {
-    if (next_ < batch_.size()) {
-      if (next_ == ordered_) {
-        order_next(batch_, next_, kOrderChunk);
-        ordered_ = std::min(batch_.size(), next_ + kOrderChunk);
-      }
-      return &batch_[next_++];
+  while (batch_ < batches_) {
+    if (!order_) {
+      const size_t b = batch_;
+      order_ = std::make_unique<BoundOrder>([this, b](const BoundOrder::Sink& sink) { score_batch_(b, sink); },
+                                            first_window_);
     }
-    batch_.clear();
-    next_ = ordered_ = 0;
-    done_ = !next_batch_(batch_);
+    if (order_->next(current_)) return &current_;
+    order_.reset();
+    ++batch_;
   }
   return nullptr;
 }

@@ -422,19 +422,9 @@ IvfIndex::Scan::Scan(IvfIndex& index, const uint8_t* query, std::unique_ptr<Entr
   order_ = index.lists_by_distance(query, std::max(max_probes, probes_));
 }
 
-bool IvfIndex::Scan::next_batch(std::vector<Result>& out) {
-  if (next_ >= order_.size()) return false;
-  const size_t end = std::min(order_.size(), next_ + probes_);
-  for (; next_ < end; ++next_) {
-    index_.score_list(order_[next_].second, order_[next_].first, *scorer_,
-                      [&](const double* keys, const EntryHeader* headers, size_t n) {
-                        for (size_t i = 0; i < n; ++i)
-                          if (!(headers[i].flags & kEntryDead))
-                            out.push_back({scorer_->distance_from_key(keys[i]),
-                                           HeapTid{headers[i].heap_block, headers[i].heap_offset}});
-                      });
-  }
-  return true;
+void IvfIndex::Scan::score_batch(size_t b, const PageScores& f) {
+  const size_t end = std::min(order_.size(), (b + 1) * probes_);
+  for (size_t i = b * probes_; i < end; ++i) index_.score_list(order_[i].second, order_[i].first, *scorer_, f);
 }
 
 void IvfIndex::score_list(uint32_t list, double centre_key, EntryScorer& scorer, const PageScores& f) {
@@ -445,14 +435,6 @@ void IvfIndex::score_list(uint32_t list, double centre_key, EntryScorer& scorer,
     scorer.score(layout_.area(page), n, keys.data());
     f(keys.data(), EntryLayout::headers(page), n);
   });
-}
-
-void order_next(std::vector<Result>& results, size_t from, size_t count) {
-  const auto by_distance = [](const Result& a, const Result& b) { return nearer(a.distance, b.distance); };
-  const auto first = results.begin() + static_cast<std::ptrdiff_t>(from);
-  const auto middle = first + static_cast<std::ptrdiff_t>(std::min(count, results.size() - from));
-  std::nth_element(first, middle, results.end(), by_distance);
-  std::sort(first, middle, by_distance);
 }
 
 // Rewrites page `block` with its live entries only (a copy of the result left in `after`).

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "byte_strings.hpp"
+#include "code_batches.hpp"
 
 namespace vectorx::detail {
 namespace {
@@ -96,10 +97,10 @@ float sq8_l1(const float* r, const float* step, const uint8_t* codes, size_t n) 
       [](float x, float y) { return std::fabs(x - y); });
 }
 
-float sq8_dot(const float* w, const uint8_t* codes, size_t n) {
-  return accumulate(
-      n, [&](int which, size_t i) { return which ? static_cast<float>(codes[i]) : w[i]; },
-      [](float x, float y) { return x * y; });
+int64_t sq8_dot(const int16_t* w, const uint8_t* codes, size_t n) {
+  int64_t sum = 0;
+  for (size_t i = 0; i < n; ++i) sum += int64_t{w[i]} * codes[i];
+  return sum;
 }
 
 using F32 = Ops<float, as_float>;
@@ -108,7 +109,7 @@ using F16 = Ops<half_bits, from_half>;
 const KernelTable kTable = {
     F32::l2sq, F32::dot, F32::norms, F32::l1, F16::l2sq, F16::dot, F16::norms, F16::l1,
     hamming_words, and_or_count_words, pq4_scan_block_portable,
-    lut16_bounds, lut16_quantize, sq8_l2sq, sq8_l1, sq8_dot,
+    lut16_bounds, lut16_quantize, sq8_batch<sq8_l2sq>, sq8_batch<sq8_l1>, sq8_batch<sq8_dot>,
 };
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "byte_strings.hpp"
+#include "code_batches.hpp"
 #include "vectorx/kernels.h"
 
 namespace vectorx::detail {
@@ -213,20 +214,54 @@ struct SimdOps {
   }
 };
 
-// 8-bit scalar codes: each code widened to a float lane, scaled by its dimension's step.
+// True for the levels compiled with AVX2 available (the AVX-512 level too: xsimd's avx512
+// architectures do not derive from avx2, so is_base_of<avx2> alone misses them).
+template <class Arch>
+constexpr bool has_avx2 = std::is_base_of<xsimd::avx2, Arch>::value || std::is_base_of<xsimd::avx512f, Arch>::value;
+
+// 8-bit scalar codes: each code widened to a float lane, scaled by its dimension's step. On
+// AVX-512 the last partial block is one masked byte load (AVX-512BW); AVX2 has no masked byte
+// load, and building the block in memory stalled store forwarding, so there the tail is summed
+// element by element.
+template <class Arch>
+constexpr bool kCodeTailLoads = std::is_base_of<xsimd::avx512bw, Arch>::value;
+
+template <class Arch>
+fbatch<Arch> load_first_codes(const uint8_t* p, size_t count) {
+  const __m128i bytes = _mm_maskz_loadu_epi8(static_cast<__mmask16>((1u << count) - 1), p);
+  return _mm512_maskz_cvtepi32_ps(0xffff, _mm512_maskz_cvtepu8_epi32(0xffff, bytes));
+}
+
+// The sum of eight 32-bit lanes, in 64 bits.
+inline int64_t lane_sum64(__m256i v) {
+  alignas(32) int32_t lanes[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), v);
+  int64_t sum = 0;
+  for (int32_t lane : lanes) sum += lane;
+  return sum;
+}
+
 template <class Arch>
 struct Sq8Ops {
   using B = fbatch<Arch>;
 
   template <class Vec, class One>
   static float sum_residuals(const float* r, const float* step, const uint8_t* codes, size_t n, Vec vec, One one) {
-    return reduce<Arch>(
+    const auto residual = [](B r_i, B step_i, B code_i) { return xsimd::fnma(step_i, code_i, r_i); };
+    return reduce<Arch, kCodeTailLoads<Arch>>(
         n,
         [&](size_t i, B acc) {
-          return vec(xsimd::fnma(B::load_unaligned(step + i), load_lanes<Arch>(codes + i), B::load_unaligned(r + i)),
-                     acc);
+          return vec(residual(B::load_unaligned(r + i), B::load_unaligned(step + i), load_lanes<Arch>(codes + i)), acc);
         },
-        [&](size_t i) { return one(r[i] - step[i] * static_cast<float>(codes[i])); });
+        [&](size_t i) { return one(r[i] - step[i] * static_cast<float>(codes[i])); },
+        [&](size_t i, size_t count, B acc) {
+          if constexpr (kCodeTailLoads<Arch>)
+            return vec(residual(load_first<Arch>(r + i, count), load_first<Arch>(step + i, count),
+                                load_first_codes<Arch>(codes + i, count)),
+                       acc);
+          else
+            return acc;
+        });
   }
 
   static float l2sq(const float* r, const float* step, const uint8_t* codes, size_t n) {
@@ -239,17 +274,65 @@ struct Sq8Ops {
         r, step, codes, n, [](B d, B s) { return s + xsimd::abs(d); }, [](float d) { return __builtin_fabsf(d); });
   }
 
-  static float dot(const float* w, const uint8_t* codes, size_t n) {
-    return reduce<Arch>(
-        n, [&](size_t i, B acc) { return xsimd::fma(B::load_unaligned(w + i), load_lanes<Arch>(codes + i), acc); },
-        [&](size_t i) { return w[i] * static_cast<float>(codes[i]); });
+  // Σ w_i·code_i exactly: codes widened to 16 bits, pairs multiplied and added into 32-bit
+  // lanes (pmaddwd), each lane accumulator taking one pair per 32 elements (sq8_dot_weight_limit);
+  // the lanes are summed in 64 bits. The AVX-512 tail is one masked load; the others end
+  // element by element.
+  static int64_t dot(const int16_t* w, const uint8_t* codes, size_t n) {
+    size_t i = 0;
+    int64_t sum = 0;
+    if constexpr (std::is_base_of<xsimd::avx512bw, Arch>::value) {
+      __m512i acc = _mm512_setzero_si512();
+      const auto add = [&](__m256i c, __m512i weights) {
+        acc = _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_cvtepu8_epi16(c), weights));
+      };
+      for (; i + 32 <= n; i += 32)
+        add(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes + i)), _mm512_loadu_si512(w + i));
+      if (i < n) {
+        const auto mask = static_cast<__mmask32>((uint64_t{1} << (n - i)) - 1);
+        add(_mm256_maskz_loadu_epi8(mask, codes + i), _mm512_maskz_loadu_epi16(mask, w + i));
+        i = n;
+      }
+      // All-lanes masked forms, as in lane_sum (GCC 12's false "uninitialized" warnings).
+      const auto widen = [](__m256i half) { return _mm512_maskz_cvtepi32_epi64(0xff, half); };
+      alignas(64) int64_t lanes[8];
+      _mm512_store_si512(lanes, _mm512_add_epi64(widen(_mm512_maskz_extracti64x4_epi64(0xff, acc, 0)),
+                                                 widen(_mm512_maskz_extracti64x4_epi64(0xff, acc, 1))));
+      for (int64_t lane : lanes) sum += lane;
+    } else if constexpr (has_avx2<Arch>) {
+      __m256i acc[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+      const auto add = [&](__m256i& a, size_t at) {
+        const __m256i c = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(codes + at)));
+        a = _mm256_add_epi32(a, _mm256_madd_epi16(c, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + at))));
+      };
+      for (; i + 32 <= n; i += 32) {
+        add(acc[0], i);
+        add(acc[1], i + 16);
+      }
+      if (i + 16 <= n) {
+        add(acc[0], i);
+        i += 16;
+      }
+      sum = lane_sum64(acc[0]) + lane_sum64(acc[1]);
+    } else {
+      __m128i acc[4] = {_mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128()};
+      const __m128i zero = _mm_setzero_si128();
+      for (; i + 8 <= n; i += 8) {
+        const __m128i c = _mm_unpacklo_epi8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes + i)), zero);
+        __m128i& a = acc[(i / 8) % 4];
+        a = _mm_add_epi32(a, _mm_madd_epi16(c, _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i))));
+      }
+      for (const __m128i& a : acc) {
+        alignas(16) int32_t lanes[4];
+        _mm_store_si128(reinterpret_cast<__m128i*>(lanes), a);
+        sum += int64_t{lanes[0]} + lanes[1] + lanes[2] + lanes[3];
+      }
+    }
+    for (; i < n; ++i) sum += int64_t{w[i]} * codes[i];
+    return sum;
   }
 };
 
-// True for the levels compiled with AVX2 available (the AVX-512 level too: xsimd's avx512
-// architectures do not derive from avx2, so is_base_of<avx2> alone misses them).
-template <class Arch>
-constexpr bool has_avx2 = std::is_base_of<xsimd::avx2, Arch>::value || std::is_base_of<xsimd::avx512f, Arch>::value;
 
 // 4-bit PQ fast scan: one byte shuffle looks up 16 vectors' partial distances at once.
 // Needs SSSE3's pshufb; the AVX2 and AVX-512 levels have it, SSE2 uses the portable loop.
@@ -376,7 +459,7 @@ constexpr KernelTable make_table() {
                      F16::l2sq,    F16::dot,       F16::dot_norms,     F16::l1,
                      hamming_words, and_or_count_words,
                      pq4_scan_block<Arch>, lut16_bounds<Arch>, lut16_quantize<Arch>,
-                     Sq8Ops<Arch>::l2sq, Sq8Ops<Arch>::l1, Sq8Ops<Arch>::dot};
+                     sq8_batch<Sq8Ops<Arch>::l2sq>, sq8_batch<Sq8Ops<Arch>::l1>, sq8_batch<Sq8Ops<Arch>::dot>};
 }
 
 }  // namespace
