@@ -3,14 +3,21 @@
 #include "vectorx/ivf/bound_order.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 
 namespace vectorx::ivf {
 namespace {
 
+uint64_t tid_order(HeapTid tid) { return (uint64_t{tid.block} << 16) | tid.offset; }
+
+// nearer() with ties (NaN ties NaN) broken by TID; most calls end at the first comparison.
 bool before(const Result& a, const Result& b) {
-  if (nearer(a.distance, b.distance) || nearer(b.distance, a.distance)) return nearer(a.distance, b.distance);
-  if (a.tid.block != b.tid.block) return a.tid.block < b.tid.block;
-  return a.tid.offset < b.tid.offset;
+  if (a.distance < b.distance) return true;
+  if (b.distance < a.distance) return false;
+  const bool a_nan = a.distance != a.distance, b_nan = b.distance != b.distance;
+  if (a_nan != b_nan) return b_nan;
+  return tid_order(a.tid) < tid_order(b.tid);
 }
 
 }  // namespace
@@ -49,10 +56,12 @@ void BoundOrder::run_pass() {
   next_ = 0;
   threshold_.reset();
   pass_([this](const double* bounds, const EntryHeader* headers, size_t count) {
+    // Most entries of a full window fail on the bound alone.
+    double limit = threshold_ ? threshold_->distance : std::numeric_limits<double>::infinity();
     for (size_t i = 0; i < count; ++i) {
-      // Most entries of a full window fail on the bound alone.
-      if ((headers[i].flags & kEntryDead) || (threshold_ && bounds[i] > threshold_->distance)) continue;
+      if (bounds[i] > limit || (headers[i].flags & kEntryDead)) continue;
       keep({bounds[i], HeapTid{headers[i].heap_block, headers[i].heap_offset}});
+      if (threshold_) limit = threshold_->distance;
     }
   });
   final_ = !threshold_ && kept_.size() <= window_;
