@@ -11,7 +11,7 @@ struct CachedShape {
   RelFileNode file{};
   uint32_t build_stamp = 0;
   uint64_t last_used = 0;  // 0: empty
-  std::shared_ptr<const std::vector<uint8_t>> centres;
+  std::shared_ptr<const vectorx::ivf::Centres> centres;
   std::shared_ptr<const vectorx::ivf::PqCodec> codec;
 };
 

@@ -51,6 +51,13 @@ class EntryScorer {
 // The number of the centre nearest to a value among `count` centres (value_bytes(space) each).
 uint32_t nearest_centre(const Space& space, const uint8_t* centres, size_t count, const uint8_t* payload);
 
+// The centres as read once from the directory: payloads (value_bytes(space) each) and, where
+// the space ranks cosine by dot products (Space::cosine_by_dot), each one's inverse norm.
+struct Centres {
+  std::vector<uint8_t> values;
+  std::vector<double> inverse_norms;
+};
+
 class IvfIndex {
  public:
   // Writes the meta page, the directory (one list per centre: payloads of `space`,
@@ -67,9 +74,9 @@ class IvfIndex {
   const EntryLayout& layout() const { return layout_; }
   // Every list's centre, value_bytes(space()) each (read once; centres never change, so a
   // caller may keep them for later opens of the same build: meta().build_stamp).
-  const std::vector<uint8_t>& centres() { return *shared_centres(); }
-  std::shared_ptr<const std::vector<uint8_t>> shared_centres();
-  void adopt_centres(std::shared_ptr<const std::vector<uint8_t>> centres) { centres_ = std::move(centres); }
+  const std::vector<uint8_t>& centres() { return shared_centres()->values; }
+  std::shared_ptr<const Centres> shared_centres();
+  void adopt_centres(std::shared_ptr<const Centres> centres) { centres_ = std::move(centres); }
   // The PQ codebooks (empty for ivfflat).
   std::vector<float> codebooks();
 
@@ -79,7 +86,8 @@ class IvfIndex {
   // every entry within `radius` (the operator's distance) of it: exact for L2 and cosine
   // (bisector bounds between centres), every list for other distances.
   size_t lists_reaching(const uint8_t* query, double radius);
-  // The `count` lists whose centres are nearest to a value (by key), nearest first.
+  // The `count` lists whose centres are nearest to a value (by key; cosine by
+  // Space::cosine_key_by_dot), nearest first.
   std::vector<std::pair<double, uint32_t>> lists_by_distance(const uint8_t* payload, size_t count);
   // Appends an entry (payload of meta().entry_bytes) to a list; the store's vector quota
   // (PageStore::check_vector_quota) applies.
@@ -148,7 +156,7 @@ class IvfIndex {
   Meta meta_{};
   Space space_;
   EntryLayout layout_;
-  std::shared_ptr<const std::vector<uint8_t>> centres_;  // loaded on first use
+  std::shared_ptr<const Centres> centres_;  // loaded on first use
   uint32_t known_blocks_ = 0;  // the store's block count when last read
 };
 

@@ -37,7 +37,7 @@ class BatchLoader {
   unsigned threads_;
   size_t batch_rows_, value_bytes_;
   std::function<void()> check_;
-  std::shared_ptr<const std::vector<uint8_t>> centres_;
+  std::shared_ptr<const Centres> centres_;
   NearestCentres nearest_;  // over *centres_
   std::vector<uint8_t> values_, entries_out_;
   std::vector<HeapTid> tids_;

@@ -188,7 +188,7 @@ ListSlot IvfIndex::read_slot(uint32_t list) {
   return slot;
 }
 
-std::shared_ptr<const std::vector<uint8_t>> IvfIndex::shared_centres() {
+std::shared_ptr<const Centres> IvfIndex::shared_centres() {
   if (centres_) return centres_;
   const size_t bytes = meta_.centre_bytes, per_page = slots_per_page(store_.page_size(), bytes);
   std::vector<uint8_t> all(size_t{meta_.lists} * bytes);
@@ -200,7 +200,10 @@ std::shared_ptr<const std::vector<uint8_t>> IvfIndex::shared_centres() {
       std::memcpy(all.data() + (p * per_page + i) * bytes,
                   page.data() + sizeof(PageHeader) + i * slot_size(bytes) + sizeof(ListSlot), bytes);
   }
-  centres_ = std::make_shared<const std::vector<uint8_t>>(std::move(all));
+  Centres read{std::move(all), {}};
+  if (space_.cosine_by_dot())
+    for (uint32_t l = 0; l < meta_.lists; ++l) read.inverse_norms.push_back(space_.inverse_norm(read.values.data() + size_t{l} * bytes));
+  centres_ = std::make_shared<const Centres>(std::move(read));
   return centres_;
 }
 
@@ -221,9 +224,17 @@ std::vector<float> IvfIndex::codebooks() {
 }
 
 std::vector<std::pair<double, uint32_t>> IvfIndex::lists_by_distance(const uint8_t* payload, size_t count) {
-  const std::vector<uint8_t>& c = centres();
+  const Centres& c = *shared_centres();
   std::vector<std::pair<double, uint32_t>> order(meta_.lists);
-  for (uint32_t l = 0; l < meta_.lists; ++l) order[l] = {space_.key(payload, c.data() + size_t{l} * meta_.centre_bytes), l};
+  // Cosine by one dot product a centre, with the centres' inverse norms read once.
+  const bool by_dot = !c.inverse_norms.empty();
+  const double query_inverse_norm = by_dot ? space_.inverse_norm(payload) : 0;
+  for (uint32_t l = 0; l < meta_.lists; ++l) {
+    const uint8_t* centre = c.values.data() + size_t{l} * meta_.centre_bytes;
+    order[l] = {by_dot ? space_.cosine_key_by_dot(payload, centre, query_inverse_norm * c.inverse_norms[l])
+                       : space_.key(payload, centre),
+                l};
+  }
   // Pairs compare by key, then list number: equal keys keep list order.
   const auto end = order.begin() + static_cast<std::ptrdiff_t>(std::min(count, order.size()));
   std::partial_sort(order.begin(), end, order.end());

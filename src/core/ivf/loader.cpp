@@ -20,7 +20,7 @@ BatchLoader::BatchLoader(IvfIndex& index, const Entries& entries, unsigned threa
       value_bytes_(value_bytes(index.space())),
       check_(std::move(check)),
       centres_(index.shared_centres()),
-      nearest_(index.space(), centres_->data(), index.lists()) {
+      nearest_(index.space(), centres_->values.data(), index.lists()) {
   values_.reserve(batch_rows_ * value_bytes_);
   tids_.reserve(batch_rows_);
 }
