@@ -18,7 +18,7 @@ PG_CONFIG ?= pg_config
 PG_INCLUDE = $(shell $(PG_CONFIG) --includedir-server)
 # Postgres headers as system headers: -Wall -Wextra -Werror applies to our code only.
 PG_CPPFLAGS = -Iinclude -isystem $(PG_INCLUDE) -isystem /usr/include/eigen3
-PG_CXXFLAGS = -std=c++17 -Wextra -Werror -fno-math-errno
+PG_CXXFLAGS = -std=c++17 -Wextra -Werror -fno-math-errno -fno-trapping-math -fopenmp-simd
 SHLIB_LINK = -lstdc++
 
 # The LLVM JIT bitcode step would need clang; vectorx's hot paths are native code anyway.

@@ -128,36 +128,54 @@ class BoundScorer : public EntryScorer {
         k.sq8_l1(work_.data(), step_, codes, stride_, count, n_, sums_.data());
         for (size_t e = 0; e < count; ++e) keys[e] = sums_[e];
         break;
-      default:
+      default: {
         k.sq8_dot(weights_.data(), codes, stride_, count, n_, dots_.data());
-        for (size_t e = 0; e < count; ++e) keys[e] = constant_ + weight_scale_ * static_cast<double>(dots_[e]);
+        const int64_t* dots = dots_.data();
+        const double constant = constant_, scale = weight_scale_;
+        for (size_t e = 0; e < count; ++e) keys[e] = constant + scale * static_cast<double>(dots[e]);
+      }
     }
   }
 
   // -Infinity for a bound that cannot be computed finitely (x - x is 0 only for finite x).
   static double finite_or_lowest(double x) { return x - x == 0 ? x : kNegInf; }
 
+  // The loops below read members into locals first: stores to keys[] could otherwise alias
+  // them (Postgres builds with -fno-strict-aliasing) and keep the loops from vectorizing.
+
   // The estimate less its rounding and eps, less the operator's own rounding.
   void bound_distances(double* keys, size_t count) const {
+    const float* eps = eps_.data();
+    const double keep = 1 - u_, rounding = rounding_, subnormal = subnormal_;
+#pragma omp simd
     for (size_t e = 0; e < count; ++e)
-      keys[e] = finite_or_lowest((keys[e] * (1 - u_) - rounding_ - eps_[e] - subnormal_) * (1 - u_) - subnormal_);
+      keys[e] = finite_or_lowest((keys[e] * keep - rounding - eps[e] - subnormal) * keep - subnormal);
   }
 
   // -(the largest q·x can be), less the operator's rounding (scale: ||x||).
   void bound_inner_products(double* keys, size_t count) const {
+    const float *eps = eps_.data(), *scale = scale_.data();
+    const double rounding = rounding_, q_norm = q_norm_, subnormal = subnormal_;
+    const double operator_rounding = u_ * q_norm_ * (1 + 2 * kUlp);
+#pragma omp simd
     for (size_t e = 0; e < count; ++e) {
-      const double largest_dot = keys[e] + rounding_ + q_norm_ * eps_[e];
-      keys[e] = finite_or_lowest(-largest_dot - u_ * q_norm_ * scale_[e] * (1 + 2 * kUlp) - subnormal_);
+      const double largest_dot = keys[e] + rounding + q_norm * eps[e];
+      keys[e] = finite_or_lowest(-largest_dot - operator_rounding * scale[e] - subnormal);
     }
   }
 
   // 1 - the largest cosine similarity can be (scale: 1/||x||, within 2^-24 of it).
   void bound_cosines(double* keys, size_t count) const {
+    const float *eps = eps_.data(), *scale = scale_.data();
+    const double rounding = rounding_, q_norm = q_norm_, inverse_q_norm = inverse_q_norm_;
+    const double absolute = 3 * u_ + subnormal_;
+#pragma omp simd
     for (size_t e = 0; e < count; ++e) {
-      const double largest_dot = keys[e] + rounding_ + q_norm_ * eps_[e];
-      const double similarity = largest_dot * inverse_q_norm_ * scale_[e];
-      const double b = 1 - std::min(1.0, similarity + std::fabs(similarity) * 4 * kUlp + 3 * u_ + subnormal_);
-      keys[e] = largest_dot - largest_dot == 0 ? finite_or_lowest(b) : kNegInf;
+      const double largest_dot = keys[e] + rounding + q_norm * eps[e];
+      const double similarity = largest_dot * inverse_q_norm * scale[e];
+      const double largest = similarity + std::fabs(similarity) * 4 * kUlp + absolute;
+      const double b = 1 - (largest < 1.0 ? largest : 1.0);  // NaN: 1 - 1, then -Infinity below
+      keys[e] = finite_or_lowest(b + (largest_dot - largest_dot));  // NaN unless both are finite
     }
   }
 
