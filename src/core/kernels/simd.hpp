@@ -232,6 +232,19 @@ fbatch<Arch> load_first_codes(const uint8_t* p, size_t count) {
   return _mm512_maskz_cvtepi32_ps(0xffff, _mm512_maskz_cvtepu8_epi32(0xffff, bytes));
 }
 
+// Whether every sum sq8_dot forms over n elements fits 32 bits (short vectors: up to 257).
+constexpr bool sums_fit_32_bits(size_t n) {
+  return static_cast<uint64_t>(n) * static_cast<uint64_t>(sq8_dot_weight_limit(n)) * 255 < (uint64_t{1} << 31);
+}
+
+// The sum of eight 32-bit lanes whose total fits 32 bits, by halving.
+inline int32_t lane_sum32(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+  return _mm_cvtsi128_si32(s);
+}
+
 // The sum of eight 32-bit lanes, in 64 bits.
 inline int64_t lane_sum64(__m256i v) {
   alignas(32) int32_t lanes[8];
@@ -294,11 +307,8 @@ struct Sq8Ops {
         i = n;
       }
       // All-lanes masked forms, as in lane_sum (GCC 12's false "uninitialized" warnings).
-      const auto widen = [](__m256i half) { return _mm512_maskz_cvtepi32_epi64(0xff, half); };
-      alignas(64) int64_t lanes[8];
-      _mm512_store_si512(lanes, _mm512_add_epi64(widen(_mm512_maskz_extracti64x4_epi64(0xff, acc, 0)),
-                                                 widen(_mm512_maskz_extracti64x4_epi64(0xff, acc, 1))));
-      for (int64_t lane : lanes) sum += lane;
+      const __m256i low = _mm512_maskz_extracti64x4_epi64(0xff, acc, 0), high = _mm512_maskz_extracti64x4_epi64(0xff, acc, 1);
+      sum = sums_fit_32_bits(n) ? lane_sum32(_mm256_add_epi32(low, high)) : lane_sum64(low) + lane_sum64(high);
     } else if constexpr (has_avx2<Arch>) {
       __m256i acc[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
       const auto add = [&](__m256i& a, size_t at) {
@@ -313,7 +323,7 @@ struct Sq8Ops {
         add(acc[0], i);
         i += 16;
       }
-      sum = lane_sum64(acc[0]) + lane_sum64(acc[1]);
+      sum = sums_fit_32_bits(n) ? lane_sum32(_mm256_add_epi32(acc[0], acc[1])) : lane_sum64(acc[0]) + lane_sum64(acc[1]);
     } else {
       __m128i acc[4] = {_mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128()};
       const __m128i zero = _mm_setzero_si128();
