@@ -205,6 +205,35 @@ TEST(BoundOrder, HandsOutEveryLiveEntryOnceInOrderAcrossPasses) {
   EXPECT_EQ(small.passes(), 1u);  // a top-10 reads the entries once
 }
 
+// Signed, infinite and NaN bounds keep Postgres' order (NaN last), ties by TID, across passes;
+// -0 ties +0.
+TEST(BoundOrder, SignsInfinitiesAndNaNKeepPostgresOrderAcrossPasses) {
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<double> specials = {nan, inf, -inf, -0.0, 0.0, -2.5, 2.5, -1e308, 1e308, -nan, 3.0};
+  Pages pages;
+  for (size_t i = 0; i < 300; ++i) {
+    pages.bounds.push_back(specials[(i * 7) % specials.size()]);
+    const HeapTid t = tid_of(i);
+    pages.headers.push_back({t.block, t.offset, 0});
+  }
+  BoundOrder order(pages.pass(), 4);
+  std::vector<Result> got;
+  for (Result r{}; order.next(r);) got.push_back(r);
+  std::vector<std::pair<double, size_t>> want;
+  for (size_t i = 0; i < pages.bounds.size(); ++i) want.push_back({pages.bounds[i], i});
+  std::stable_sort(want.begin(), want.end(), [](const auto& a, const auto& b) { return nearer(a.first, b.first); });
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(row_of(got[i].tid), want[i].second) << "position " << i;
+    if (std::isnan(want[i].first)) {
+      EXPECT_TRUE(std::isnan(got[i].distance));
+    } else {
+      EXPECT_EQ(got[i].distance, want[i].first);
+    }
+  }
+  EXPECT_GT(order.passes(), 2u);
+}
+
 TEST(BoundOrder, AnEmptyIndexEndsAtOnce) {
   Pages pages;
   BoundOrder order(pages.pass(), 4);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <vector>
@@ -28,16 +29,27 @@ class BoundOrder {
   size_t passes() const { return passes_; }
 
  private:
+  // An entry as two integers that order as the entries do (ties by TID), so that keeping and
+  // trimming a window compares integers: most of a short scan's time was comparisons.
+  struct Ranked {
+    uint64_t key;  // the bound's bits, flipped to order as unsigned integers (NaN last)
+    uint64_t tid;  // block, then offset
+    bool operator<(const Ranked& other) const { return key < other.key || (key == other.key && tid < other.tid); }
+  };
+  static Ranked ranked(double bound, HeapTid tid);
+  static Result result(const Ranked& r);
+
   void run_pass();
-  void keep(const Result& r);
+  void keep(const Ranked& r);
   void trim();
 
   Pass pass_;
   size_t window_;
-  std::vector<Result> kept_;
+  std::vector<Ranked> kept_;
   size_t next_ = 0;
-  std::optional<Result> last_;       // the last entry handed out: a pass keeps only later ones
-  std::optional<Result> threshold_;  // a full window holds only entries before this one
+  std::optional<Ranked> last_;       // the last entry handed out: a pass keeps only later ones
+  std::optional<Ranked> threshold_;  // a full window holds only entries before this one
+  double threshold_bound_ = 0;       // threshold_'s bound
   bool final_ = false;               // the last pass kept every remaining entry
   size_t passes_ = 0;
 };
