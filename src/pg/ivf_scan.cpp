@@ -31,7 +31,6 @@
 namespace vectorx::pg::ivf {
 namespace {
 
-using vectorx::ivf::BoundOrder;
 using vectorx::ivf::CandidateCursor;
 using vectorx::ivf::Entries;
 using vectorx::ivf::ProbePlan;
@@ -47,7 +46,6 @@ struct ProbeState {
   Entries entries;
   std::unique_ptr<IvfIndex::Scan> scan;
   std::unique_ptr<CandidateCursor> candidates;
-  Result row{};                     // the row handed over last, with its distance
   ScanTarget target;
   bool lower_bounds = false;        // keys are lower bounds (ivfpq re-checked by the executor)
   bool stop_beyond_radius = false;  // keys are distances or their bounds, in order: the first beyond the ball ends the scan
@@ -91,9 +89,7 @@ void start(IndexScanDesc scan, ScanOpaque* so) {
     state->scan = std::make_unique<IvfIndex::Scan>(state->ivf, q.payload,
                                                    state->entries.scorer(q.payload, state->lower_bounds),
                                                    plan.first_batch, plan.most);
-    IvfIndex::Scan* lists = state->scan.get();
-    state->candidates = std::make_unique<CandidateCursor>(
-        lists->batches(), [lists](size_t b, const BoundOrder::Sink& sink) { lists->score_batch(b, sink); });
+    state->candidates = std::make_unique<CandidateCursor>(vectorx::ivf::scan_candidates(*state->scan));
     return false;
   });
 }
@@ -103,10 +99,9 @@ const Result* next_result(ProbeState* s) {
   if (s->cap == 0) return nullptr;
   const Result* r = guarded([&] { return s->candidates->next(); });
   if (!r) return nullptr;
-  s->row = {s->scan->distance_from_key(r->distance), r->tid};
-  if (s->target.ball && s->stop_beyond_radius && s->row.distance > s->target.radius) return nullptr;
+  if (s->target.ball && s->stop_beyond_radius && r->distance > s->target.radius) return nullptr;
   if (s->cap > 0) --s->cap;
-  return &s->row;
+  return r;
 }
 
 }  // namespace

@@ -267,7 +267,7 @@ void hnsw_write(const uint8_t* data, size_t size) {
 size_t read_every_entry(ivf::IvfIndex& index, ivf::Entries& entries, const uint8_t* query) {
   if (static_cast<ivf::EntryFormat>(index.meta().entry_format) != ivf::EntryFormat::kBounded) {
     ivf::IvfIndex::Scan scan(index, query, entries.scorer(query), 2, 4);
-    ivf::CandidateCursor cursor(scan.batches(), [&](size_t b, const ivf::BoundOrder::Sink& sink) { scan.score_batch(b, sink); }, 8);
+    ivf::CandidateCursor cursor = ivf::scan_candidates(scan, 8);
     size_t n = 0;
     while (cursor.next()) ++n;
     return n;

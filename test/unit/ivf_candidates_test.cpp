@@ -53,7 +53,7 @@ CandidateCursor::ScoreBatch batches(size_t size, size_t* passes) {
 
 TEST(IvfCandidateCursor, EntriesComeOneAtATimeInOrderWithinEachBatch) {
   size_t passes = 0;
-  CandidateCursor c(2, batches(100, &passes), 8);
+  CandidateCursor c(2, batches(100, &passes), [](double key) { return key; }, 8);
   std::vector<Result> seen;
   for (const Result* r; (r = c.next()) != nullptr;) seen.push_back(*r);
   ASSERT_EQ(seen.size(), 198u) << "dead entries are skipped";

@@ -10,9 +10,9 @@
 namespace vectorx::test {
 
 inline std::vector<Result> scan_all(ivf::IvfIndex::Scan& scan) {
-  ivf::CandidateCursor cursor(scan.batches(), [&](size_t b, const ivf::BoundOrder::Sink& sink) { scan.score_batch(b, sink); });
+  ivf::CandidateCursor cursor = ivf::scan_candidates(scan);
   std::vector<Result> out;
-  for (const Result* r; (r = cursor.next()) != nullptr;) out.push_back({scan.distance_from_key(r->distance), r->tid});
+  for (const Result* r; (r = cursor.next()) != nullptr;) out.push_back(*r);
   return out;
 }
 

@@ -143,7 +143,7 @@ AnchorRun vectorx_ivf(bool pq, const AnchorParams& p, const Matrix<float>& base,
         const uint8_t* query = reinterpret_cast<const uint8_t*>(queries.row(q));
         ivf::IvfIndex::Scan lists_scan(index, query, entries.scorer(query), static_cast<size_t>(probes),
                                        static_cast<size_t>(probes));
-        ivf::CandidateCursor candidates([&](std::vector<Result>& batch) { return lists_scan.next_batch(batch); });
+        ivf::CandidateCursor candidates = ivf::scan_candidates(lists_scan);
         const size_t wanted = rerank ? std::max(k, static_cast<size_t>(rerank)) : k;
         std::vector<std::pair<double, int32_t>> ranked;
         for (const Result* c; ranked.size() < wanted && (c = candidates.next()) != nullptr;) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "vectorx/ivf/bound_order.h"
+#include "vectorx/ivf/index.h"
 #include "vectorx/slotted_page.h"
 
 namespace vectorx::ivf {
@@ -31,25 +32,31 @@ constexpr size_t kFirstCandidateWindow = 128;
 
 // The entries of a scan's batches of lists: within each batch by increasing key, ties by heap
 // TID (BoundOrder: windowed passes over the batch's pages, never every key in memory), then
-// the next batch. Keys are handed out as they were scored (IvfIndex::Scan turns them into
-// distances).
+// the next batch.
 class CandidateCursor {
  public:
   // Feeds every entry of batch `b` (dead ones too: they are skipped here) to the sink.
   using ScoreBatch = std::function<void(size_t b, const BoundOrder::Sink& sink)>;
+  using ToDistance = std::function<double(double key)>;
 
-  CandidateCursor(size_t batches, ScoreBatch score_batch, size_t first_window = kFirstCandidateWindow);
+  CandidateCursor(size_t batches, ScoreBatch score_batch, ToDistance to_distance,
+                  size_t first_window = kFirstCandidateWindow);
 
-  // The next entry (`distance`: its key); nullptr once every batch has been read.
+  // The next entry, with its distance (or the distance's bound); nullptr once every batch
+  // has been read.
   const Result* next();
 
  private:
   size_t batches_;
   ScoreBatch score_batch_;
+  ToDistance to_distance_;
   size_t first_window_;
   size_t batch_ = 0;
   std::unique_ptr<BoundOrder> order_;  // over batch_
   Result current_{};
 };
+
+// The cursor over an IVF scan's batches (`scan` must outlive it).
+CandidateCursor scan_candidates(IvfIndex::Scan& scan, size_t first_window = kFirstCandidateWindow);
 
 }  // namespace vectorx::ivf

@@ -16,8 +16,11 @@ ProbePlan plan_probes(size_t probes, size_t max_probes, bool iterative, std::opt
   return plan;
 }
 
-CandidateCursor::CandidateCursor(size_t batches, ScoreBatch score_batch, size_t first_window)
-    : batches_(batches), score_batch_(std::move(score_batch)), first_window_(first_window) {}
+CandidateCursor::CandidateCursor(size_t batches, ScoreBatch score_batch, ToDistance to_distance, size_t first_window)
+    : batches_(batches),
+      score_batch_(std::move(score_batch)),
+      to_distance_(std::move(to_distance)),
+      first_window_(first_window) {}
 
 const Result* CandidateCursor::next() {
   while (batch_ < batches_) {
@@ -26,11 +29,20 @@ const Result* CandidateCursor::next() {
       order_ = std::make_unique<BoundOrder>([this, b](const BoundOrder::Sink& sink) { score_batch_(b, sink); },
                                             first_window_);
     }
-    if (order_->next(current_)) return &current_;
+    if (order_->next(current_)) {
+      current_.distance = to_distance_(current_.distance);
+      return &current_;
+    }
     order_.reset();
     ++batch_;
   }
   return nullptr;
+}
+
+CandidateCursor scan_candidates(IvfIndex::Scan& scan, size_t first_window) {
+  return CandidateCursor(
+      scan.batches(), [&scan](size_t b, const BoundOrder::Sink& sink) { scan.score_batch(b, sink); },
+      [&scan](double key) { return scan.distance_from_key(key); }, first_window);
 }
 
 }  // namespace vectorx::ivf
