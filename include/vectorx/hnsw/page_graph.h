@@ -187,7 +187,7 @@ class PageGraph::Vacuum {
   void free_rows(Id rows);
   void repair_list(Id node, int level);
   // Adds `id` to the level-0 list of the nearest reachable element a search finds that has room.
-  bool link_from_nearest(Id id, const Reachability& reachability);
+  bool link_from_nearest(Id id, Reachability& reachability);
   // Copies element `id`'s value into `value` and makes it the view's query.
   bool query_by_value(Id id, std::vector<uint8_t>& value);
 

@@ -4,7 +4,7 @@
 // the live elements the entry point cannot reach at level 0, and VACUUM links them back in
 // (PageGraph::Vacuum::reconnect).
 //
-// Memory: the level-0 lists of every element, packed: 9 bytes an element and 4 a link, plus a
+// Memory: the level-0 lists of every element, packed: 10 bytes an element and 4 a link, plus a
 // slot table that finds an id's element in constant time: 4 bytes an item and 8 a block.
 #pragma once
 
@@ -27,8 +27,13 @@ class Reachability {
   bool reached(Id id) const;
   // Live elements not marked so far, in id order.
   std::vector<Id> unreached_live() const;
-  // Up to `most` marked live elements with fewer than `max` level-0 links as recorded.
-  std::vector<Id> reached_live_with_room(size_t max, size_t most) const;
+  // Counts a level-0 link added to `id`'s list since it was recorded.
+  void note_link(Id id);
+  // Up to `most` marked live elements with fewer than `max` level-0 links (as recorded, plus
+  // those noted since). Each call goes on from where the last one stopped, so elements that
+  // turned out full are not offered again and again: VACUUM once offered the same first
+  // elements to every unreachable one, and stopped linking when those were full.
+  std::vector<Id> reached_live_with_room(size_t max, size_t most);
   size_t memory_bytes() const;
 
  private:
@@ -47,7 +52,9 @@ class Reachability {
   std::vector<State> states_;
   std::vector<uint32_t> starts_{0};  // element i's level-0 links: links_[starts_[i] .. starts_[i + 1])
   std::vector<Id> links_;
+  std::vector<uint8_t> noted_;  // links noted since recorded, saturating
   std::vector<bool> reached_;
+  size_t room_cursor_ = 0;      // where reached_live_with_room goes on
 };
 
 }  // namespace vectorx::hnsw

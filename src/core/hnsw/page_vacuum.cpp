@@ -300,7 +300,7 @@ PageGraph::Vacuum::Reconnected PageGraph::Vacuum::reconnect(size_t memory_budget
   return r;
 }
 
-bool PageGraph::Vacuum::link_from_nearest(Id id, const Reachability& reachability) {
+bool PageGraph::Vacuum::link_from_nearest(Id id, Reachability& reachability) {
   View& v = *view_;
   std::vector<uint8_t> value;
   if (!query_by_value(id, value)) return false;
@@ -315,7 +315,10 @@ bool PageGraph::Vacuum::link_from_nearest(Id id, const Reachability& reachabilit
     if (x == id || !reachability.reached(x)) continue;
     double key = 0;
     if (v.insert(x) && !v.query_key(x, &key)) continue;  // records the flags linkable() reads
-    if (v.linkable(x) && link_if_room(v, x, id, max)) return true;
+    if (v.linkable(x) && link_if_room(v, x, id, max)) {
+      reachability.note_link(x);
+      return true;
+    }
   }
   return false;
 }

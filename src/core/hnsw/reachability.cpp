@@ -19,6 +19,7 @@ void Reachability::add(Id id, const ElementRef& e, int m) {
   ids_.push_back(id);
   states_.push_back(state);
   reached_.push_back(false);
+  noted_.push_back(0);
   if (state != kFreeElement) {
     const uint32_t count = std::min<uint32_t>(e.count(0), static_cast<uint32_t>(list_capacity(m, 0)));
     links_.insert(links_.end(), e.ids(0), e.ids(0) + count);
@@ -66,17 +67,28 @@ std::vector<Id> Reachability::unreached_live() const {
   return out;
 }
 
-std::vector<Id> Reachability::reached_live_with_room(size_t max, size_t most) const {
+void Reachability::note_link(Id id) {
+  const size_t at = position(id);
+  if (at != SIZE_MAX && noted_[at] < UINT8_MAX) ++noted_[at];
+}
+
+std::vector<Id> Reachability::reached_live_with_room(size_t max, size_t most) {
   std::vector<Id> out;
-  for (size_t i = 0; i < ids_.size() && out.size() < most; ++i)
-    if (states_[i] == kLive && reached_[i] && starts_[i + 1] - starts_[i] < max) out.push_back(ids_[i]);
+  const size_t n = ids_.size();
+  for (size_t step = 0; step < n && out.size() < most; ++step) {
+    const size_t i = (room_cursor_ + step) % n;
+    if (states_[i] == kLive && reached_[i] && starts_[i + 1] - starts_[i] + noted_[i] < max) {
+      out.push_back(ids_[i]);
+      if (out.size() == most) room_cursor_ = (i + 1) % n;
+    }
+  }
   return out;
 }
 
 size_t Reachability::memory_bytes() const {
   return blocks_.capacity() * sizeof(BlockSlots) + slots_.capacity() * sizeof(uint32_t) +
          ids_.capacity() * sizeof(Id) + states_.capacity() + starts_.capacity() * sizeof(uint32_t) +
-         links_.capacity() * sizeof(Id) + reached_.capacity() / 8;
+         links_.capacity() * sizeof(Id) + noted_.capacity() + reached_.capacity() / 8;
 }
 
 }  // namespace vectorx::hnsw
