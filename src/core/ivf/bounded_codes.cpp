@@ -50,8 +50,8 @@ class BoundScorer : public EntryScorer {
     inverse_q_norm_ = 1 / q_norm_;
     const double nd = static_cast<double>(n_);
     subnormal_ = metric_ == Metric::kL2 ? std::sqrt(nd) * 0x1p-73 : metric_ == Metric::kCosine ? nd * 0x1p-40 : nd * 0x1p-147;
-    work_.resize(n_);
     if (metric_ == Metric::kL2 || metric_ == Metric::kL1) {
+      work_.resize(n_);
       double r_size = 0;  // ||r||, or Σ|r_i| under L1
       for (size_t i = 0; i < n_; ++i) {
         work_[i] = q_[i] - lo[i];
@@ -117,18 +117,19 @@ class BoundScorer : public EntryScorer {
   void estimate(const uint8_t* area, size_t count, double* keys) {
     const KernelTable& k = kernels();
     const uint8_t* codes = area + 2 * sizeof(float);
-    sums_.resize(count);
-    dots_.resize(count);
     switch (metric_) {
       case Metric::kL2:
+        sums_.resize(count);
         k.sq8_l2sq(work_.data(), step_, codes, stride_, count, n_, sums_.data());
         for (size_t e = 0; e < count; ++e) keys[e] = std::sqrt(static_cast<double>(sums_[e]));
         break;
       case Metric::kL1:
+        sums_.resize(count);
         k.sq8_l1(work_.data(), step_, codes, stride_, count, n_, sums_.data());
         for (size_t e = 0; e < count; ++e) keys[e] = sums_[e];
         break;
       default: {
+        dots_.resize(count);
         k.sq8_dot(weights_.data(), codes, stride_, count, n_, dots_.data());
         const int64_t* dots = dots_.data();
         const double constant = constant_, scale = weight_scale_;
