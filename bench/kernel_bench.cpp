@@ -16,7 +16,7 @@ using vectorx::KernelTable;
 using vectorx::SimdLevel;
 
 constexpr int kDims[] = {100, 128, 768, 1536};
-// The 8-bit code kernels score a page at a time: 64 codes, each 8 bytes after the last (an
+// The 8- and 4-bit code kernels score a page at a time: 64 codes, each 8 bytes after the last (an
 // entry's bound fields).
 constexpr size_t kPageCodes = 64;
 size_t code_stride(size_t n) { return n + 8; }
@@ -75,6 +75,10 @@ void register_level(SimdLevel level) {
   }, kPageCodes);
   add("sq8_dot_page", [k](const Inputs& in, size_t n) {
     k->sq8_dot(in.weights.data(), in.codes.data(), code_stride(n), kPageCodes, n, in.dots.data());
+    return in.dots.back();
+  }, kPageCodes);
+  add("sq4_dot_page", [k](const Inputs& in, size_t n) {  // 4-bit codes at the same stride
+    k->sq4_dot(in.weights.data(), in.codes.data(), code_stride(n), kPageCodes, n, in.dots.data());
     return in.dots.back();
   }, kPageCodes);
 }

@@ -44,6 +44,11 @@ constexpr int32_t sq8_dot_weight_limit(size_t n) {
   return static_cast<int32_t>(limit < 32767 ? limit : 32767);
 }
 
+// 4-bit codes (ivf/bounded_codes.h): dimensions in blocks of kNibbleBlock; a block of r
+// dimensions takes h = ⌈r/2⌉ bytes, byte j holding dimension j in its low nibble and h + j in
+// its high one (0 past r), so a whole block unpacks with a mask and a shift, no shuffle.
+constexpr size_t kNibbleBlock = 32;
+
 struct KernelTable {
   float (*l2sq_f32)(const float* a, const float* b, size_t n);
   float (*dot_f32)(const float* a, const float* b, size_t n);
@@ -75,6 +80,8 @@ struct KernelTable {
   void (*sq8_l1)(const float* r, const float* step, const uint8_t* codes, size_t stride, size_t count, size_t n,
                  float* out);
   void (*sq8_dot)(const int16_t* w, const uint8_t* codes, size_t stride, size_t count, size_t n, int64_t* out);
+  // sq8_dot over 4-bit codes (kNibbleBlock's layout), exact under the same weight limit.
+  void (*sq4_dot)(const int16_t* w, const uint8_t* codes, size_t stride, size_t count, size_t n, int64_t* out);
 };
 
 // The best level this CPU (and this build) supports.

@@ -103,8 +103,8 @@ Stats ivf_stats(Relation index) {
               ", \"max_list\": " + std::to_string(sorted.back()) + ", \"data_pages\": " + std::to_string(s.data_pages) +
               ", \"directory_pages\": " + std::to_string(meta.directory_pages);
   const auto format = static_cast<vectorx::ivf::EntryFormat>(meta.entry_format);
-  if (format == vectorx::ivf::EntryFormat::kBounded)
-    out.shape += ", \"code_bits\": 8, \"entry_bytes\": " + std::to_string(meta.entry_bytes) +
+  if (vectorx::ivf::bounded_bits(format) != 0)
+    out.shape += ", \"code_bits\": " + std::to_string(vectorx::ivf::bounded_bits(format)) + ", \"entry_bytes\": " + std::to_string(meta.entry_bytes) +
                  ", \"rows_per_page\": " + std::to_string(ivf.layout().capacity());
   if (vectorx::ivf::uses_pq(format)) {
     const int nbits = format == vectorx::ivf::EntryFormat::kCode8 ? 8 : 4;

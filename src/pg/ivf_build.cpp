@@ -95,7 +95,9 @@ std::vector<float> train_codebooks(const vectorx::ivf::EntrySpec& spec, const Sp
                                            spec.format == vectorx::ivf::EntryFormat::kCode8 ? 8 : 4, spec.residual,
                                            kSampleSeed, threads, check);
     case vectorx::ivf::EntryFormat::kBounded:
-      return vectorx::ivf::BoundedQuantizer::train(space, sample.values().data(), sample.size());
+    case vectorx::ivf::EntryFormat::kBounded4:
+      return vectorx::ivf::BoundedQuantizer::train(space, sample.values().data(), sample.size(),
+                                                   vectorx::ivf::bounded_bits(spec.format));
     default:
       return {};
   }

@@ -40,7 +40,7 @@ bytea* ivfpq_options(Datum reloptions, bool validate) {
       build_reloptions(reloptions, validate, relopt_kind_ivfpq, sizeof(PqOptions), table, lengthof(table)));
   if (validate && options && options->nbits != 0 && options->nbits != 4 && options->nbits != 8)
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("nbits must be 4 or 8"),
-                    errdetail("A code of one sub-quantizer has 16 (4 bits) or 256 (8 bits) centroids.")));
+                    errdetail("A scalar code has 16 (4 bits) or 256 (8 bits) levels a dimension, a product code as many centroids a sub-quantizer.")));
   return reinterpret_cast<bytea*>(options);
 }
 
@@ -195,13 +195,13 @@ void init_module() {
   add_int_reloption(relopt_kind_ivfpq, "lists", "Number of inverted lists", 100, 1, 32768, AccessExclusiveLock);
   add_int_reloption(relopt_kind_ivfpq, "m", "Number of PQ sub-quantizers (0: chosen from the dimensions)", 0, 0, 16000,
                     AccessExclusiveLock);
-  add_int_reloption(relopt_kind_ivfpq, "nbits", "Bits per sub-quantizer code (4 or 8)", 0, 0, 8, AccessExclusiveLock);
+  add_int_reloption(relopt_kind_ivfpq, "nbits", "Bits of a code (4 or 8): a dimension's with quantizer = scalar, else a sub-quantizer's", 0, 0, 8, AccessExclusiveLock);
   add_bool_reloption(relopt_kind_ivfpq, "residual", "Whether codes encode the difference from the list centre", true,
                      AccessExclusiveLock);
   static relopt_enum_elt_def quantizers[] = {{"scalar", static_cast<int>(Quantizer::kScalar)},
                                              {"product", static_cast<int>(Quantizer::kProduct)},
                                              {nullptr, 0}};
-  add_enum_reloption(relopt_kind_ivfpq, "quantizer", "Codes of the entries: 8-bit scalar levels or product quantization",
+  add_enum_reloption(relopt_kind_ivfpq, "quantizer", "Codes of the entries: scalar levels or product quantization",
                      quantizers, static_cast<int>(Quantizer::kUnset), "Valid values are \"scalar\" and \"product\".",
                      AccessExclusiveLock);
   relopt_kind_flat = add_reloption_kind();
@@ -231,7 +231,7 @@ Space space_for_new_ivf_index(Relation index, Method method) {
     ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                     errmsg("%s does not support this operator class", method_name(method))));
   const size_t limit = vectorx::ivf::max_value_bytes(BLCKSZ - MAXALIGN(SizeOfPageHeaderData));
-  const size_t entry = method == Method::kFlat ? vectorx::ivf::bounded_entry_bytes(space.dim()) : vectorx::ivf::value_bytes(space);
+  const size_t entry = method == Method::kFlat ? vectorx::ivf::bounded_entry_bytes(space.dim(), 8) : vectorx::ivf::value_bytes(space);
   if (entry > limit)
     ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
                     errmsg("column cannot have more than %zu bytes of %s for %s index", limit,
@@ -243,16 +243,18 @@ Space space_for_new_ivf_index(Relation index, Method method) {
 vectorx::ivf::EntrySpec entry_spec(Method method, Relation index, const Space& space) {
   vectorx::ivf::EntrySpec spec;
   const PqOptions* options = method == Method::kIvfPq ? pq_options(index) : nullptr;
+  // m or nbits alone imply product quantization; nbits with quantizer = scalar sizes its codes.
   const bool pq_shape_given = options && (options->m != 0 || options->nbits != 0);
   const auto quantizer = static_cast<Quantizer>(options ? options->quantizer : static_cast<int>(Quantizer::kUnset));
-  if (quantizer == Quantizer::kScalar && pq_shape_given)
-    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("m and nbits apply only with quantizer = product")));
+  if (quantizer == Quantizer::kScalar && options->m != 0)
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("m applies only with quantizer = product")));
   const bool scalar = method == Method::kFlat ||
                       (method == Method::kIvfPq && (quantizer == Quantizer::kScalar ||
                                                     (quantizer == Quantizer::kUnset && !pq_shape_given)));
-  if (scalar) spec.format = vectorx::ivf::EntryFormat::kBounded;
+  if (scalar)
+    spec.format = options && options->nbits == 4 ? vectorx::ivf::EntryFormat::kBounded4 : vectorx::ivf::EntryFormat::kBounded;
   if (method != Method::kIvfPq || scalar) return spec;
-  const int nbits = options && options->nbits != 0 ? options->nbits : 4;
+  const int nbits = options->nbits != 0 ? options->nbits : 4;
   const auto dim = static_cast<size_t>(space.dim());
   const size_t m = options && options->m > 0 ? static_cast<size_t>(options->m) : vectorx::ivf::default_pq_m(dim, nbits);
   if (dim % m != 0)

@@ -167,15 +167,15 @@ const MemoryPageStore& healthy_hnsw() {
   return store;
 }
 
-// A small IVF index of each entry format: ivfflat values, ivfpq 4-bit codes (4 lists each),
-// flat's bounded codes (one list).
+// A small IVF index of each entry format: ivfflat values, ivfpq 4-bit PQ and 4-bit scalar codes
+// (4 lists each), flat's bounded codes (one list).
 const MemoryPageStore& healthy_ivf(ivf::EntryFormat format) {
   auto build = [](ivf::EntryFormat f) {
     MemoryPageStore s;
     const Space space(ElementKind::kFloat32, Metric::kL2, kDim);
     const auto& data = rows();
-    const bool bounded = f == ivf::EntryFormat::kBounded;
-    const auto centres = ivf::train_centres(space, payload(data, 0), kRows, bounded ? 1 : 4, 1);
+    const int bits = ivf::bounded_bits(f);
+    const auto centres = ivf::train_centres(space, payload(data, 0), kRows, f == ivf::EntryFormat::kBounded ? 1 : 4, 1);
     ivf::EntrySpec spec;
     spec.format = f;
     if (f == ivf::EntryFormat::kCode4) {
@@ -183,7 +183,7 @@ const MemoryPageStore& healthy_ivf(ivf::EntryFormat format) {
       spec.residual = true;
       spec.codebooks = ivf::train_codebooks(space, payload(data, 0), kRows, centres, 4, 4, true, 1);
     }
-    if (bounded) spec.codebooks = ivf::BoundedQuantizer::train(space, payload(data, 0), kRows);
+    if (bits != 0) spec.codebooks = ivf::BoundedQuantizer::train(space, payload(data, 0), kRows, bits);
     ivf::IvfIndex::create(s, space, centres, spec);
     ivf::IvfIndex index(s);
     ivf::Entries entries(index);
@@ -194,8 +194,18 @@ const MemoryPageStore& healthy_ivf(ivf::EntryFormat format) {
     return s;
   };
   static const MemoryPageStore flat = build(ivf::EntryFormat::kValue), quantized = build(ivf::EntryFormat::kCode4),
-                               bounded = build(ivf::EntryFormat::kBounded);
-  return format == ivf::EntryFormat::kValue ? flat : format == ivf::EntryFormat::kCode4 ? quantized : bounded;
+                               bounded = build(ivf::EntryFormat::kBounded),
+                               scalar4 = build(ivf::EntryFormat::kBounded4);
+  switch (format) {
+    case ivf::EntryFormat::kValue:
+      return flat;
+    case ivf::EntryFormat::kCode4:
+      return quantized;
+    case ivf::EntryFormat::kBounded4:
+      return scalar4;
+    default:
+      return bounded;
+  }
 }
 
 // The input as damage: records of (block, offset, length, bytes...) written over the pages.
@@ -304,6 +314,7 @@ void ivf_pages(const uint8_t* data, size_t size, ivf::EntryFormat format) {
 void ivfflat_pages(const uint8_t* data, size_t size) { ivf_pages(data, size, ivf::EntryFormat::kValue); }
 void ivfpq_pages(const uint8_t* data, size_t size) { ivf_pages(data, size, ivf::EntryFormat::kCode4); }
 void flat_pages(const uint8_t* data, size_t size) { ivf_pages(data, size, ivf::EntryFormat::kBounded); }
+void ivfpq_scalar4_pages(const uint8_t* data, size_t size) { ivf_pages(data, size, ivf::EntryFormat::kBounded4); }
 
 // ---- one page as input: the page decoders alone, fast enough for tens of millions of runs ----
 
@@ -437,6 +448,7 @@ const std::vector<Target>& targets() {
       {"ivfflat_pages", ivfflat_pages, page_damage_seeds, 400},
       {"ivfpq_pages", ivfpq_pages, page_damage_seeds, 400},
       {"flat_pages", flat_pages, page_damage_seeds, 400},
+      {"ivfpq_scalar4_pages", ivfpq_scalar4_pages, page_damage_seeds, 400},
   };
   return all;
 }

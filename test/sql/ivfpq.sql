@@ -29,6 +29,15 @@ FROM (VALUES ('v', 'vector_l2_ops', '<->', '[1,0,2,0,1,0,2,0]'), ('v', 'vector_i
              ('h', 'halfvec_ip_ops', '<#>', '[0,1,0,1,0,1,0,1]'), ('h', 'halfvec_cosine_ops', '<=>', '[0,1,0,1,0,1,0,1]'))
   AS t(col, opclass, op, q), (VALUES (4), (8)) AS n(nbits), (VALUES (true), (false)) AS r(residual)
 ORDER BY 1, 2, 3;
+-- The same with scalar codes of 8 and 4 bits a dimension.
+SELECT opclass, nbits,
+       same_top10(format('(%s %s) WITH (lists = 8, quantizer = scalar, nbits = %s)', col, opclass, nbits),
+                  format('%s %s %L', col, op, q)) AS scalar_same_top10
+FROM (VALUES ('v', 'vector_l2_ops', '<->', '[1,0,2,0,1,0,2,0]'), ('v', 'vector_ip_ops', '<#>', '[1,0,2,0,1,0,2,0]'),
+             ('v', 'vector_cosine_ops', '<=>', '[1,0,2,0,1,0,2,0]'), ('h', 'halfvec_l2_ops', '<->', '[0,1,0,1,0,1,0,1]'),
+             ('h', 'halfvec_ip_ops', '<#>', '[0,1,0,1,0,1,0,1]'), ('h', 'halfvec_cosine_ops', '<=>', '[0,1,0,1,0,1,0,1]'))
+  AS t(col, opclass, op, q), (VALUES (4), (8)) AS n(nbits)
+ORDER BY 1, 2;
 
 -- The default operator class, the plan, and the estimates of codes without re-rank.
 CREATE INDEX items_v_idx ON items USING ivfpq (v) WITH (lists = 10, m = 4, nbits = 8);
@@ -90,6 +99,13 @@ SELECT probes, bool_and(same_as_ivfflat('items_sq_idx', q, probes)) AS scalar_sa
 FROM (VALUES ('[1,1,1,1,1,1,1,1]'), ('[0,2,0,2,0,2,0,2]'), ('[3,-1,2,0,1,4,0,1]')) AS qs(q), generate_series(1, 3) probes
 GROUP BY probes ORDER BY probes;
 DROP INDEX items_sq_idx;
+-- 4-bit scalar codes: half the bytes, looser bounds, the same answer.
+CREATE INDEX items_sq4_idx ON items USING ivfpq (v) WITH (lists = 10, quantizer = scalar, nbits = 4);
+SELECT shape->'code_bits' AS code_bits, shape->'entry_bytes' AS entry_bytes FROM vectorx_index_stats('items_sq4_idx');
+SELECT probes, bool_and(same_as_ivfflat('items_sq4_idx', q, probes)) AS scalar4_same_rows_as_ivfflat
+FROM (VALUES ('[1,1,1,1,1,1,1,1]'), ('[0,2,0,2,0,2,0,2]'), ('[3,-1,2,0,1,4,0,1]')) AS qs(q), generate_series(1, 3) probes
+GROUP BY probes ORDER BY probes;
+DROP INDEX items_sq4_idx;
 UPDATE pg_index SET indisvalid = true WHERE indexrelid = 'items_v_idx'::regclass;
 DROP FUNCTION same_as_ivfflat, top20;
 DROP INDEX items_flat_idx;
@@ -144,6 +160,7 @@ CREATE INDEX ON items USING ivfpq (v) WITH (m = -1);
 CREATE INDEX ON items USING ivfpq (v) WITH (lists = 0);
 CREATE INDEX ON items USING ivfpq (v) WITH (residual = maybe);
 CREATE INDEX ON items USING ivfpq (v) WITH (quantizer = scalar, m = 4);
+CREATE INDEX ON items USING ivfpq (v) WITH (quantizer = scalar, nbits = 6);
 CREATE INDEX ON items USING ivfpq (v) WITH (quantizer = vector);
 CREATE TABLE wide (v vector(512));
 CREATE INDEX ON wide USING ivfpq (v) WITH (m = 512, nbits = 4);

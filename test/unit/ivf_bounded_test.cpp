@@ -1,10 +1,12 @@
-// The flat index's bounded codes and bound order: every bound is at or below the operator's
-// distance, on ordinary, out-of-range, tiny and huge values; the bound order hands out every
-// entry once, in order, across passes; an exact top-k from bounds equals a full sort.
+// Bounded codes (flat's, and ivfpq's scalar codes of 8 and 4 bits) and bound order: every bound
+// is at or below the operator's distance, on ordinary, out-of-range, tiny and huge values; the
+// bound order hands out every entry once, in order, across passes; an exact top-k from bounds
+// equals a full sort.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <set>
 
@@ -23,6 +25,7 @@ using test::row_of;
 using test::tid_of;
 
 const Metric kMetrics[] = {Metric::kL2, Metric::kInnerProduct, Metric::kCosine, Metric::kL1};
+const int kBits[] = {8, 4};
 
 // Payloads of n rows of `dim` floats as `kind` (float16 rounds them).
 std::vector<uint8_t> payloads(ElementKind kind, const std::vector<float>& rows) {
@@ -35,12 +38,12 @@ std::vector<uint8_t> payloads(ElementKind kind, const std::vector<float>& rows) 
 // Checks bound ≤ distance for every row against every query; returns how many rows per query
 // have a bound below the 10th smallest distance (what an exact top-10 re-ranks).
 double check_bounds(ElementKind kind, Metric metric, size_t dim, const std::vector<float>& train_rows,
-                    const std::vector<float>& rows, const std::vector<float>& queries) {
+                    const std::vector<float>& rows, const std::vector<float>& queries, int bits) {
   const Space space(kind, metric, static_cast<int64_t>(dim));
   const size_t vb = value_bytes(space);
   const auto train = payloads(kind, train_rows), data = payloads(kind, rows), qs = payloads(kind, queries);
-  const BoundedQuantizer quantizer(space, BoundedQuantizer::train(space, train.data(), train_rows.size() / dim));
-  const size_t n = rows.size() / dim, entry = (bounded_entry_bytes(static_cast<int64_t>(dim)) + 3) & ~size_t{3};
+  const BoundedQuantizer quantizer(space, BoundedQuantizer::train(space, train.data(), train_rows.size() / dim, bits), bits);
+  const size_t n = rows.size() / dim, entry = (bounded_entry_bytes(static_cast<int64_t>(dim), bits) + 3) & ~size_t{3};
   std::vector<uint8_t> area(n * entry);
   std::vector<float> scratch(dim);
   for (size_t i = 0; i < n; ++i)
@@ -58,7 +61,7 @@ double check_bounds(ElementKind kind, Metric metric, size_t dim, const std::vect
       distances.push_back(d);
       EXPECT_FALSE(std::isnan(bounds[i]));
       if (!std::isnan(d)) {
-        EXPECT_LE(bounds[i], d) << metric_name(metric) << " dim " << dim << " row " << i << " query " << q;
+        EXPECT_LE(bounds[i], d) << metric_name(metric) << " dim " << dim << " bits " << bits << " row " << i << " query " << q;
       }
     }
     std::sort(distances.begin(), distances.end());
@@ -69,16 +72,38 @@ double check_bounds(ElementKind kind, Metric metric, size_t dim, const std::vect
 }
 
 TEST(BoundedCodes, BoundsNeverExceedTheOperatorsDistance) {
-  for (ElementKind kind : {ElementKind::kFloat32, ElementKind::kFloat16})
-    for (Metric metric : kMetrics)
-      for (size_t dim : {1, 3, 8, 17, 100, 301}) {
-        const auto rows = test::clustered(400, dim, 11 + static_cast<uint32_t>(dim));
-        const auto queries = test::clustered(5, dim, 99);
-        check_bounds(kind, metric, dim, rows, rows, queries);
-        // Values beyond the trained range (clamped codes) and a range from one row only.
-        const auto wide = test::random_floats(300 * dim, 5, -40.0f, 40.0f);
-        check_bounds(kind, metric, dim, std::vector<float>(rows.begin(), rows.begin() + static_cast<long>(dim)), wide, queries);
-      }
+  for (int bits : kBits)
+    for (ElementKind kind : {ElementKind::kFloat32, ElementKind::kFloat16})
+      for (Metric metric : kMetrics)
+        for (size_t dim : {1, 3, 8, 17, 33, 100, 301}) {
+          const auto rows = test::clustered(400, dim, 11 + static_cast<uint32_t>(dim));
+          const auto queries = test::clustered(5, dim, 99);
+          check_bounds(kind, metric, dim, rows, rows, queries, bits);
+          // Values beyond the trained range (clamped codes) and a range from one row only.
+          const auto wide = test::random_floats(300 * dim, 5, -40.0f, 40.0f);
+          check_bounds(kind, metric, dim, std::vector<float>(rows.begin(), rows.begin() + static_cast<long>(dim)), wide,
+                       queries, bits);
+        }
+}
+
+// Each 4-bit code comes back from the packed layout in its dimension, for block tails of
+// every length (odd ones leave a high nibble unused).
+TEST(BoundedCodes, FourBitCodesUnpackToTheirDimensions) {
+  for (size_t dim = 1; dim <= 100; ++dim) {
+    const Space space(ElementKind::kFloat32, Metric::kL2, static_cast<int64_t>(dim));
+    std::vector<float> ranges(2 * dim);
+    for (size_t i = 0; i < dim; ++i) ranges[dim + i] = 1.0f;  // lo 0, step 1: code i = value i
+    const BoundedQuantizer quantizer(space, ranges, 4);
+    std::vector<float> value(dim), scratch(dim);
+    for (size_t i = 0; i < dim; ++i) value[i] = static_cast<float>((i * 7 + dim) % 16);
+    std::vector<uint8_t> entry(bounded_entry_bytes(static_cast<int64_t>(dim), 4)), unpacked(dim);
+    quantizer.encode(bytes(value.data()), entry.data(), scratch.data());
+    unpack_nibble_codes(entry.data() + 2 * sizeof(float), dim, unpacked.data());
+    for (size_t i = 0; i < dim; ++i) ASSERT_EQ(unpacked[i], value[i]) << "dim " << dim << " i " << i;
+    float eps = -1;
+    std::memcpy(&eps, entry.data(), sizeof eps);
+    EXPECT_EQ(eps, 0.0f);  // every value on a level
+  }
 }
 
 TEST(BoundedCodes, BoundsHoldForTinyHugeAndConstantValues) {
@@ -88,9 +113,11 @@ TEST(BoundedCodes, BoundsHoldForTinyHugeAndConstantValues) {
     const auto huge = test::random_floats(100 * dim, 4, -3e37f, 3e37f);
     rows.insert(rows.end(), huge.begin(), huge.end());
     rows.insert(rows.end(), 50 * dim, 0.5f);  // identical rows: a constant dimension when trained alone
-    check_bounds(ElementKind::kFloat32, metric, dim, rows, rows, rows);
-    check_bounds(ElementKind::kFloat32, metric, dim, std::vector<float>(50 * dim, 0.5f), rows,
-                 test::random_floats(4 * dim, 8, -3e38f, 3e38f));
+    for (int bits : kBits) {
+      check_bounds(ElementKind::kFloat32, metric, dim, rows, rows, rows, bits);
+      check_bounds(ElementKind::kFloat32, metric, dim, std::vector<float>(50 * dim, 0.5f), rows,
+                   test::random_floats(4 * dim, 8, -3e38f, 3e38f), bits);
+    }
   }
 }
 
@@ -98,8 +125,12 @@ TEST(BoundedCodes, BoundsAreTightEnoughToRerankFewRows) {
   const size_t dim = 64;
   const auto rows = test::clustered(3000, dim, 21), queries = test::clustered(10, dim, 22);
   for (Metric metric : kMetrics) {
-    const double reranked = check_bounds(ElementKind::kFloat32, metric, dim, rows, rows, queries);
+    const double reranked = check_bounds(ElementKind::kFloat32, metric, dim, rows, rows, queries, 8);
     EXPECT_LT(reranked, 300) << metric_name(metric);  // 10% of the rows; a full scan would be 3000
+    // 16 levels: looser, but still a small share of the rows.
+    const double reranked4 = check_bounds(ElementKind::kFloat32, metric, dim, rows, rows, queries, 4);
+    EXPECT_LT(reranked4, 900) << metric_name(metric);
+    EXPECT_GE(reranked4, reranked) << metric_name(metric);
   }
 }
 
@@ -137,11 +168,24 @@ TEST(Sq8Kernels, EveryLevelMatchesADoubleReference) {
         EXPECT_NEAR(l1_out[e], l1, tol * mag1) << simd_level_name(level) << " n=" << n << " code " << e;
         EXPECT_EQ(dot_out[e], dot) << simd_level_name(level) << " n=" << n << " code " << e;
       }
+      // 4-bit codes, the last ending the buffer; random bytes also set the unused high nibble
+      // of an odd tail, which must not count.
+      const size_t packed = (n + 1) / 2, stride4 = packed + 5;
+      const auto codes4 = test::random_bytes(stride4 * (count - 1) + packed, static_cast<uint32_t>(n) + 9);
+      k->sq4_dot(weights.data(), codes4.data(), stride4, count, n, dot_out.data());
+      std::vector<uint8_t> levels(n);
+      for (size_t e = 0; e < count; ++e) {
+        unpack_nibble_codes(codes4.data() + e * stride4, n, levels.data());
+        int64_t dot = 0;
+        for (size_t i = 0; i < n; ++i) dot += int64_t{weights[i]} * levels[i];
+        EXPECT_EQ(dot_out[e], dot) << simd_level_name(level) << " 4-bit n=" << n << " code " << e;
+      }
     }
   }
 }
 
-// The integer dot is exact at its weight limit, where 32-bit lanes come closest to overflowing.
+// The integer dots (8- and 4-bit codes) are exact at the weight limit, where 32-bit lanes come
+// closest to overflowing.
 TEST(Sq8Kernels, IntegerDotIsExactAtTheWeightLimit) {
   for (size_t n : {size_t{4096}, size_t{4097}, size_t{6000}}) {
     const int16_t limit = static_cast<int16_t>(sq8_dot_weight_limit(n));
@@ -155,6 +199,8 @@ TEST(Sq8Kernels, IntegerDotIsExactAtTheWeightLimit) {
         int64_t dot = 0;
         k->sq8_dot(weights.data(), codes.data(), n, 1, n, &dot);
         EXPECT_EQ(dot, int64_t{sign} * limit * 255 * static_cast<int64_t>(n)) << simd_level_name(level) << " n=" << n;
+        k->sq4_dot(weights.data(), codes.data(), n, 1, n, &dot);  // every 4-bit code 15
+        EXPECT_EQ(dot, int64_t{sign} * limit * 15 * static_cast<int64_t>(n)) << simd_level_name(level) << " 4-bit n=" << n;
       }
     }
   }
@@ -248,35 +294,37 @@ TEST(BoundOrder, AnEmptyIndexEndsAtOnce) {
 TEST(BoundedCodes, BoundOrderWithExactRerankEqualsAFullSort) {
   const size_t dim = 32, n = 2000;
   const auto data = test::clustered(n, dim, 31);
-  for (Metric metric : kMetrics) {
-    const Space space(ElementKind::kFloat32, metric, dim);
-    MemoryPageStore store;
-    EntrySpec spec;
-    spec.format = EntryFormat::kBounded;
-    spec.codebooks = BoundedQuantizer::train(space, bytes(data.data()), n);
-    IvfIndex::create(store, space, train_centres(space, nullptr, 0, 1, 0), spec);
-    IvfIndex index(store);
-    Entries entries(index);
-    for (size_t i = 0; i < n; ++i) index.insert(0, entries.encode(bytes(data.data() + i * dim), 0), tid_of(i));
-    for (uint32_t qs = 0; qs < 5; ++qs) {
-      const auto q = test::random_floats(dim, 100 + qs);
-      auto scorer = entries.scorer(bytes(q.data()));
-      BoundOrder order([&](const BoundOrder::Sink& sink) { index.score_list(0, 0, *scorer, sink); }, 16);
-      std::vector<double> exact;
-      Result r{};
-      size_t read = 0;
-      while (order.next(r)) {
-        ++read;
-        exact.push_back(space.distance(bytes(q.data()), bytes(data.data() + row_of(r.tid) * dim)));
-        std::sort(exact.begin(), exact.end());
-        if (exact.size() >= 10 && exact[9] <= r.distance) break;
+  for (EntryFormat format : {EntryFormat::kBounded, EntryFormat::kBounded4}) {
+    for (Metric metric : kMetrics) {
+      const Space space(ElementKind::kFloat32, metric, dim);
+      MemoryPageStore store;
+      EntrySpec spec;
+      spec.format = format;
+      spec.codebooks = BoundedQuantizer::train(space, bytes(data.data()), n, bounded_bits(format));
+      IvfIndex::create(store, space, train_centres(space, nullptr, 0, 1, 0), spec);
+      IvfIndex index(store);
+      Entries entries(index);
+      for (size_t i = 0; i < n; ++i) index.insert(0, entries.encode(bytes(data.data() + i * dim), 0), tid_of(i));
+      for (uint32_t qs = 0; qs < 5; ++qs) {
+        const auto q = test::random_floats(dim, 100 + qs);
+        auto scorer = entries.scorer(bytes(q.data()));
+        BoundOrder order([&](const BoundOrder::Sink& sink) { index.score_list(0, 0, *scorer, sink); }, 16);
+        std::vector<double> exact;
+        Result r{};
+        size_t read = 0;
+        while (order.next(r)) {
+          ++read;
+          exact.push_back(space.distance(bytes(q.data()), bytes(data.data() + row_of(r.tid) * dim)));
+          std::sort(exact.begin(), exact.end());
+          if (exact.size() >= 10 && exact[9] <= r.distance) break;
+        }
+        std::vector<double> all;
+        for (size_t i = 0; i < n; ++i) all.push_back(space.distance(bytes(q.data()), bytes(data.data() + i * dim)));
+        std::sort(all.begin(), all.end());
+        ASSERT_GE(exact.size(), 10u);
+        for (size_t i = 0; i < 10; ++i) EXPECT_EQ(exact[i], all[i]) << metric_name(metric);
+        EXPECT_LT(read, n / 4) << metric_name(metric);
       }
-      std::vector<double> all;
-      for (size_t i = 0; i < n; ++i) all.push_back(space.distance(bytes(q.data()), bytes(data.data() + i * dim)));
-      std::sort(all.begin(), all.end());
-      ASSERT_GE(exact.size(), 10u);
-      for (size_t i = 0; i < 10; ++i) EXPECT_EQ(exact[i], all[i]) << metric_name(metric);
-      EXPECT_LT(read, n / 4) << metric_name(metric);
     }
   }
 }

@@ -15,7 +15,7 @@
 //                  in fixed slots (EntryLayout below): PageHeader (item_count = entries in
 //                  use) | EntryHeader[capacity] (heap TID, flags) | entry area. The area
 //                  holds each entry's payload (ivfflat: the value; ivfpq 8-bit: float eps
-//                  then its code; flat: bounded_codes.h) back to back, or for 4-bit codes
+//                  then its code; flat and ivfpq's scalar codes: bounded_codes.h) back to back, or for 4-bit codes
 //                  groups of 32 entries: their codes interleaved for SIMD "fast scan"
 //                  (pq_fastscan.h), then their 32 eps, so a scan reads a page's codes in
 //                  place. An ivfpq entry's eps is the distance from its value (unit length
@@ -52,8 +52,13 @@ constexpr uint32_t kFirstDirectoryBlock = 1;
 enum class PageKind : uint16_t { kMeta = 0x5611, kDirectory = 0x5612, kData = 0x5613, kCodebook = 0x5614 };
 
 // What an entry carries.
-// kBounded: 8-bit scalar codes with error bounds (the flat index, bounded_codes.h).
-enum class EntryFormat : uint8_t { kValue = 1, kCode8 = 2, kCode4 = 3, kBounded = 4 };
+// kBounded, kBounded4: 8-bit (flat, ivfpq's default) and 4-bit (ivfpq) scalar codes with error
+// bounds (bounded_codes.h).
+enum class EntryFormat : uint8_t { kValue = 1, kCode8 = 2, kCode4 = 3, kBounded = 4, kBounded4 = 5 };
+// Code bits a dimension of a bounded format, 0 for the others.
+constexpr int bounded_bits(EntryFormat format) {
+  return format == EntryFormat::kBounded ? 8 : format == EntryFormat::kBounded4 ? 4 : 0;
+}
 
 struct Meta {
   uint32_t magic;

@@ -6,13 +6,17 @@
 //            the sum of n terms is within u of its true value, and so is the operator's.
 //   IP       q·x̂ = q·lo + Σ w_i·code_i with w_i = q_i·step_i (exact in double), summed as
 //            a·Σ w̃_i·code_i with integer w̃_i = round(w_i / a) (an exact integer sum): each
-//            w_i is within a/2 of a·w̃_i, so the sum is within (a/2)·255·n; q·lo and the
+//            w_i is within a/2 of a·w̃_i, so the sum is within (a/2)·L·n (L: the highest
+//            code, 255 or 15); q·lo and the
 //            double products add 1e-12 of their size. The operator's -q·x errs by u·||q||·||x||.
 //   cosine   the same numerator terms; the operator's similarity errs by at most 3u.
 // The relative bounds hold while no float32 sum overflows and no term underflows by much:
 // values of norm 2^-50 .. 2^60 (the operator's sums then stay within 2^-126 .. 2^122), plus an
 // absolute term for subnormal products (n·2^-149 per sum). Outside that range the bound is
 // -Infinity: such rows are always re-ranked.
+//
+// 4-bit codes: the integer dot has its own kernel (sq4_dot); under L2 and L1 the page's codes
+// are unpacked into one byte a dimension and scored by the 8-bit kernels.
 #include "vectorx/ivf/bounded_codes.h"
 
 #include <algorithm>
@@ -30,8 +34,8 @@ namespace {
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 constexpr double kUlp = 1.0 / (1 << 24);
 constexpr double kLargestNorm = 0x1p60, kSmallestNorm = 0x1p-50;
-
-
+constexpr size_t kNibbleBlock = 32;   // dimensions a block of 4-bit codes packs (see the header)
+constexpr double kClipPercent = 0.5;  // of a 4-bit range's sample left out at each end
 
 class BoundScorer : public EntryScorer {
  public:
@@ -39,6 +43,8 @@ class BoundScorer : public EntryScorer {
       : metric_(quantizer.space().metric()),
         n_(static_cast<size_t>(quantizer.space().dim())),
         stride_(stride),
+        levels_(quantizer.levels()),
+        nibbles_(quantizer.bits() == 4),
         u_(sum_rounding(n_)),
         q_(n_) {
     value_to_floats(quantizer.space(), query, q_.data());
@@ -75,7 +81,7 @@ class BoundScorer : public EntryScorer {
     for (size_t i = 0; i < n_; ++i) {
       w[i] = static_cast<double>(q_[i]) * step[i];
       largest = std::max(largest, std::fabs(w[i]));
-      terms += std::fabs(w[i]) * 255.0;
+      terms += std::fabs(w[i]) * levels_;
       constant_ += static_cast<double>(q_[i]) * lo[i];
       lo_terms += std::fabs(static_cast<double>(q_[i]) * lo[i]);
     }
@@ -84,7 +90,7 @@ class BoundScorer : public EntryScorer {
     weights_.assign(n_, 0);
     if (weight_scale_ > 0)
       for (size_t i = 0; i < n_; ++i) weights_[i] = static_cast<int16_t>(std::clamp(std::nearbyint(w[i] / weight_scale_), -limit, limit));
-    rounding_ = weight_scale_ * (0.5 + 1e-9) * 255.0 * static_cast<double>(n_) + 1e-12 * (terms + lo_terms);
+    rounding_ = weight_scale_ * (0.5 + 1e-9) * levels_ * static_cast<double>(n_) + 1e-12 * (terms + lo_terms);
   }
 
   // Estimates first (the kernels), then bounds in branch-free loops, one per metric: entries
@@ -117,20 +123,27 @@ class BoundScorer : public EntryScorer {
   void estimate(const uint8_t* area, size_t count, double* keys) {
     const KernelTable& k = kernels();
     const uint8_t* codes = area + 2 * sizeof(float);
+    size_t stride = stride_;
+    if (nibbles_ && (metric_ == Metric::kL2 || metric_ == Metric::kL1)) {
+      unpacked_.resize(count * n_);
+      for (size_t e = 0; e < count; ++e) unpack_nibble_codes(codes + e * stride_, n_, unpacked_.data() + e * n_);
+      codes = unpacked_.data();
+      stride = n_;
+    }
     switch (metric_) {
       case Metric::kL2:
         sums_.resize(count);
-        k.sq8_l2sq(work_.data(), step_, codes, stride_, count, n_, sums_.data());
+        k.sq8_l2sq(work_.data(), step_, codes, stride, count, n_, sums_.data());
         for (size_t e = 0; e < count; ++e) keys[e] = std::sqrt(static_cast<double>(sums_[e]));
         break;
       case Metric::kL1:
         sums_.resize(count);
-        k.sq8_l1(work_.data(), step_, codes, stride_, count, n_, sums_.data());
+        k.sq8_l1(work_.data(), step_, codes, stride, count, n_, sums_.data());
         for (size_t e = 0; e < count; ++e) keys[e] = sums_[e];
         break;
       default: {
         dots_.resize(count);
-        k.sq8_dot(weights_.data(), codes, stride_, count, n_, dots_.data());
+        (nibbles_ ? k.sq4_dot : k.sq8_dot)(weights_.data(), codes, stride, count, n_, dots_.data());
         const int64_t* dots = dots_.data();
         const double constant = constant_, scale = weight_scale_;
         for (size_t e = 0; e < count; ++e) keys[e] = constant + scale * static_cast<double>(dots[e]);
@@ -182,6 +195,9 @@ class BoundScorer : public EntryScorer {
 
   Metric metric_;
   size_t n_, stride_;
+  double levels_;
+  bool nibbles_;                   // 4-bit codes (L2, L1: unpacked into unpacked_ for the kernels)
+  std::vector<uint8_t> unpacked_;
   double u_;
   std::vector<float> q_, work_;  // work_: q - lo (L2, L1)
   std::vector<int16_t> weights_;  // w̃ (IP, cosine)
@@ -211,30 +227,77 @@ bool bounded_supported(ElementKind kind, Metric metric) {
          (metric == Metric::kL2 || metric == Metric::kInnerProduct || metric == Metric::kCosine || metric == Metric::kL1);
 }
 
-std::vector<float> BoundedQuantizer::train(const Space& space, const uint8_t* samples, size_t n) {
+void unpack_nibble_codes(const uint8_t* packed, size_t n, uint8_t* out) {
+  for (size_t base = 0; base < n; base += kNibbleBlock, packed += kNibbleBlock / 2, out += kNibbleBlock) {
+    if (n - base >= kNibbleBlock) {
+#pragma omp simd
+      for (size_t j = 0; j < kNibbleBlock / 2; ++j) {
+        out[j] = packed[j] & 15;
+        out[kNibbleBlock / 2 + j] = packed[j] >> 4;
+      }
+      continue;
+    }
+    const size_t r = n - base, h = (r + 1) / 2;
+    for (size_t j = 0; j < h; ++j) {
+      out[j] = packed[j] & 15;
+      if (h + j < r) out[h + j] = packed[j] >> 4;
+    }
+  }
+}
+
+namespace {
+
+// Code c (≤ 15) of dimension i of n into zero-initialized 4-bit codes (the header's layout).
+void put_nibble(uint8_t* packed, size_t n, size_t i, unsigned c) {
+  const size_t base = i - i % kNibbleBlock, h = (std::min(kNibbleBlock, n - base) + 1) / 2, j = i - base;
+  if (j < h) {
+    packed[base / 2 + j] |= static_cast<uint8_t>(c);
+  } else {
+    packed[base / 2 + j - h] |= static_cast<uint8_t>(c << 4);
+  }
+}
+
+// The range of one dimension's sample the codes span: all of it (8 bits), or without the
+// kClipPercent smallest and largest (4 bits: 16 levels cannot afford the outliers' span).
+std::pair<double, double> code_range(std::vector<float>& column, int bits) {
+  if (column.empty()) return {0, 0};
+  if (bits == 8) {
+    const auto [lo, hi] = std::minmax_element(column.begin(), column.end());
+    return {*lo, *hi};
+  }
+  const auto at = [&](double percent) {
+    const auto k = static_cast<size_t>(percent / 100 * static_cast<double>(column.size() - 1));
+    std::nth_element(column.begin(), column.begin() + static_cast<long>(k), column.end());
+    return static_cast<double>(column[k]);
+  };
+  return {at(kClipPercent), at(100 - kClipPercent)};
+}
+
+}  // namespace
+
+std::vector<float> BoundedQuantizer::train(const Space& space, const uint8_t* samples, size_t n, int bits) {
   const auto dim = static_cast<size_t>(space.dim());
   const size_t bytes = value_bytes(space);
-  std::vector<double> lo(dim, std::numeric_limits<double>::infinity()), hi(dim, -std::numeric_limits<double>::infinity());
+  const double levels = bits == 4 ? 15 : 255;
+  std::vector<std::vector<float>> columns(dim, std::vector<float>(n));
   std::vector<float> x(dim);
   for (size_t r = 0; r < n; ++r) {
     value_to_floats(space, samples + r * bytes, x.data());
-    for (size_t i = 0; i < dim; ++i) {
-      lo[i] = std::min<double>(lo[i], x[i]);
-      hi[i] = std::max<double>(hi[i], x[i]);
-    }
+    for (size_t i = 0; i < dim; ++i) columns[i][r] = x[i];
   }
   std::vector<float> ranges(2 * dim);
   for (size_t i = 0; i < dim; ++i) {
-    if (n == 0) lo[i] = hi[i] = 0;
-    const auto step = static_cast<float>((hi[i] - lo[i]) / 255.0);
-    ranges[i] = static_cast<float>(lo[i]);
+    const auto [lo, hi] = code_range(columns[i], bits);
+    const auto step = static_cast<float>((hi - lo) / levels);
+    ranges[i] = static_cast<float>(lo);
     ranges[dim + i] = std::isnormal(step) ? step : 1.0f;  // a constant dimension: any step codes it
   }
   return ranges;
 }
 
-BoundedQuantizer::BoundedQuantizer(const Space& space, std::vector<float> ranges)
-    : space_(space), dim_(static_cast<size_t>(space.dim())), ranges_(std::move(ranges)) {
+BoundedQuantizer::BoundedQuantizer(const Space& space, std::vector<float> ranges, int bits)
+    : space_(space), dim_(static_cast<size_t>(space.dim())), bits_(bits), ranges_(std::move(ranges)) {
+  if (bits != 8 && bits != 4) throw std::invalid_argument("bounded codes have 8 or 4 bits");
   if (ranges_.size() != 2 * dim_) throw CorruptIndex("bounded code ranges do not match the index's dimensions");
   for (size_t i = 0; i < dim_; ++i)
     if (!std::isfinite(lo()[i]) || !std::isnormal(step()[i]) || step()[i] < 0)
@@ -244,11 +307,16 @@ BoundedQuantizer::BoundedQuantizer(const Space& space, std::vector<float> ranges
 void BoundedQuantizer::encode(const uint8_t* payload, uint8_t* out, float* scratch) const {
   value_to_floats(space_, payload, scratch);
   uint8_t* code = out + 2 * sizeof(float);
+  if (bits_ == 4) std::memset(code, 0, bounded_code_bytes(space_.dim(), 4));
   double residual = 0, norm_sq = 0;
   for (size_t i = 0; i < dim_; ++i) {
     const double x = scratch[i], step = this->step()[i];
-    const double c = std::clamp(std::nearbyint((x - lo()[i]) / step), 0.0, 255.0);
-    code[i] = static_cast<uint8_t>(c);
+    const double c = std::clamp(std::nearbyint((x - lo()[i]) / step), 0.0, static_cast<double>(levels()));
+    if (bits_ == 4) {
+      put_nibble(code, dim_, i, static_cast<unsigned>(c));
+    } else {
+      code[i] = static_cast<uint8_t>(c);
+    }
     const double d = std::fabs(x - (lo()[i] + step * c));  // float·float is exact in double
     residual += space_.metric() == Metric::kL1 ? d : d * d;
     norm_sq += x * x;

@@ -212,7 +212,8 @@ Entries::Entries(IvfIndex& index, std::shared_ptr<const PqCodec> codec)
     : index_(index), codec_(std::move(codec)), entry_bytes_(index.meta().entry_bytes) {
   const auto format = static_cast<EntryFormat>(index.meta().entry_format);
   if (!codec_ && uses_pq(format)) codec_ = std::make_shared<const PqCodec>(index);
-  if (format == EntryFormat::kBounded) bounded_ = std::make_shared<const BoundedQuantizer>(index.space(), index.codebooks());
+  if (bounded_bits(format) != 0)
+    bounded_ = std::make_shared<const BoundedQuantizer>(index.space(), index.codebooks(), bounded_bits(format));
   if (codec_ || bounded_) {
     floats_.resize(static_cast<size_t>(index.space().dim()));
     code_.resize(entry_bytes_);

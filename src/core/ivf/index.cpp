@@ -30,14 +30,15 @@ size_t entry_bytes_of(EntryFormat format, const Space& space, size_t pq_m) {
     case EntryFormat::kCode4:
       return kPqBoundBytes + (pq_m + 1) / 2;
     case EntryFormat::kBounded:
-      return bounded_entry_bytes(space.dim());
+    case EntryFormat::kBounded4:
+      return bounded_entry_bytes(space.dim(), bounded_bits(format));
   }
   return 0;
 }
 
 size_t codebook_floats(EntryFormat format, int64_t dim) {
   if (format == EntryFormat::kValue) return 0;
-  if (format == EntryFormat::kBounded) return 2 * static_cast<size_t>(dim);
+  if (bounded_bits(format) != 0) return 2 * static_cast<size_t>(dim);
   return (format == EntryFormat::kCode8 ? 256 : 16) * static_cast<size_t>(dim);
 }
 
@@ -50,7 +51,7 @@ EntryLayout layout_of(const Meta& meta, size_t page_size) {
 bool uses_pq(EntryFormat format) { return format == EntryFormat::kCode8 || format == EntryFormat::kCode4; }
 
 bool supported(ElementKind kind, Metric metric, EntryFormat format) {
-  return format == EntryFormat::kBounded ? bounded_supported(kind, metric) : supported(kind, metric);
+  return bounded_bits(format) != 0 ? bounded_supported(kind, metric) : supported(kind, metric);
 }
 
 bool supported(ElementKind kind, Metric metric) {
@@ -156,7 +157,7 @@ IvfIndex::IvfIndex(PageStore& store)
   // Bounded as the reloptions and types bound them, so no size computed from them can overflow.
   constexpr uint32_t kMaxLists = 32768;
   if (meta_.magic != kMagic || meta_.version != kFormatVersion || format < EntryFormat::kValue ||
-      format > EntryFormat::kBounded || !supported(kind, metric, format) || meta_.dim < 1 ||
+      format > EntryFormat::kBounded4 || !supported(kind, metric, format) || meta_.dim < 1 ||
       meta_.dim > Space::max_index_dim(kind) || meta_.lists == 0 || meta_.lists > kMaxLists)
     throw CorruptIndex("not an IVF index of this vectorx version (bad meta page)");
   space_ = Space(kind, metric, meta_.dim);

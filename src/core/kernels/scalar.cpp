@@ -110,6 +110,7 @@ const KernelTable kTable = {
     F32::l2sq, F32::dot, F32::norms, F32::l1, F16::l2sq, F16::dot, F16::norms, F16::l1,
     hamming_words, and_or_count_words, pq4_scan_block_portable,
     lut16_bounds, lut16_quantize, sq8_batch<sq8_l2sq>, sq8_batch<sq8_l1>, sq8_batch<sq8_dot>,
+    sq8_batch<sq4_dot_portable>,
 };
 
 }  // namespace
