@@ -134,6 +134,20 @@ TEST(BoundedCodes, BoundsAreTightEnoughToRerankFewRows) {
   }
 }
 
+// 4-bit codes under cosine code each value's direction: rows scaled by norms from 0.05 to 20
+// re-rank as few rows as the rows themselves (raw codes would spend their 16 levels on the
+// norms' spread).
+TEST(BoundedCodes, FourBitCosineCodesIgnoreTheValuesNorms) {
+  const size_t dim = 64;
+  const auto rows = test::clustered(3000, dim, 23), queries = test::clustered(10, dim, 24);
+  const auto norms = test::random_floats(3000, 25, 0.05f, 20.0f);
+  std::vector<float> scaled(rows);
+  for (size_t i = 0; i < scaled.size(); ++i) scaled[i] *= norms[i / dim];
+  const double plain = check_bounds(ElementKind::kFloat32, Metric::kCosine, dim, rows, rows, queries, 4);
+  const double spread = check_bounds(ElementKind::kFloat32, Metric::kCosine, dim, scaled, scaled, queries, 4);
+  EXPECT_LE(spread, plain * 1.1 + 1);
+}
+
 TEST(Sq8Kernels, EveryLevelMatchesADoubleReference) {
   for (SimdLevel level : {SimdLevel::kScalar, SimdLevel::kSSE2, SimdLevel::kAVX2, SimdLevel::kAVX512}) {
     const KernelTable* k = kernel_table(level);

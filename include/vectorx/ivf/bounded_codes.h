@@ -12,6 +12,8 @@
 //     eps     ||x - x̂|| (Σ|x_i - x̂_i| under L1), computed in double and rounded up;
 //             +Infinity for values too large or small to bound (every bound then -Infinity)
 //     scale   1/||x|| under cosine, else ||x||, nearest float
+//   4-bit codes under cosine stand for the direction u = x/||x|| (computed in double): x̂ and
+//   eps above are then û and ||u - û||, and scale is 1 (the bound below is unchanged)
 //   quantizer (the index's codebook pages): lo[dim] then step[dim], from a sample's range
 //             (4 bits: its 0.5th to 99.5th percentile; values outside are clamped, and their
 //             larger eps keeps the bound true)

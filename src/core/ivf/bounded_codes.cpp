@@ -273,17 +273,32 @@ std::pair<double, double> code_range(std::vector<float>& column, int bits) {
   return {at(kClipPercent), at(100 - kClipPercent)};
 }
 
+// Whether codes stand for the value's direction x/||x|| rather than x: 4-bit codes under
+// cosine, whose 16 levels cannot afford a range stretched by the values' varying norms. The
+// scorer is the same: such an entry's scale is 1.
+bool codes_directions(const Space& space, int bits) { return bits == 4 && space.metric() == Metric::kCosine; }
+
+// 1/||x|| of a value whose direction is coded (0 when it cannot be bounded: its codes are 0).
+double direction_scale(const float* x, size_t dim) {
+  double norm_sq = 0;
+  for (size_t i = 0; i < dim; ++i) norm_sq += static_cast<double>(x[i]) * x[i];
+  const double norm = std::sqrt(norm_sq);
+  return boundable_norm(norm, Metric::kCosine) ? 1 / norm : 0;
+}
+
 }  // namespace
 
 std::vector<float> BoundedQuantizer::train(const Space& space, const uint8_t* samples, size_t n, int bits) {
   const auto dim = static_cast<size_t>(space.dim());
   const size_t bytes = value_bytes(space);
   const double levels = bits == 4 ? 15 : 255;
+  const bool directions = codes_directions(space, bits);
   std::vector<std::vector<float>> columns(dim, std::vector<float>(n));
   std::vector<float> x(dim);
   for (size_t r = 0; r < n; ++r) {
     value_to_floats(space, samples + r * bytes, x.data());
-    for (size_t i = 0; i < dim; ++i) columns[i][r] = x[i];
+    const double scale = directions ? direction_scale(x.data(), dim) : 1;
+    for (size_t i = 0; i < dim; ++i) columns[i][r] = static_cast<float>(x[i] * scale);
   }
   std::vector<float> ranges(2 * dim);
   for (size_t i = 0; i < dim; ++i) {
@@ -308,9 +323,11 @@ void BoundedQuantizer::encode(const uint8_t* payload, uint8_t* out, float* scrat
   value_to_floats(space_, payload, scratch);
   uint8_t* code = out + 2 * sizeof(float);
   if (bits_ == 4) std::memset(code, 0, bounded_code_bytes(space_.dim(), 4));
+  const bool directions = codes_directions(space_, bits_);
+  const double direction = directions ? direction_scale(scratch, dim_) : 1;
   double residual = 0, norm_sq = 0;
   for (size_t i = 0; i < dim_; ++i) {
-    const double x = scratch[i], step = this->step()[i];
+    const double x = scratch[i] * direction, step = this->step()[i];
     const double c = std::clamp(std::nearbyint((x - lo()[i]) / step), 0.0, static_cast<double>(levels()));
     if (bits_ == 4) {
       put_nibble(code, dim_, i, static_cast<unsigned>(c));
@@ -319,13 +336,13 @@ void BoundedQuantizer::encode(const uint8_t* payload, uint8_t* out, float* scrat
     }
     const double d = std::fabs(x - (lo()[i] + step * c));  // float·float is exact in double
     residual += space_.metric() == Metric::kL1 ? d : d * d;
-    norm_sq += x * x;
+    norm_sq += static_cast<double>(scratch[i]) * scratch[i];
   }
   if (space_.metric() != Metric::kL1) residual = std::sqrt(residual);
   const double norm = std::sqrt(norm_sq);
   const float eps = boundable_norm(norm, space_.metric()) ? round_up(residual * (1 + 1e-12))
                                                          : std::numeric_limits<float>::infinity();
-  const auto scale = static_cast<float>(space_.metric() == Metric::kCosine ? 1 / norm : norm);
+  const auto scale = static_cast<float>(directions ? 1 : space_.metric() == Metric::kCosine ? 1 / norm : norm);
   std::memcpy(out, &eps, sizeof eps);
   std::memcpy(out + sizeof eps, &scale, sizeof scale);
 }
