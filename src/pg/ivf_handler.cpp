@@ -231,7 +231,7 @@ Space space_for_new_ivf_index(Relation index, Method method) {
     ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                     errmsg("%s does not support this operator class", method_name(method))));
   const size_t limit = vectorx::ivf::max_value_bytes(BLCKSZ - MAXALIGN(SizeOfPageHeaderData));
-  const size_t entry = method == Method::kFlat ? vectorx::ivf::bounded_entry_bytes(space.dim(), 8) : vectorx::ivf::value_bytes(space);
+  const size_t entry = method == Method::kFlat ? vectorx::ivf::bounded_entry_bytes(space.dim(), 8, space.metric()) : vectorx::ivf::value_bytes(space);
   if (entry > limit)
     ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
                     errmsg("column cannot have more than %zu bytes of %s for %s index", limit,

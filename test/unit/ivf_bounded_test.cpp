@@ -43,7 +43,7 @@ double check_bounds(ElementKind kind, Metric metric, size_t dim, const std::vect
   const size_t vb = value_bytes(space);
   const auto train = payloads(kind, train_rows), data = payloads(kind, rows), qs = payloads(kind, queries);
   const BoundedQuantizer quantizer(space, BoundedQuantizer::train(space, train.data(), train_rows.size() / dim, bits), bits);
-  const size_t n = rows.size() / dim, entry = (bounded_entry_bytes(static_cast<int64_t>(dim), bits) + 3) & ~size_t{3};
+  const size_t n = rows.size() / dim, entry = (bounded_entry_bytes(static_cast<int64_t>(dim), bits, metric) + 3) & ~size_t{3};
   std::vector<uint8_t> area(n * entry);
   std::vector<float> scratch(dim);
   for (size_t i = 0; i < n; ++i)
@@ -96,9 +96,10 @@ TEST(BoundedCodes, FourBitCodesUnpackToTheirDimensions) {
     const BoundedQuantizer quantizer(space, ranges, 4);
     std::vector<float> value(dim), scratch(dim);
     for (size_t i = 0; i < dim; ++i) value[i] = static_cast<float>((i * 7 + dim) % 16);
-    std::vector<uint8_t> entry(bounded_entry_bytes(static_cast<int64_t>(dim), 4)), unpacked(dim);
+    std::vector<uint8_t> entry(bounded_entry_bytes(static_cast<int64_t>(dim), 4, Metric::kL2)), unpacked(dim);
     quantizer.encode(bytes(value.data()), entry.data(), scratch.data());
-    unpack_nibble_codes(entry.data() + 2 * sizeof(float), dim, unpacked.data());
+    ASSERT_EQ(entry.size(), sizeof(float) + (dim + 1) / 2);  // eps, no scale
+    unpack_nibble_codes(entry.data() + sizeof(float), dim, unpacked.data());
     for (size_t i = 0; i < dim; ++i) ASSERT_EQ(unpacked[i], value[i]) << "dim " << dim << " i " << i;
     float eps = -1;
     std::memcpy(&eps, entry.data(), sizeof eps);

@@ -2,7 +2,8 @@
 // is a value's scalar code (8 or 4 bits a dimension) plus what turns the code's estimate into a
 // provable lower bound of the operator's distance:
 //
-//   entry:  float eps | float scale | code bytes (padded to 4 bytes by the page layout)
+//   entry:  float eps | float scale | code bytes (padded to 4 bytes by the page layout); 4-bit
+//           entries keep scale only under inner product, the one bound that reads it there
 //     code_i  round((x_i - lo_i) / step_i), clamped to 0..L (L = 255, or 15 for 4 bits);
 //             x̂_i = lo_i + step_i·code_i
 //     8 bits  one byte a dimension
@@ -42,7 +43,13 @@ bool bounded_supported(ElementKind kind, Metric metric);
 constexpr size_t bounded_code_bytes(int64_t dim, int bits) {
   return bits == 4 ? static_cast<size_t>(dim + 1) / 2 : static_cast<size_t>(dim);
 }
-constexpr size_t bounded_entry_bytes(int64_t dim, int bits) { return 2 * sizeof(float) + bounded_code_bytes(dim, bits); }
+// Bytes before the codes: eps, then scale unless a 4-bit entry's bound does without it.
+constexpr size_t bounded_header_bytes(int bits, Metric metric) {
+  return bits == 4 && metric != Metric::kInnerProduct ? sizeof(float) : 2 * sizeof(float);
+}
+constexpr size_t bounded_entry_bytes(int64_t dim, int bits, Metric metric) {
+  return bounded_header_bytes(bits, metric) + bounded_code_bytes(dim, bits);
+}
 // 4-bit codes of n dimensions (the layout above) as one byte a dimension.
 void unpack_nibble_codes(const uint8_t* packed, size_t n, uint8_t* out);
 // Whether float32 sums over values of this norm stay within the range the bounds' error terms

@@ -45,6 +45,7 @@ class BoundScorer : public EntryScorer {
         stride_(stride),
         levels_(quantizer.levels()),
         nibbles_(quantizer.bits() == 4),
+        header_(bounded_header_bytes(quantizer.bits(), metric_)),
         u_(sum_rounding(n_)),
         q_(n_) {
     value_to_floats(quantizer.space(), query, q_.data());
@@ -101,7 +102,8 @@ class BoundScorer : public EntryScorer {
     scale_.resize(count);
     for (size_t e = 0; e < count; ++e) {
       std::memcpy(&eps_[e], area + e * stride_, sizeof(float));
-      std::memcpy(&scale_[e], area + e * stride_ + sizeof(float), sizeof(float));
+      scale_[e] = 1.0f;  // where the entry has none, no bound reads it but cosine's (as 1)
+      if (header_ > sizeof(float)) std::memcpy(&scale_[e], area + e * stride_ + sizeof(float), sizeof(float));
     }
     switch (metric_) {
       case Metric::kL2:
@@ -122,7 +124,7 @@ class BoundScorer : public EntryScorer {
   // keys[e]: the code's estimate of the distance (L2, L1) or of q·x (inner product, cosine).
   void estimate(const uint8_t* area, size_t count, double* keys) {
     const KernelTable& k = kernels();
-    const uint8_t* codes = area + 2 * sizeof(float);
+    const uint8_t* codes = area + header_;
     size_t stride = stride_;
     if (nibbles_ && (metric_ == Metric::kL2 || metric_ == Metric::kL1)) {
       unpacked_.resize(count * n_);
@@ -197,6 +199,7 @@ class BoundScorer : public EntryScorer {
   size_t n_, stride_;
   double levels_;
   bool nibbles_;                   // 4-bit codes (L2, L1: unpacked into unpacked_ for the kernels)
+  size_t header_;                  // bytes before an entry's codes
   std::vector<uint8_t> unpacked_;
   double u_;
   std::vector<float> q_, work_;  // work_: q - lo (L2, L1)
@@ -321,7 +324,8 @@ BoundedQuantizer::BoundedQuantizer(const Space& space, std::vector<float> ranges
 
 void BoundedQuantizer::encode(const uint8_t* payload, uint8_t* out, float* scratch) const {
   value_to_floats(space_, payload, scratch);
-  uint8_t* code = out + 2 * sizeof(float);
+  const size_t header = bounded_header_bytes(bits_, space_.metric());
+  uint8_t* code = out + header;
   if (bits_ == 4) std::memset(code, 0, bounded_code_bytes(space_.dim(), 4));
   const bool directions = codes_directions(space_, bits_);
   const double direction = directions ? direction_scale(scratch, dim_) : 1;
@@ -344,7 +348,7 @@ void BoundedQuantizer::encode(const uint8_t* payload, uint8_t* out, float* scrat
                                                          : std::numeric_limits<float>::infinity();
   const auto scale = static_cast<float>(directions ? 1 : space_.metric() == Metric::kCosine ? 1 / norm : norm);
   std::memcpy(out, &eps, sizeof eps);
-  std::memcpy(out + sizeof eps, &scale, sizeof scale);
+  if (header > sizeof eps) std::memcpy(out + sizeof eps, &scale, sizeof scale);
 }
 
 std::unique_ptr<EntryScorer> BoundedQuantizer::scorer(const uint8_t* query, size_t stride) const {

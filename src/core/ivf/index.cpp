@@ -31,7 +31,7 @@ size_t entry_bytes_of(EntryFormat format, const Space& space, size_t pq_m) {
       return kPqBoundBytes + (pq_m + 1) / 2;
     case EntryFormat::kBounded:
     case EntryFormat::kBounded4:
-      return bounded_entry_bytes(space.dim(), bounded_bits(format));
+      return bounded_entry_bytes(space.dim(), bounded_bits(format), space.metric());
   }
   return 0;
 }
