@@ -44,9 +44,7 @@ constexpr int32_t sq8_dot_weight_limit(size_t n) {
   return static_cast<int32_t>(limit < 32767 ? limit : 32767);
 }
 
-// 4-bit codes (ivf/bounded_codes.h): dimensions in blocks of kNibbleBlock; a block of r
-// dimensions takes h = ⌈r/2⌉ bytes, byte j holding dimension j in its low nibble and h + j in
-// its high one (0 past r), so a whole block unpacks with a mask and a shift, no shuffle.
+// Dimensions a block of 4-bit codes packs (the layout: ivf/bounded_codes.h).
 constexpr size_t kNibbleBlock = 32;
 
 struct KernelTable {

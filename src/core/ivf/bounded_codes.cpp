@@ -34,7 +34,6 @@ namespace {
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 constexpr double kUlp = 1.0 / (1 << 24);
 constexpr double kLargestNorm = 0x1p60, kSmallestNorm = 0x1p-50;
-constexpr size_t kNibbleBlock = 32;   // dimensions a block of 4-bit codes packs (see the header)
 constexpr double kClipPercent = 0.5;  // of a 4-bit range's sample left out at each end
 
 class BoundScorer : public EntryScorer {
