@@ -29,8 +29,9 @@ struct AdvisedIndex {
   AdvisedMethod method = AdvisedMethod::kExact;
   // hnsw
   int m = 0, ef_construction = 0, ef_search = 0;
-  // ivfflat / ivfpq (8-bit scalar codes, or 4-bit product codes of pq_m sub-quantizers)
-  int lists = 0, probes = 0, pq_m = 0;
+  // ivfflat / ivfpq (scalar codes of scalar_bits, 8 or 4, or 4-bit product codes of pq_m
+  // sub-quantizers when pq_m > 0)
+  int lists = 0, probes = 0, scalar_bits = 8, pq_m = 0;
   double index_bytes = 0;  // estimated size of the recommended index
   double build_bytes = 0;  // estimated build memory (hnsw's in-memory graph)
 };

@@ -30,6 +30,10 @@ constexpr double kHnswSizeFactor = 1.25, kIvfflatSizeFactor = 1.31;
 // flat and ivfpq: a byte per dimension plus 16 bytes per row (bounds, entry header);
 // glove-100 measured 37 MB for 331,479 × 100 (1.07× that), 0.29× the vectors.
 constexpr double kCodeSizeFactor = 1.07;
+// ivfpq 4-bit scalar codes: half a byte per dimension (padded to 4) plus 16 bytes per row (at
+// most: entries under cosine, L2 and L1 drop a 4-byte scale); glove-100 at 575 lists measured
+// 23.95 MB against the formula's 22.5 (1.06×: the lists' partly filled last pages).
+constexpr double kCode4SizeFactor = 1.1;
 // ivfpq 4-bit product codes: 1.5× the codes, their bounds and 8-byte entry headers (fashion-mnist
 // 9.7 MB before bounds: 32-entry code groups and partly filled last pages).
 constexpr double kProductSizeFactor = 1.5;
@@ -71,8 +75,11 @@ int ivf_probes(double target, int lists) {
   return std::clamp(static_cast<int>(std::ceil(factor * std::sqrt(static_cast<double>(lists)))), 1, lists);
 }
 
-// flat and ivfpq entries: 8-bit codes.
-double code_index_bytes(const AdviceInput& in) { return in.rows * (static_cast<double>(in.dims) + 16) * kCodeSizeFactor; }
+// flat and ivfpq entries: 8-bit codes, or ivfpq's 4-bit ones.
+double code_index_bytes(const AdviceInput& in, int bits = 8) {
+  if (bits == 4) return in.rows * (std::ceil(static_cast<double>(in.dims) / 8) * 4 + 16) * kCode4SizeFactor;
+  return in.rows * (static_cast<double>(in.dims) + 16) * kCodeSizeFactor;
+}
 
 Advice hnsw_advice(const AdviceInput& in, double value) {
   Advice a;
@@ -170,15 +177,20 @@ Advice advise(const AdviceInput& in) {
   Advice flat = ivf_advice(in, value, false);
   if (flat.plan.index_bytes > static_cast<double>(in.cache_bytes)) {
     Advice a = ivf_advice(in, value, true);
-    const double scalar_bytes = a.plan.index_bytes;
-    if (scalar_bytes > static_cast<double>(in.cache_bytes)) {
-      // 4-bit product codes: 1/8 of the scalar codes' bytes, at the cost of more re-checks.
+    if (a.plan.index_bytes > static_cast<double>(in.cache_bytes)) {
+      // 4-bit scalar codes: half the bytes and the same answers, at ~7× the re-checks (glove-100:
+      // 89 rows a top-10 against 14).
+      a.plan.scalar_bits = 4;
+      a.plan.index_bytes = code_index_bytes(in, 4);
+    }
+    if (a.plan.index_bytes > static_cast<double>(in.cache_bytes)) {
+      // 4-bit product codes: 1/8 of the 8-bit codes' bytes, re-checking hundreds of rows or more.
       a.plan.pq_m = static_cast<int>(ivf::default_pq_m(static_cast<size_t>(in.dims), 4));
       a.plan.index_bytes = in.rows * ((a.plan.pq_m + 1) / 2 + 12.0) * kProductSizeFactor;
     }
     snprintf(line, sizeof line, "a full-precision index (%s) would not stay in shared_buffers (%s); ivfpq's %s codes take %s",
              mb(flat.plan.index_bytes).c_str(), mb(static_cast<double>(in.cache_bytes)).c_str(),
-             a.plan.pq_m ? "4-bit product" : "8-bit", mb(a.plan.index_bytes).c_str());
+             a.plan.pq_m ? "4-bit product" : a.plan.scalar_bits == 4 ? "4-bit scalar" : "8-bit", mb(a.plan.index_bytes).c_str());
     a.reason = line;
     return a;
   }

@@ -118,6 +118,9 @@ char* create_index_of(const vectorx::AdvisedIndex& a, const char* table, const c
       if (a.pq_m > 0)
         return psprintf("CREATE INDEX ON %s USING ivfpq (%s %s) WITH (lists = %d, quantizer = product, m = %d, nbits = 4)",
                         table, column, opclass, a.lists, a.pq_m);
+      if (a.scalar_bits == 4)
+        return psprintf("CREATE INDEX ON %s USING ivfpq (%s %s) WITH (lists = %d, quantizer = scalar, nbits = 4)", table,
+                        column, opclass, a.lists);
       return psprintf("CREATE INDEX ON %s USING ivfpq (%s %s) WITH (lists = %d)", table, column, opclass, a.lists);
     case AdvisedMethod::kFlat:
       return psprintf("CREATE INDEX ON %s USING flat (%s %s)", table, column, opclass);

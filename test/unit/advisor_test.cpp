@@ -66,10 +66,17 @@ TEST(Advisor, AnIndexTooLargeForTheCacheGetsCodes) {
   const Advice a = advise(in);
   EXPECT_EQ(a.plan.method, AdvisedMethod::kIvfpq);
   EXPECT_LT(a.plan.index_bytes, 8e9);
-  EXPECT_EQ(a.plan.pq_m, 64);  // 8-bit codes (~15 GB) would not fit either
+  EXPECT_EQ(a.plan.pq_m, 64);  // 8-bit codes (~15 GB) and 4-bit scalar ones (~8.4 GB) would not fit either
   EXPECT_NE(a.reason.find("would not stay in shared_buffers"), std::string::npos) << a.reason;
+  in.cache_bytes = 10 * kGB;
+  const Advice four = advise(in);
+  EXPECT_EQ(four.plan.pq_m, 0) << "4-bit scalar codes fit";
+  EXPECT_EQ(four.plan.scalar_bits, 4);
+  EXPECT_LT(four.plan.index_bytes, 10.0 * kGB);
+  EXPECT_NE(four.reason.find("4-bit scalar"), std::string::npos) << four.reason;
   in.cache_bytes = 32 * kGB;
   EXPECT_EQ(advise(in).plan.pq_m, 0) << "8-bit codes fit";
+  EXPECT_EQ(advise(in).plan.scalar_bits, 8);
 }
 
 }  // namespace
