@@ -12,7 +12,8 @@ bool ivf_insert(Relation index, Datum* values, bool* isnull, ItemPointer heap_ti
       index, values[0], isnull[0], heap_tid,
       [&](vectorx::ivf::IvfIndex& ivf, const IndexValue& v, vectorx::HeapTid tid) {
         vectorx::ivf::Entries entries(ivf, vectorx::pg::ivf::use_cached_shape(index, ivf));
-        const uint32_t list = ivf.nearest_list(v.payload);
+        uint32_t list = 0;
+        vectorx::pg::ivf::cached_nearest_centres(index, ivf).find(v.payload, 1, &list);
         ivf.insert(list, entries.encode(v.payload, list), tid);
       });
   return false;

@@ -13,14 +13,15 @@ struct CachedShape {
   uint64_t last_used = 0;  // 0: empty
   std::shared_ptr<const vectorx::ivf::Centres> centres;
   std::shared_ptr<const vectorx::ivf::PqCodec> codec;
+  std::shared_ptr<const vectorx::ivf::NearestCentres> nearest;  // made by the first insert
 };
 
 std::array<CachedShape, kShapeCacheSize> cache;
 uint64_t clock_ticks = 0;
 
-}  // namespace
-
-std::shared_ptr<const vectorx::ivf::PqCodec> use_cached_shape(Relation index, vectorx::ivf::IvfIndex& ivf) {
+// The slot of `index`'s current build, filled on a miss (the least recently used one reused);
+// `ivf` gets its centres from it.
+CachedShape& slot_for(Relation index, vectorx::ivf::IvfIndex& ivf) {
   const RelFileNode& file = index->rd_node;
   const uint32_t stamp = ivf.meta().build_stamp;
   CachedShape* slot = &cache[0];
@@ -28,7 +29,7 @@ std::shared_ptr<const vectorx::ivf::PqCodec> use_cached_shape(Relation index, ve
     if (c.last_used != 0 && RelFileNodeEquals(c.file, file) && c.build_stamp == stamp) {
       c.last_used = ++clock_ticks;
       ivf.adopt_centres(c.centres);
-      return c.codec;
+      return c;
     }
     if (c.last_used < slot->last_used) slot = &c;
   }
@@ -40,7 +41,20 @@ std::shared_ptr<const vectorx::ivf::PqCodec> use_cached_shape(Relation index, ve
     fresh.codec = std::make_shared<const vectorx::ivf::PqCodec>(ivf);
   fresh.last_used = ++clock_ticks;
   *slot = std::move(fresh);
-  return slot->codec;
+  return *slot;
+}
+
+}  // namespace
+
+std::shared_ptr<const vectorx::ivf::PqCodec> use_cached_shape(Relation index, vectorx::ivf::IvfIndex& ivf) {
+  return slot_for(index, ivf).codec;
+}
+
+const vectorx::ivf::NearestCentres& cached_nearest_centres(Relation index, vectorx::ivf::IvfIndex& ivf) {
+  CachedShape& slot = slot_for(index, ivf);
+  if (!slot.nearest)
+    slot.nearest = std::make_shared<const vectorx::ivf::NearestCentres>(ivf.space(), slot.centres->values.data(), ivf.lists());
+  return *slot.nearest;
 }
 
 }  // namespace vectorx::pg::ivf

@@ -1,4 +1,5 @@
-// NearestCentres (one matrix product a block) picks exactly the centre nearest_centre picks
+// NearestCentres (one matrix product a block, or kernel dot products for a single value) picks
+// exactly the centre nearest_centre picks
 // (the smallest key, the first of equal keys), for every metric and element type, on data
 // with duplicate centres (exact ties), near ties, and values outside the product's range.
 #include <gtest/gtest.h>
@@ -64,6 +65,12 @@ TEST(NearestCentres, SameCentreAsTheExactLoop) {
         differ += lists[i] != nearest_centre(space, centres.data(), kCentres, values.data() + i * bytes);
       EXPECT_EQ(differ, 0u) << "kind " << static_cast<int>(kind) << " metric " << static_cast<int>(metric);
       EXPECT_EQ(lists[13], 3u) << "of two equal centres, the first";
+      // One value at a time (an insert): the kernel's dot products instead of the matrix product.
+      for (size_t i = 0; i < kValues; ++i) {
+        uint32_t one = kCentres;
+        nearest.find(values.data() + i * bytes, 1, &one);
+        ASSERT_EQ(one, lists[i]) << "value " << i << " kind " << static_cast<int>(kind) << " metric " << static_cast<int>(metric);
+      }
     }
 }
 

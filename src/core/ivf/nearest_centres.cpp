@@ -9,6 +9,7 @@
 
 #include "vectorx/ivf/index.h"
 #include "vectorx/ivf/training.h"
+#include "vectorx/kernels.h"
 
 namespace vectorx::ivf {
 namespace {
@@ -16,6 +17,9 @@ namespace {
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 constexpr double kMinNormSq = 1e-30, kMaxNormSq = 1e30;
+// Below this many values (an insert's one) the dot products come from the SIMD kernel, a centre
+// at a time: Eigen's product, built without -march flags, runs SSE2 only and pays off in bulk.
+constexpr size_t kProductRows = 8;
 
 bool safe_norm_sq(double norm_sq) { return norm_sq >= kMinNormSq && norm_sq <= kMaxNormSq; }
 
@@ -83,8 +87,15 @@ void NearestCentres::find(const uint8_t* values, size_t n, uint32_t* lists) cons
   }
   RowMatrix x(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(dim_));
   for (size_t i = 0; i < n; ++i) value_to_floats(space_, values + i * value_bytes_, x.data() + i * dim_);
-  const Eigen::Map<const RowMatrix> c(matrix_.data(), static_cast<Eigen::Index>(count_), static_cast<Eigen::Index>(dim_));
-  const RowMatrix dots = x * c.transpose();
+  // dots(i, l) = x_i · c_l in float, in some summation order: the window below bounds any.
+  RowMatrix dots(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(count_));
+  if (n < kProductRows) {
+    for (size_t i = 0; i < n; ++i)
+      for (size_t l = 0; l < count_; ++l) dots.data()[i * count_ + l] = dot(x.data() + i * dim_, matrix_.data() + l * dim_, dim_);
+  } else {
+    const Eigen::Map<const RowMatrix> c(matrix_.data(), static_cast<Eigen::Index>(count_), static_cast<Eigen::Index>(dim_));
+    dots.noalias() = x * c.transpose();
+  }
   const double gamma = static_cast<double>(dim_ + 4) * std::ldexp(1.0, -24);
   const double underflow = 16.0 * static_cast<double>(dim_ + 4) * std::numeric_limits<float>::min();
   const Metric metric = space_.metric();
