@@ -102,6 +102,7 @@ DROP INDEX items_sq_idx;
 -- 4-bit scalar codes: half the bytes, looser bounds, the same answer.
 CREATE INDEX items_sq4_idx ON items USING ivfpq (v) WITH (lists = 10, quantizer = scalar, nbits = 4);
 SELECT shape->'code_bits' AS code_bits, shape->'entry_bytes' AS entry_bytes FROM vectorx_index_stats('items_sq4_idx');
+SELECT count(*) AS problems FROM vectorx_validate_index('items_sq4_idx');
 SELECT probes, bool_and(same_as_ivfflat('items_sq4_idx', q, probes)) AS scalar4_same_rows_as_ivfflat
 FROM (VALUES ('[1,1,1,1,1,1,1,1]'), ('[0,2,0,2,0,2,0,2]'), ('[3,-1,2,0,1,4,0,1]')) AS qs(q), generate_series(1, 3) probes
 GROUP BY probes ORDER BY probes;
