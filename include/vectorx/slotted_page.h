@@ -59,4 +59,16 @@ const uint8_t* find_item(const uint8_t* page, size_t page_size, int item, size_t
 // Largest item a page of `page_size` bytes holds.
 size_t max_item_size(size_t page_size);
 
+// Bytes [begin, end) of a page's data area, 8-aligned.
+struct Span {
+  size_t begin = 0;
+  size_t end = 0;
+  size_t size() const { return end - begin; }
+};
+// The longer of two runs of zero bytes a page image may leave out (empty when neither has
+// any): a slotted page's free space between directory and items, when every byte of it is
+// zero, and the zeros that end the page (pages filled from the front). Read from the bytes,
+// never trusted from the header. `page` must be 8-aligned.
+Span zero_span(const uint8_t* page, size_t page_size);
+
 }  // namespace vectorx

@@ -1,6 +1,7 @@
 // Slotted pages (slotted_page.h).
 #include "vectorx/slotted_page.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "vectorx/page_store.h"
@@ -9,6 +10,25 @@ namespace vectorx {
 namespace {
 
 size_t align4(size_t n) { return (n + 3) & ~size_t{3}; }
+
+// Whether the 8-aligned [begin, end) holds only zero bytes (one OR a word, so it vectorizes).
+bool all_zero(const uint8_t* page, size_t begin, size_t end) {
+  uint64_t any = 0;
+  for (size_t at = begin; at < end; at += 8) {
+    uint64_t word;
+    std::memcpy(&word, page + at, sizeof word);
+    any |= word;
+  }
+  return any == 0;
+}
+
+// Where the zero bytes that end [0, end) begin (8-aligned; `end` when the last word is not zero).
+size_t trailing_zeros_begin(const uint8_t* page, size_t end) {
+  constexpr size_t kStep = 64;
+  while (end >= kStep && all_zero(page, end - kStep, end)) end -= kStep;
+  while (end >= 8 && all_zero(page, end - 8, end)) end -= 8;
+  return end;
+}
 
 }  // namespace
 
@@ -59,5 +79,15 @@ const uint8_t* find_item(const uint8_t* page, size_t page_size, int item, size_t
 }
 
 size_t max_item_size(size_t page_size) { return (page_size - sizeof(PageHeader) - sizeof(ItemEntry)) & ~size_t{3}; }
+
+Span zero_span(const uint8_t* page, size_t page_size) {
+  const size_t end = page_size & ~size_t{7};
+  Span best{trailing_zeros_begin(page, end), end};
+  const PageHeader* h = page_header(page);
+  const Span free{(size_t{h->lower} + 7) & ~size_t{7}, std::min<size_t>(h->upper, end) & ~size_t{7}};
+  if (free.begin >= sizeof(PageHeader) && free.end > free.begin + best.size() && all_zero(page, free.begin, free.end))
+    best = free;
+  return best.size() ? best : Span{};
+}
 
 }  // namespace vectorx

@@ -1,5 +1,6 @@
 // Shared-buffer PageStore (buffer_page_store.h).
 #include "buffer_page_store.h"
+#include "vectorx/slotted_page.h"
 #include "settings.h"
 
 #include "guard.h"
@@ -13,10 +14,23 @@ namespace {
 
 uint8_t* contents(Page page) { return reinterpret_cast<uint8_t*>(PageGetContents(page)); }
 
+constexpr size_t kContentsOffset = MAXALIGN(SizeOfPageHeaderData);
+constexpr size_t kContentsSize = BLCKSZ - kContentsOffset;
+
 // A fresh page whose whole area after the header counts as used.
 void init_raw_page(Page page) {
   PageInit(page, BLCKSZ, 0);
-  reinterpret_cast<PageHeader>(page)->pd_lower = BLCKSZ;
+  reinterpret_cast<::PageHeader>(page)->pd_lower = BLCKSZ;
+}
+
+// Makes the page's run of zero bytes (zero_span) its "hole" between pd_lower and pd_upper:
+// generic WAL then neither compares nor logs those bytes and full-page images skip them, while
+// GenericXLogFinish and redo both set the hole to the zeros it already holds.
+void mark_zero_hole(Page page) {
+  auto* header = reinterpret_cast<::PageHeader>(page);
+  const Span zeros = zero_span(contents(page), kContentsSize);
+  header->pd_lower = static_cast<LocationIndex>(zeros.size() ? kContentsOffset + zeros.begin : BLCKSZ);
+  header->pd_upper = static_cast<LocationIndex>(zeros.size() ? kContentsOffset + zeros.end : BLCKSZ);
 }
 
 }  // namespace
@@ -69,10 +83,11 @@ void BufferPageStore::change_begin() {
 }
 
 PageRef BufferPageStore::add_to_change(Buffer buffer, bool fresh) {
-  buffers_[count_++] = buffer;
   Page page = BufferGetPage(buffer);
   if (mode_ != Mode::kBulk)
     pg_call([&] { page = GenericXLogRegisterBuffer(xlog_, buffer, fresh ? GENERIC_XLOG_FULL_IMAGE : 0); });
+  buffers_[count_] = buffer;
+  pages_[count_++] = page;
   if (fresh) init_raw_page(page);
   return {BufferGetBlockNumber(buffer), contents(page), static_cast<uintptr_t>(buffer)};
 }
@@ -115,6 +130,7 @@ void BufferPageStore::check_vector_quota(uint64_t would_hold) {
 }
 
 void BufferPageStore::change_commit() {
+  for (int i = 0; i < count_; ++i) mark_zero_hole(pages_[i]);
   if (mode_ == Mode::kBulk) {
     for (int i = 0; i < count_; ++i) MarkBufferDirty(buffers_[i]);
   } else {

@@ -2,8 +2,11 @@
 // the buffer manager, each Change one generic WAL record.
 //
 // Pages are ordinary Postgres pages without line pointers or special space; the core owns
-// everything after the page header, and pd_lower is set to the page end so generic WAL and
-// full-page images cover the whole area (there is no hole to skip).
+// everything after the page header. At each commit pd_lower and pd_upper are set around the
+// page's longest run of zero bytes (a slotted page's free space, or the end of a page filled
+// from the front), found by reading it: generic WAL skips that "hole" when it compares and logs
+// a page, and so do full-page images, and both it and redo leave zeros there. A page without
+// such a run has pd_lower = pd_upper = the page end.
 //
 // Bulk mode (index builds) writes pages without WAL; the build logs every page once at the end
 // (log_newpage_range), as btree and pgvector do. Every Postgres call goes through pg_call, so
@@ -53,6 +56,7 @@ class BufferPageStore final : public PageStore {
   BufferHints* hints_;
   GenericXLogState* xlog_ = nullptr;
   Buffer buffers_[kMaxChangePages];
+  Page pages_[kMaxChangePages];  // what the change edits: WAL images, or the buffers in bulk mode
   int count_ = 0;
   bool in_change_ = false;
 };

@@ -15,6 +15,8 @@ use VectorxTest;
 
 my $primary = PostgreSQL::Test::Cluster->new('primary');
 $primary->init(allows_streaming => 1);
+# The standby compares every page it replays with the primary's image of it.
+$primary->append_conf('postgresql.conf', "wal_consistency_checking = 'generic'");
 $primary->start;
 setup_helpers($primary);
 $primary->safe_psql('postgres',
