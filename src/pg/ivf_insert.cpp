@@ -15,6 +15,7 @@ bool ivf_insert(Relation index, Datum* values, bool* isnull, ItemPointer heap_ti
         uint32_t list = 0;
         vectorx::pg::ivf::cached_nearest_centres(index, ivf).find(v.payload, 1, &list);
         ivf.insert(list, entries.encode(v.payload, list), tid);
+        vectorx::pg::ivf::remember_blocks_seen(index, ivf);
       });
   return false;
 }

@@ -1,6 +1,7 @@
 // The IVF shape cache (ivf_shape_cache.h).
 #include "ivf_shape_cache.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -14,6 +15,7 @@ struct CachedShape {
   std::shared_ptr<const vectorx::ivf::Centres> centres;
   std::shared_ptr<const vectorx::ivf::PqCodec> codec;
   std::shared_ptr<const vectorx::ivf::NearestCentres> nearest;  // made by the first insert
+  uint32_t blocks_seen = 0;  // IvfIndex::blocks_seen() of the last insert
 };
 
 std::array<CachedShape, kShapeCacheSize> cache;
@@ -52,9 +54,15 @@ std::shared_ptr<const vectorx::ivf::PqCodec> use_cached_shape(Relation index, ve
 
 const vectorx::ivf::NearestCentres& cached_nearest_centres(Relation index, vectorx::ivf::IvfIndex& ivf) {
   CachedShape& slot = slot_for(index, ivf);
+  ivf.add_blocks_seen(slot.blocks_seen);
   if (!slot.nearest)
     slot.nearest = std::make_shared<const vectorx::ivf::NearestCentres>(ivf.space(), slot.centres->values.data(), ivf.lists());
   return *slot.nearest;
+}
+
+void remember_blocks_seen(Relation index, vectorx::ivf::IvfIndex& ivf) {
+  CachedShape& slot = slot_for(index, ivf);
+  slot.blocks_seen = std::max(slot.blocks_seen, ivf.blocks_seen());
 }
 
 }  // namespace vectorx::pg::ivf

@@ -20,7 +20,9 @@ constexpr int kShapeCacheSize = 8;
 // to build its Entries with (nullptr for ivfflat). C++ code: call inside guarded().
 std::shared_ptr<const vectorx::ivf::PqCodec> use_cached_shape(Relation index, vectorx::ivf::IvfIndex& ivf);
 // The same, for inserts: the nearest-centre finder of its centres (made once, then cached with
-// them; valid while the caller runs).
+// them; valid while the caller runs). `ivf` also learns how many blocks earlier inserts saw.
 const vectorx::ivf::NearestCentres& cached_nearest_centres(Relation index, vectorx::ivf::IvfIndex& ivf);
+// Keeps the blocks `ivf` saw for the next insert into the same build (one system call saved).
+void remember_blocks_seen(Relation index, vectorx::ivf::IvfIndex& ivf);
 
 }  // namespace vectorx::pg::ivf

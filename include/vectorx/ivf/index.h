@@ -5,6 +5,7 @@
 // scored); this class stores and finds entries without knowing which.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -77,6 +78,11 @@ class IvfIndex {
   const std::vector<uint8_t>& centres() { return shared_centres()->values; }
   std::shared_ptr<const Centres> shared_centres();
   void adopt_centres(std::shared_ptr<const Centres> centres) { centres_ = std::move(centres); }
+  // Blocks the store was seen to hold (asked again only for a block beyond them: asking costs
+  // a system call). An index never shrinks while its build stands, so a caller may carry
+  // the count to later opens of the same build, as with the centres.
+  uint32_t blocks_seen() const { return known_blocks_; }
+  void add_blocks_seen(uint32_t blocks) { known_blocks_ = std::max(known_blocks_, blocks); }
   // The PQ codebooks (empty for ivfflat).
   std::vector<float> codebooks();
 
@@ -157,7 +163,7 @@ class IvfIndex {
   Space space_;
   EntryLayout layout_;
   std::shared_ptr<const Centres> centres_;  // loaded on first use
-  uint32_t known_blocks_ = 0;  // the store's block count when last read
+  uint32_t known_blocks_ = 0;  // blocks_seen()
 };
 
 }  // namespace vectorx::ivf
