@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <random>
 
@@ -19,6 +20,17 @@ TEST(Recall, CountsOverlapOfTheFirstK) {
   EXPECT_DOUBLE_EQ(recall_at_k({{1, 2}, {}}, truth, 2), 0.5);
   EXPECT_DOUBLE_EQ(recall_at_k({{9, 1}}, truth, 1), 0.0);  // only the first k results count
   EXPECT_THROW(recall_at_k({{1}}, truth, 4), std::invalid_argument);
+}
+
+TEST(QpsAtRecall, InterpolatesBetweenTheBracketingPoints) {
+  const std::vector<SweepPoint> sweep = {{0.96, 1000}, {0.90, 2000}, {0.99, 400}};  // any order
+  EXPECT_DOUBLE_EQ(qps_at_recall(sweep, 0.93), 1500);
+  EXPECT_DOUBLE_EQ(qps_at_recall(sweep, 0.96), 1000);
+  EXPECT_NEAR(qps_at_recall(sweep, 0.98), 600, 1e-9);
+  EXPECT_TRUE(std::isnan(qps_at_recall(sweep, 0.995)));  // beyond the sweep: no guess
+  EXPECT_TRUE(std::isnan(qps_at_recall(sweep, 0.85)));
+  EXPECT_TRUE(std::isnan(qps_at_recall({{0.95, 10}}, 0.95)));
+  EXPECT_DOUBLE_EQ(qps_at_recall({{0.95, 10}, {0.95, 30}}, 0.95), 30);
 }
 
 TEST(Percentile, InterpolatesBetweenRanks) {

@@ -38,6 +38,12 @@ PostgreSQL (libpq connection string or PG* environment):
   --insert-fraction F     load 1-F of the base, then time inserting the rest (after --index)
   --insert-batches 1,100  rows per INSERT for those inserts   --insert-clients 1,2 (1)
                           (the rows are split evenly over every batches × clients run)
+Against another database, in the same run (e.g. pgvector beside vectorx):
+  --versus-conninfo STR   its server and database; the same data is loaded, indexed, inserted
+  --versus-extension vector|vectorx (default vector)   --versus-table NAME (default --table)
+  --versus-index "CREATE INDEX …"   --versus-sweep name=v1,v2,…
+  --rounds N              alternate the two sweeps N times (default 1; loads and builds once)
+  --ratio-at 0.95,0.99    recalls at which q/s are interpolated and compared, round by round
 In-process anchors:
   --anchors a,b           any of: kernel-scan vectorx-hnsw vectorx-ivfflat vectorx-ivfpq hnswlib faiss-flat faiss-ivfflat
                           faiss-ivfpq faiss-ivfpq-rerank (IVFPQ, then exact distances of --pq-rerank candidates; vectorx-ivfpq
@@ -53,6 +59,10 @@ struct Options {
   std::string cache_dir, conninfo, table, storage, index_sql, sweep, json, plot, query_sql;
   std::string metric = "l2";
   std::string extension = "vectorx";
+  std::string versus_conninfo, versus_table, versus_index, versus_sweep;
+  std::string versus_extension = "vector";
+  int rounds = 1;
+  std::vector<double> ratio_at = {0.95, 0.99};
   size_t k = 10, queries_limit = 1000, batch_size = 10000;
   std::vector<int> clients = {1}, insert_batches = {1, 100}, insert_clients = {1};
   int repeat = 1;
@@ -70,6 +80,13 @@ std::vector<int> int_list(const std::string& s) {
   return out;
 }
 
+std::vector<double> double_list(const std::string& s) {
+  std::vector<double> out;
+  std::stringstream in(s);
+  for (std::string item; std::getline(in, item, ',');) out.push_back(std::stod(item));
+  return out;
+}
+
 std::vector<std::string> string_list(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream in(s);
@@ -83,7 +100,8 @@ Options parse(int argc, char** argv) {
       {"--dataset", &o.dataset}, {"--data-dir", &o.data_dir}, {"--base", &o.base}, {"--queries", &o.queries},
       {"--groundtruth", &o.groundtruth}, {"--cache-dir", &o.cache_dir}, {"--conninfo", &o.conninfo},
       {"--table", &o.table}, {"--extension", &o.extension}, {"--storage", &o.storage}, {"--index", &o.index_sql}, {"--sweep", &o.sweep},
-      {"--query-sql", &o.query_sql},
+      {"--query-sql", &o.query_sql}, {"--versus-conninfo", &o.versus_conninfo}, {"--versus-table", &o.versus_table},
+      {"--versus-extension", &o.versus_extension}, {"--versus-index", &o.versus_index}, {"--versus-sweep", &o.versus_sweep},
       {"--json", &o.json}, {"--plot", &o.plot}, {"--metric", &o.metric}};
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -103,6 +121,8 @@ Options parse(int argc, char** argv) {
     else if (arg == "--batch-size") o.batch_size = std::stoul(v);
     else if (arg == "--clients") o.clients = int_list(v);
     else if (arg == "--repeat") o.repeat = std::stoi(v);
+    else if (arg == "--rounds") o.rounds = std::max(1, std::stoi(v));
+    else if (arg == "--ratio-at") o.ratio_at = double_list(v);
     else if (arg == "--insert-fraction") o.insert_fraction = std::stod(v);
     else if (arg == "--insert-batches") o.insert_batches = int_list(v);
     else if (arg == "--insert-clients") o.insert_clients = int_list(v);
@@ -137,6 +157,7 @@ Options parse(int argc, char** argv) {
     o.table = "vxb_" + o.dataset;
     std::replace(o.table.begin(), o.table.end(), '-', '_');
   }
+  if (o.versus_table.empty()) o.versus_table = o.table;
   if (o.cache_dir.empty()) {
     const char* home = std::getenv("HOME");
     o.cache_dir = std::string(home ? home : "/tmp") + "/.cache/vectorx-bench";
@@ -197,27 +218,50 @@ Matrix<int32_t> ground_truth(const Options& o, const Matrix<float>& base, const 
                              std::max<size_t>(o.k, 100), metric, o.cache_dir, std::cout);
 }
 
-// How the SQL side's results are labelled: the extension, pgvector's by its project name.
-std::string sql_system(const Options& o) { return o.extension == "vector" ? "pgvector" : o.extension; }
+// A database measured: the system under test, or the one it is compared with (--versus-*).
+struct Side {
+  Target target;
+  std::string index_sql, sweep;
+  std::string system;  // its label in the report: the extension, pgvector's by its project name
+};
 
-void run_sql(const Options& o, const Matrix<float>& base, const Matrix<float>& queries,
-             const Matrix<int32_t>& truth, Metric metric, Report& report) {
-  const Target target{o.conninfo, o.table, metric, o.query_from_table ? o.table + "_queries" : "", o.extension, o.query_sql};
-  const std::string system = sql_system(o);
+std::string system_label(const std::string& extension) { return extension == "vector" ? "pgvector" : extension; }
+
+Side main_side(const Options& o, Metric metric) {
+  return {{o.conninfo, o.table, metric, o.query_from_table ? o.table + "_queries" : "", o.extension, o.query_sql},
+          o.index_sql, o.sweep, system_label(o.extension)};
+}
+
+Side versus_side(const Options& o, Metric metric) {
+  Side side{{o.versus_conninfo, o.versus_table, metric, o.query_from_table ? o.versus_table + "_queries" : "",
+             o.versus_extension, o.query_sql},
+            o.versus_index, o.versus_sweep, system_label(o.versus_extension)};
+  if (side.system == system_label(o.extension)) side.system += " (versus)";
+  return side;
+}
+
+// Rows per second of each insert run, in --insert-batches × --insert-clients order.
+using InsertRates = std::vector<double>;
+
+// What comes before a side's searches: the table loaded when needed, the index built, the
+// inserts timed. Returns the index's name for the report ("exact" without one).
+std::string prepare(const Options& o, const Side& side, const Matrix<float>& base, const Matrix<float>& queries,
+                    Report& report, InsertRates& inserts) {
+  const Target& target = side.target;
   check_server(target);
   if (o.query_from_table) load_query_table(target, queries);
   const size_t initial = static_cast<size_t>(static_cast<double>(base.rows) * (1.0 - o.insert_fraction));
   if (o.reload || o.insert_fraction > 0 || table_rows(target) != static_cast<long long>(base.rows)) {
     const double rate = load_table(target, base, initial, o.batch_size, o.storage);
-    report.add_event("load", {{"table", json_string(o.table)}, {"rows", json_number(static_cast<double>(initial))},
+    report.add_event("load", {{"table", json_string(target.table)}, {"rows", json_number(static_cast<double>(initial))},
                               {"batch_size", json_number(static_cast<double>(o.batch_size))}, {"rows_per_s", json_number(rate)}}, std::cout);
   }
   std::string index_label = "exact";
-  if (!o.index_sql.empty()) {
+  if (!side.index_sql.empty()) {
     drop_indexes(target);
-    const BuildResult b = build_index(target, o.index_sql);
+    const BuildResult b = build_index(target, side.index_sql);
     index_label = b.index_name;
-    report.add_event("build", {{"index", json_string(b.index_name)}, {"sql", json_string(o.index_sql)},
+    report.add_event("build", {{"system", json_string(side.system)}, {"index", json_string(b.index_name)}, {"sql", json_string(side.index_sql)},
                                {"seconds", json_number(b.seconds)}, {"size_bytes", json_number(static_cast<double>(b.size_bytes))},
                                {"vector_bytes", json_number(static_cast<double>(base.data.size() * sizeof(float)))}}, std::cout);
   }
@@ -229,22 +273,85 @@ void run_sql(const Options& o, const Matrix<float>& base, const Matrix<float>& q
       const int batch = o.insert_batches[i / o.insert_clients.size()], clients = o.insert_clients[i % o.insert_clients.size()];
       const size_t to = i + 1 == runs ? base.rows : from + rows_per_run;
       const double rate = insert_rows(target, base, from, to, static_cast<size_t>(batch), clients);
-      report.add_event("insert", {{"rows", json_number(static_cast<double>(to - from))}, {"rows_per_insert", json_number(batch)},
-                                  {"clients", json_number(clients)}, {"rows_per_s", json_number(rate)},
+      inserts.push_back(rate);
+      report.add_event("insert", {{"system", json_string(side.system)}, {"rows", json_number(static_cast<double>(to - from))},
+                                  {"rows_per_insert", json_number(batch)}, {"clients", json_number(clients)}, {"rows_per_s", json_number(rate)},
                                   {"index_size_bytes", json_number(static_cast<double>(newest_index(target).size_bytes))}},
                        std::cout);
       from = to;
     }
   }
-  for (const std::string& setting : sweep_settings(o.sweep))
+  return index_label;
+}
+
+// One pass over a side's sweep (× --clients); its results, also added to the report.
+std::vector<SweepPoint> sweep(const Options& o, const Side& side, const std::string& index_label,
+                              const Matrix<float>& queries, const Matrix<int32_t>& truth, Report& report) {
+  std::vector<SweepPoint> points;
+  for (const std::string& setting : sweep_settings(side.sweep))
     for (int clients : o.clients) {
-      const QueryRun run = run_queries(target, queries, queries.rows, o.k, setting, clients, o.repeat);
-      SearchResult r = summarize(system, index_label, setting, clients, o.k, run.ids, run.latencies_ms, run.seconds, truth);
+      const QueryRun run = run_queries(side.target, queries, queries.rows, o.k, setting, clients, o.repeat);
+      SearchResult r = summarize(side.system, index_label, setting, clients, o.k, run.ids, run.latencies_ms, run.seconds, truth);
       r.plan = run.plan;
       report.add_search(r);
-      std::cout << "search: " << system << " " << index_label << " " << (setting.empty() ? "" : setting + " ") << "clients=" << clients
+      points.push_back({r.recall, r.qps});
+      std::cout << "search: " << side.system << " " << index_label << " " << (setting.empty() ? "" : setting + " ") << "clients=" << clients
                 << " recall=" << r.recall << " qps=" << r.qps << " (" << run.plan << ")\n";
     }
+  return points;
+}
+
+std::string json_list(const std::vector<double>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) out += (i ? "," : "") + json_number(values[i]);
+  return out + "]";
+}
+
+// The ratios of the main side's measurements to the other's, round by round, with their
+// median and range (rounds where a sweep does not reach a recall are left out).
+void report_ratios(const Options& o, const Side& mine, const Side& theirs, const std::vector<std::vector<SweepPoint>>& my_rounds,
+                   const std::vector<std::vector<SweepPoint>>& their_rounds, const InsertRates& my_inserts,
+                   const InsertRates& their_inserts, Report& report) {
+  const std::string label = mine.system + " / " + theirs.system;
+  for (double recall : o.ratio_at) {
+    std::vector<double> ratios;
+    for (size_t r = 0; r < my_rounds.size(); ++r) {
+      const double a = qps_at_recall(my_rounds[r], recall), b = qps_at_recall(their_rounds[r], recall);
+      if (a == a && b == b && b > 0) ratios.push_back(a / b);
+    }
+    if (ratios.empty()) {
+      std::cout << "ratio: " << label << " q/s at recall " << recall << ": a sweep does not reach it\n";
+      continue;
+    }
+    report.add_event("qps_ratio", {{"systems", json_string(label)}, {"recall", json_number(recall)}, {"rounds", json_list(ratios)},
+                                   {"median", json_number(percentile(ratios, 50))},
+                                   {"min", json_number(*std::min_element(ratios.begin(), ratios.end()))},
+                                   {"max", json_number(*std::max_element(ratios.begin(), ratios.end()))}},
+                     std::cout);
+  }
+  for (size_t i = 0; i < my_inserts.size() && i < their_inserts.size(); ++i)
+    report.add_event("insert_ratio", {{"systems", json_string(label)},
+                                      {"rows_per_insert", json_number(o.insert_batches[i / o.insert_clients.size()])},
+                                      {"clients", json_number(o.insert_clients[i % o.insert_clients.size()])},
+                                      {"ratio", json_number(my_inserts[i] / their_inserts[i])}},
+                     std::cout);
+}
+
+// The main side, and the other one when given, swept alternately for --rounds rounds.
+void run_sql(const Options& o, const Matrix<float>& base, const Matrix<float>& queries,
+             const Matrix<int32_t>& truth, Metric metric, Report& report) {
+  const Side mine = main_side(o, metric);
+  const bool versus = !o.versus_conninfo.empty();
+  const Side theirs = versus_side(o, metric);
+  InsertRates my_inserts, their_inserts;
+  const std::string my_index = prepare(o, mine, base, queries, report, my_inserts);
+  const std::string their_index = versus ? prepare(o, theirs, base, queries, report, their_inserts) : "";
+  std::vector<std::vector<SweepPoint>> my_rounds, their_rounds;
+  for (int round = 0; round < o.rounds; ++round) {
+    my_rounds.push_back(sweep(o, mine, my_index, queries, truth, report));
+    if (versus) their_rounds.push_back(sweep(o, theirs, their_index, queries, truth, report));
+  }
+  if (versus) report_ratios(o, mine, theirs, my_rounds, their_rounds, my_inserts, their_inserts, report);
 }
 
 void run_anchors(const Options& o, const Matrix<float>& base, const Matrix<float>& queries,
@@ -279,7 +386,7 @@ int run(int argc, char** argv) {
   if (!o.plot.empty()) std::cout << (report.write_plot(o.plot) ? "plot: " + o.plot : "plot: gnuplot failed, no plot written") << "\n";
   if (o.expect_recall >= 0)
     for (const SearchResult& r : report.searches())
-      if (r.system == sql_system(o) && r.recall < o.expect_recall) {
+      if (r.system == system_label(o.extension) && r.recall < o.expect_recall) {
         std::cerr << "FAIL: recall " << r.recall << " below the expected " << o.expect_recall << "\n";
         return 1;
       }

@@ -32,4 +32,15 @@ double percentile(std::vector<double> samples, double p) {
   return samples[lo] + (samples[hi] - samples[lo]) * (rank - static_cast<double>(lo));
 }
 
+double qps_at_recall(std::vector<SweepPoint> points, double recall) {
+  std::sort(points.begin(), points.end(), [](const SweepPoint& a, const SweepPoint& b) { return a.recall < b.recall; });
+  for (size_t i = 0; i + 1 < points.size(); ++i) {
+    const SweepPoint &lo = points[i], &hi = points[i + 1];
+    if (lo.recall > recall || recall > hi.recall) continue;
+    if (hi.recall == lo.recall) return std::max(lo.qps, hi.qps);
+    return lo.qps + (hi.qps - lo.qps) * (recall - lo.recall) / (hi.recall - lo.recall);
+  }
+  return std::nan("");
+}
+
 }  // namespace vectorx::bench
