@@ -107,6 +107,45 @@ TEST(HnswPages, DistancesAreTheOperatorsAndSorted) {
   }
 }
 
+// Cosine ranks by stored inverse norms; an element whose inverse norm is no normal float
+// (tiny values) keeps none and is ranked by the full key. Inserted elements keep theirs too,
+// and every distance returned is the operator's.
+TEST(HnswPages, CosineByStoredInverseNormsReturnsTheOperatorsDistances) {
+  Fixture f(600, 8, Metric::kCosine);
+  // Subnormal values: 1 / |v| overflows a float (and the operator, in float, finds them
+  // at distance 0 from everything).
+  for (size_t i = 0; i < 600; i += 50)
+    for (size_t d = 0; d < 8; ++d) f.data[i * 8 + d] *= 1e-41f;
+  PageGraph::create(f.store, f.space, f.params);
+  PageGraph g(f.store);
+  const auto levels = levels_for(600, 16, 9);
+  for (size_t i = 0; i < 600; ++i)
+    ASSERT_TRUE(g.insert(bytes(f.row(i)), 8 * sizeof(float), tid_of(i), levels[i], true));
+  size_t kept = 0, without = 0;
+  for (uint32_t block = 1; block < f.store.block_count(); ++block)
+    for (int item = 0; item < page_header(f.store.raw(block))->item_count; ++item) {
+      ElementRef e;
+      if (!e.parse(f.store.raw(block), f.store.page_size(), item, 16)) continue;
+      (e.inverse_norm() > 0 ? kept : without) += 1;
+    }
+  EXPECT_EQ(without, 12u);
+  EXPECT_EQ(kept, 588u);
+  for (size_t q : {size_t{3}, size_t{50}}) {  // a plain query, and a tiny one
+    const auto r = f.search(g, f.row(q), 40);
+    ASSERT_EQ(r.size(), 40u);
+    if (q == 3) {  // (a tiny query is at distance 0 from every row, and the tiny rows from every query)
+      EXPECT_TRUE(std::any_of(r.begin(), r.begin() + 13, [&](const Result& x) { return row_of(x.tid) == q; })) << "finds itself";
+    }
+    for (size_t i = 0; i < r.size(); ++i) {
+      EXPECT_EQ(r[i].distance, dense_distance(Metric::kCosine, f.row(q), f.row(row_of(r[i].tid)), 8)) << "bit for bit";
+      if (i) {
+        EXPECT_LE(r[i - 1].distance, r[i].distance);
+      }
+    }
+  }
+  EXPECT_TRUE(check_hnsw(f.store).problems.empty());
+}
+
 TEST(HnswPages, InsertsOneByOneReachRecall) {
   Fixture f(2000, 24);
   PageGraph::create(f.store, f.space, f.params);

@@ -22,9 +22,9 @@ constexpr size_t kDim = 8;
 
 using test::tid_of;
 
-void build_hnsw(MemoryPageStore& store, size_t n) {
+void build_hnsw(MemoryPageStore& store, size_t n, Metric metric = Metric::kL2) {
   const auto data = test::clustered(n, kDim, 6);
-  const Space space(ElementKind::kFloat32, Metric::kL2, kDim);
+  const Space space(ElementKind::kFloat32, metric, kDim);
   hnsw::MemoryGraph g(space, {8, 32});
   std::vector<int> levels(n);
   std::mt19937_64 rng(1);
@@ -96,6 +96,18 @@ TEST(IndexCheck, HnswCorruptionsAreReportedWhereTheyAre) {
   EXPECT_TRUE(reports(r, 4, "page of unknown kind 4660")) << all(r);
   EXPECT_TRUE(reports(r, 0, "entry point (1,250) is not an element in use")) << all(r);
   EXPECT_TRUE(reports(r, 0, "meta page counts 800 vectors")) << all(r);  // page 4's elements are gone
+}
+
+TEST(IndexCheck, HnswWrongInverseNormIsReported) {
+  MemoryPageStore store;
+  build_hnsw(store, 300, Metric::kCosine);
+  EXPECT_TRUE(check_hnsw(store).problems.empty()) << all(check_hnsw(store));
+  hnsw::ElementRef e;
+  ASSERT_TRUE(e.parse(store.raw(2), store.page_size(), 5, 8));
+  ASSERT_GT(e.inverse_norm(), 0.0f) << "cosine elements keep their inverse norm";
+  e.mutable_header().inverse_norm *= 2;
+  const CheckReport r = check_hnsw(store);
+  EXPECT_TRUE(reports(r, 2, "does not match the value")) << all(r);
 }
 
 TEST(IndexCheck, IvfCorruptionsAreReportedWhereTheyAre) {

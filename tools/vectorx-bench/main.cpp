@@ -32,6 +32,8 @@ PostgreSQL (libpq connection string or PG* environment):
   --index "CREATE INDEX ON {table} USING …"   build it (after dropping the table's indexes)
   --sweep name=v1,v2,…    e.g. hnsw.ef_search=10,20,40,80,160
   --clients 1,2           concurrent connections   --repeat N (passes over the queries, 1)
+  --warm-up all|one       untimed queries per connection first (default all: a fresh backend
+                          page-faults on each shared buffer it first touches; pooled ones did long ago)
   --query-from-table      load the queries into <table>_queries and pick each by id in a subquery
   --query-sql "SQL"       the query to time instead of the top-k on --table: {table}, {k} and {q}
                           (the query vector) are replaced; its first column is the row id
@@ -66,6 +68,7 @@ struct Options {
   size_t k = 10, queries_limit = 1000, batch_size = 10000;
   std::vector<int> clients = {1}, insert_batches = {1, 100}, insert_clients = {1};
   int repeat = 1;
+  bool warm_up_all = true;
   double insert_fraction = 0, expect_recall = -1;
   bool reload = false;
   bool query_from_table = false;
@@ -121,6 +124,7 @@ Options parse(int argc, char** argv) {
     else if (arg == "--batch-size") o.batch_size = std::stoul(v);
     else if (arg == "--clients") o.clients = int_list(v);
     else if (arg == "--repeat") o.repeat = std::stoi(v);
+    else if (arg == "--warm-up" && (v == "all" || v == "one")) o.warm_up_all = v == "all";
     else if (arg == "--rounds") o.rounds = std::max(1, std::stoi(v));
     else if (arg == "--ratio-at") o.ratio_at = double_list(v);
     else if (arg == "--insert-fraction") o.insert_fraction = std::stod(v);
@@ -290,7 +294,7 @@ std::vector<SweepPoint> sweep(const Options& o, const Side& side, const std::str
   std::vector<SweepPoint> points;
   for (const std::string& setting : sweep_settings(side.sweep))
     for (int clients : o.clients) {
-      const QueryRun run = run_queries(side.target, queries, queries.rows, o.k, setting, clients, o.repeat);
+      const QueryRun run = run_queries(side.target, queries, queries.rows, o.k, setting, clients, o.repeat, o.warm_up_all);
       SearchResult r = summarize(side.system, index_label, setting, clients, o.k, run.ids, run.latencies_ms, run.seconds, truth);
       r.plan = run.plan;
       report.add_search(r);

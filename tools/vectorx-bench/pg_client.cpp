@@ -286,7 +286,7 @@ void drop_indexes(const Target& target) {
 }
 
 QueryRun run_queries(const Target& target, const Matrix<float>& queries, size_t nq, size_t k,
-                     const std::string& setting, int clients, int repeat) {
+                     const std::string& setting, int clients, int repeat, bool warm_up_all) {
   nq = std::min(nq, queries.rows);
   // Query vectors travel as binary parameters, as ann-benchmarks' pgvector client sends them.
   std::vector<pqxx::binarystring> vectors;
@@ -315,9 +315,12 @@ QueryRun run_queries(const Target& target, const Matrix<float>& queries, size_t 
     auto execute = [&](size_t q) {
       return by_id ? tx.exec_prepared("top_k", static_cast<int>(q)) : tx.exec_prepared("top_k", vectors[q]);
     };
-    // One untimed query per connection first: a new backend page-faults on every shared
-    // buffer it touches for the first time. Timing starts once every client is warm.
-    execute(static_cast<size_t>(c) % nq);
+    // Untimed queries first: a new backend page-faults on every shared buffer it touches for
+    // the first time (a pooled connection did long ago). Timing starts once every client is warm.
+    if (warm_up_all)
+      for (size_t q = 0; q < nq; ++q) execute(q);
+    else
+      execute(static_cast<size_t>(c) % nq);
     if (++warmed == clients) start_ticks = Clock::now().time_since_epoch().count();
     while (warmed < clients) std::this_thread::yield();
     for (size_t job; (job = next++) < total;) {

@@ -61,9 +61,10 @@ struct QueryRun {
 };
 
 // Runs `nq` queries (all of them `repeat` times) spread over `clients` connections, each with
-// `setting` applied (e.g. "hnsw.ef_search=40", or empty) and a prepared top-k statement.
+// `setting` applied (e.g. "hnsw.ef_search=40", or empty) and a prepared top-k statement, after
+// an untimed warm-up on each connection: every query once (`warm_up_all`), or one.
 QueryRun run_queries(const Target& target, const Matrix<float>& queries, size_t nq, size_t k,
-                     const std::string& setting, int clients, int repeat);
+                     const std::string& setting, int clients, int repeat, bool warm_up_all);
 
 // Inserts base rows [from, to) with `batch_size` rows per INSERT over `clients` connections;
 // returns rows per second.

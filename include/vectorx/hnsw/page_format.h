@@ -10,7 +10,8 @@
 //                  Id = block << 8 | item (at most 255 items a page; blocks below 2^24, so an
 //                  index holds 128 GiB).
 //   element        ElementHeader (heap TID, level, flags, value length, first tail, first
-//                  rows item) | level 0 list: uint32 count, Id[2m] | levels 1..L: count, Id[m]
+//                  rows item, inverse norm) | level 0 list: uint32 count, Id[2m] | levels
+//                  1..L: count, Id[m]
 //                  | value head: the value's first bytes, as many as the item holds
 //   value tail     TailHeader (flags = kTail, next tail) | the value's next bytes, as many
 //                  as the item holds. A tail is always the first item of its page, so its
@@ -42,6 +43,11 @@
 // the same way: an element over an eighth of a page that fits no page whole puts its head in
 // the roomiest page's space and its tail on a fresh page, which later inserts fill. Values
 // larger than a page keep all their bytes in tails on fresh pages.
+//
+// Under cosine, dense elements keep 1 / the value's norm, so a search ranks by one dot product
+// (Space::cosine_key_by_dot) instead of computing both norms for every pair: 0 where the
+// metric is another or the inverse norm is no normal float (the full key is computed then).
+// The distances a scan returns are recomputed exactly (page_graph.h).
 //
 // Neighbour lists are allocated at full capacity so they are rewritten in place, and an item's
 // size never changes. Deleting is two-step: VACUUM marks an element dead (never linked to
@@ -76,7 +82,7 @@
 namespace vectorx::hnsw {
 
 constexpr uint32_t kMagic = 0x4E535856;  // "VXSN"
-constexpr uint32_t kFormatVersion = 4;
+constexpr uint32_t kFormatVersion = 5;  // 5: elements keep their inverse norm
 constexpr uint32_t kMetaBlock = 0;
 constexpr uint32_t kMaxBlock = (1u << 24) - 1;
 constexpr int kMaxLevel = 16;
@@ -116,6 +122,7 @@ struct ElementHeader {
   uint32_t value_len;
   Id tail;  // first value tail; kInvalidId when there is none
   Id rows;  // first rows item (more heap rows of this value); kInvalidId when there is none
+  float inverse_norm;  // under cosine, 1 / |value|; 0: not kept (see above)
 };
 
 // A heap row slot that holds no row (Postgres numbers line pointers from 1).
@@ -173,6 +180,7 @@ class ElementRef {
   HeapTid heap_tid() const { return {header_->heap_block, header_->heap_offset}; }
   void clear_heap_tid() { mutable_header().heap_offset = 0; }
   Id rows() const { return header_->rows; }
+  float inverse_norm() const { return header_->inverse_norm; }
   // Bytes of the value in this item (the rest is in the tail chain).
   size_t head_length() const { return std::min<size_t>(header_->value_len, head_capacity_); }
   size_t head_capacity() const { return head_capacity_; }

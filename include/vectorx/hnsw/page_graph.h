@@ -1,8 +1,10 @@
 // The HNSW graph stored in pages (layout in page_format.h): bulk writing of a built graph,
 // inserts, iterative searches and the three vacuum steps, over any PageStore.
 //
-// Distances are Space keys internally (the squared distance for L2) and leave as the
-// operator's exact distance, so an index scan reports what the SQL operator computes.
+// Distances are Space keys internally (the squared distance for L2; under cosine, by one dot
+// product with the elements' stored inverse norms) and leave as the operator's exact distance,
+// computed again for the elements a scan returns, so an index scan reports what the SQL
+// operator computes.
 #pragma once
 
 #include <cstddef>

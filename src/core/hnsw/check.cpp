@@ -1,7 +1,7 @@
 // Structural check of an hnsw index (hnsw/check.h).
 //
 // Pass 1 reads every page once: page kinds and item directories, each element's header and
-// lists (ElementRef::parse_problem), value tails. Pass 2 checks what refers to what from
+// lists (ElementRef::parse_problem), value tails, the inverse norm kept with a value held whole. Pass 2 checks what refers to what from
 // memory: neighbour ids resolve to elements that exist, are not free and reach that level;
 // lists hold no duplicates or self-links; tail chains are value tails, each in one chain only,
 // holding what their element's value needs; rows chains are rows items in use, each in one
@@ -15,6 +15,7 @@
 #include "vectorx/errors.h"
 #include "vectorx/hnsw/page_graph.h"
 #include "vectorx/hnsw/check.h"
+#include "page_graph_internal.h"
 
 namespace vectorx {
 namespace {
@@ -57,6 +58,7 @@ class HnswChecker {
     try {
       hnsw::PageGraph graph(store_);
       m_ = graph.params().m;
+      space_ = graph.space();
       entry_ = graph.entry_point();
       counted_ = graph.vectors();
     } catch (const CorruptIndex& e) {
@@ -106,11 +108,20 @@ class HnswChecker {
         problem(block, item, std::string("malformed element: ") + what);
         continue;
       }
+      check_inverse_norm(block, item, e);
       Element el{e.header().flags, e.level(), {}, e.header().tail, e.header().value_len - e.head_length(),
                  e.heap_tid(), e.rows()};
       for (int level = 0; level <= e.level(); ++level) el.lists.emplace_back(e.ids(level), e.ids(level) + e.count(level));
       elements_.emplace(hnsw::make_id(block, item), std::move(el));
     }
+  }
+
+  // A wrong inverse norm would misorder searches without failing any (page_format.h).
+  void check_inverse_norm(uint32_t block, int item, const hnsw::ElementRef& e) {
+    const size_t length = e.header().value_len;
+    if (e.free() || !e.value_inline() || space_.payload_size(e.value(), length) != length) return;
+    if (e.inverse_norm() != hnsw::stored_inverse_norm(space_, e.value()))
+      problem(block, item, "stored inverse norm " + std::to_string(e.inverse_norm()) + " does not match the value");
   }
 
   void check_element(Id id, const Element& e) {
@@ -223,6 +234,7 @@ class HnswChecker {
   PageStore& store_;
   size_t page_size_;
   int m_ = 0;
+  Space space_{ElementKind::kFloat32, Metric::kL2, 1};
   uint32_t blocks_ = 0;
   hnsw::EntryPoint<Id> entry_;
   uint64_t counted_ = 0;

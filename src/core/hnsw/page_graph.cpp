@@ -1,5 +1,6 @@
 // PageGraph (page_graph.h): opening an index, creating an empty one, writing a built graph
 // in bulk, and the element and tail writers an insert shares (page_graph_internal.h).
+#include <cmath>
 #include <stdexcept>
 
 #include "vectorx/errors.h"
@@ -11,13 +12,20 @@ bool fits_one_item(size_t page_size, int m, int level, size_t length) {
   return element_size(m, level, length) <= max_item_size(page_size);
 }
 
+float stored_inverse_norm(const Space& space, const uint8_t* payload) {
+  if (!space.cosine_by_dot()) return 0;
+  const auto inverse = static_cast<float>(space.inverse_norm(payload));
+  return std::isnormal(inverse) ? inverse : 0;
+}
+
 ElementRef init_element(uint8_t* page, size_t page_size, int item, int m, HeapTid tid, int level, size_t length,
-                        Id tail, Id rows, const uint8_t* payload) {
+                        Id tail, Id rows, float inverse_norm, const uint8_t* payload) {
   ElementRef e;
   // A damaged page (its item directory) may not hold the item it was given.
   if (!e.parse(page, page_size, item, m)) throw CorruptIndex("hnsw page has no room for a new element where it says");
   ElementHeader& h = e.mutable_header();
-  h = ElementHeader{tid.block, tid.offset, static_cast<uint8_t>(level), 0, static_cast<uint32_t>(length), tail, rows};
+  h = ElementHeader{tid.block, tid.offset, static_cast<uint8_t>(level), 0, static_cast<uint32_t>(length), tail, rows,
+                    inverse_norm};
   // Again: the value's offset depends on the level.
   if (!e.parse(page, page_size, item, m)) throw CorruptIndex("hnsw page has no room for a new element where it says");
   std::memcpy(const_cast<uint8_t*>(e.value()), payload, e.head_length());
@@ -196,7 +204,8 @@ void PageGraph::write(PageStore& store, const MemoryGraph& graph, const GraphRow
         continue;
       }
       ElementRef e = init_element(page.data, page_size, item, m, rows.first[it.node], graph.level(it.node), len, next,
-                                  next_of_node(items, i, StreamLayout::Kind::kRows), value);
+                                  next_of_node(items, i, StreamLayout::Kind::kRows),
+                                  stored_inverse_norm(graph.space(), value), value);
       value_done = e.head_length();
       for (int l = 0; l <= graph.level(it.node); ++l) {
         std::vector<Id> list = graph.neighbors(it.node, l);

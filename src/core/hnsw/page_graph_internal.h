@@ -131,10 +131,12 @@ inline constexpr size_t kMinHead = 64;
 
 // Whether a whole element (header, lists and value) fits in one item.
 bool fits_one_item(size_t page_size, int m, int level, size_t length);
+// What an element keeps as its value's inverse norm (page_format.h).
+float stored_inverse_norm(const Space& space, const uint8_t* payload);
 // Fills a zeroed item as an element with empty lists and as much of the value as the item
 // holds; the rest belongs in the chain starting at `tail`.
 ElementRef init_element(uint8_t* page, size_t page_size, int item, int m, HeapTid tid, int level, size_t length,
-                        Id tail, Id rows, const uint8_t* payload);
+                        Id tail, Id rows, float inverse_norm, const uint8_t* payload);
 // Copies as much of `bytes` as a tail holds into it; returns how much that was.
 size_t fill_tail(TailRef& t, const uint8_t* bytes, size_t length);
 // Fills a zeroed item as a value tail; returns how many bytes of `bytes` it took.
@@ -152,10 +154,12 @@ class PageGraph::View {
       : g_(g),
         store_(g.store_),
         page_size_(store_.page_size()),
-        directory_lines_((page_size_ - sizeof(PageHeader)) / sizeof(ItemEntry)) {}
+        directory_lines_((page_size_ - sizeof(PageHeader)) / sizeof(ItemEntry)),
+        values_split_(element_size(g.params_.m, 0, g.space_.max_payload_size()) > split_above(page_size_)) {}
 
   void set_query(const uint8_t* query) {
     query_ = query;
+    query_inverse_norm_ = stored_inverse_norm(g_.space_, query);
     cached_id_ = kInvalidId;
   }
 
@@ -181,14 +185,16 @@ class PageGraph::View {
     return block < known_blocks_;
   }
 
-  // Runs f(payload) for element `id`'s value: in place when the element holds all of it,
-  // else copied together from its head and tail chain.
+  // Runs f(payload, inverse norm) for element `id`'s value: in place when the element holds
+  // all of it, else copied together from its head and tail chain.
   template <class F>
   bool with_value(Id id, Slot* info, F f) {
     Id tail = kInvalidId;
     size_t length = 0, head = 0;
+    float inverse_norm = 0;
     bool done = false, valid = true;
     const bool found = with_element(id, [&](const ElementRef& e) {
+      inverse_norm = e.inverse_norm();
       if (info) {
         info->tid = e.heap_tid();
         info->rows = e.rows();
@@ -207,16 +213,27 @@ class PageGraph::View {
       }
       // payload_size is 0 for a malformed value: a stored length of 0 is one too.
       valid = length > 0 && g_.space_.payload_size(e.value(), length) == length;
-      if (valid) f(e.value());
+      if (valid) f(e.value(), inverse_norm);
       done = true;
     });
     if (!found || !valid) return false;
     if (done) return true;
     if (!read_tails(tail, scratch_.data() + head, length - head)) return false;
     if (length == 0 || g_.space_.payload_size(scratch_.data(), length) != length) return false;
-    f(scratch_.data());
+    f(scratch_.data(), inverse_norm);
     return true;
   }
+
+  // The key between two values given their stored inverse norms: by one dot product where
+  // both are kept (an approximation of the key, ordered alike), else the exact key.
+  double key(const uint8_t* a, float inverse_a, const uint8_t* b, float inverse_b) const {
+    if (inverse_a > 0 && inverse_b > 0)
+      return g_.space_.cosine_key_by_dot(a, b, static_cast<double>(inverse_a) * inverse_b);
+    return g_.space_.key(a, b);
+  }
+  // Whether keys may be approximations (the inverse norms are kept), so that the distances
+  // a scan returns have to be computed again.
+  bool approximate_keys() const { return g_.space_.cosine_by_dot(); }
 
   // Copies `length` bytes from the tail chain starting at `tail`; false when the chain is broken.
   bool read_tails(Id tail, uint8_t* out, size_t length) {
@@ -254,9 +271,21 @@ class PageGraph::View {
   // read. Any key, infinite ones included, is a distance to order by.
   bool query_key(Id id, double* key) {
     Slot* info = (last_ && last_->id == id) ? last_ : visited_.find(id);
-    if (with_value(id, info, [&](const uint8_t* v) { *key = g_.space_.key(query_, v); })) return true;
+    if (with_value(id, info, [&](const uint8_t* v, float inverse) { *key = this->key(query_, query_inverse_norm_, v, inverse); }))
+      return true;
     if (info) info->flags = VisitedTable::kUnusable;
     return false;
+  }
+
+  // The operator's exact distance from the query to the element a search visited as `visit`,
+  // if it is still that element: not freed, with the heap rows the visit read (its own row
+  // may have been removed since; a freed item reused by an insert has another row).
+  bool exact_distance(const Slot& visit, double* distance) {
+    Slot now{};
+    if (!with_value(visit.id, &now, [&](const uint8_t* v, float) { *distance = g_.space_.distance(query_, v); }))
+      return false;
+    return !(now.flags & kFree) && now.rows == visit.rows &&
+           (!holds_row(now.tid) || (now.tid.block == visit.tid.block && now.tid.offset == visit.tid.offset));
   }
 
   double query_distance(Id id) {
@@ -267,15 +296,16 @@ class PageGraph::View {
   double distance(Id a, Id b) {
     if (cached_id_ != a || a == kInvalidId) {  // kInvalidId (from a damaged page) is the empty cache's id too
       cached_id_ = kInvalidId;
-      if (!with_value(a, nullptr, [&](const uint8_t* v) {
+      if (!with_value(a, nullptr, [&](const uint8_t* v, float inverse) {
             const size_t len = g_.space_.payload_size(v, std::numeric_limits<size_t>::max());
             cached_.assign(v, v + len);
+            cached_inverse_norm_ = inverse;
           }))
         return kUnreachable;
       cached_id_ = a;
     }
     double key = kUnreachable;
-    with_value(b, nullptr, [&](const uint8_t* v) { key = g_.space_.key(cached_.data(), v); });
+    with_value(b, nullptr, [&](const uint8_t* v, float inverse) { key = this->key(cached_.data(), cached_inverse_norm_, v, inverse); });
     return key;
   }
 
@@ -319,7 +349,7 @@ class PageGraph::View {
     for (size_t i = 0; i < count; ++i) {
       if (next_fresh < fresh_count && fresh[next_fresh] == copy[i]) {
         ++next_fresh;
-        if (next_fresh < fresh_count) prefetch_tail_of(fresh[next_fresh]);
+        if (values_split_ && next_fresh < fresh_count) prefetch_tail_of(fresh[next_fresh]);
         if (next_fresh + kPrefetchAhead <= fresh_count) prefetch_element(fresh[next_fresh + kPrefetchAhead - 1]);
       }
       f(copy[i]);
@@ -421,12 +451,17 @@ class PageGraph::View {
   PageStore& store_;
   size_t page_size_;
   size_t directory_lines_;  // directory entries a page could hold
+  // Whether level-0 elements may be split (page_format.h); if not, only the rare elements
+  // high enough to be split have tails, and looking for them costs every visit a memory load.
+  bool values_split_;
   uint32_t known_blocks_ = 0;
   const uint8_t* query_ = nullptr;
+  float query_inverse_norm_ = 0;
   VisitedTable visited_;
   Slot* last_ = nullptr;
   std::vector<uint8_t> scratch_;
   std::vector<uint8_t> cached_;
+  float cached_inverse_norm_ = 0;
   Id cached_id_ = kInvalidId;
 };
 

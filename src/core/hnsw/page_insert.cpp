@@ -145,7 +145,7 @@ Id PageGraph::store_element(const uint8_t* payload, size_t length, HeapTid tid, 
     item = add_item(page, item_size);
     if (first_useful == kInvalidBlock) first_useful = place.block;
   }
-  init_element(page, page_size, item, m, tid, level, length, tail, kInvalidId, payload);
+  init_element(page, page_size, item, m, tid, level, length, tail, kInvalidId, stored_inverse_norm(space_, payload), payload);
   const Id id = make_id(place.block, item);
   Meta* meta_page = meta_of(change.page(kMetaBlock));
   if (place.free_item < 0) count_vector(meta_page);  // a claimed item was counted when claimed
@@ -227,7 +227,7 @@ bool PageGraph::attach_to_identical(View& view, const std::vector<Candidate<Id>>
   for (const auto& c : candidates) {
     if (c.distance != self) continue;
     bool identical = false;
-    view.with_value(c.id, nullptr, [&](const uint8_t* v) { identical = std::memcmp(v, payload, length) == 0; });
+    view.with_value(c.id, nullptr, [&](const uint8_t* v, float) { identical = std::memcmp(v, payload, length) == 0; });
     if (identical && attach_row(c.id, tid)) return true;
   }
   return false;

@@ -90,12 +90,21 @@ void PageGraph::Scan::emit(std::vector<Result>& out) {
     else
       batch.push_back(c);
   }
+  // Keys may be approximations (View::key): the distances returned are then computed again
+  // and the batch put in their order.
+  const bool recompute = view_->approximate_keys();
+  std::vector<std::pair<double, VisitedTable::Slot>> found;
   for (size_t i = batch.size(); i-- > 0;) {
     const auto* s = view_->visited().find(batch[i].id);
     if (!s || (s->flags & (kDead | kFree | VisitedTable::kUnusable))) continue;
-    const double distance = graph_.space_.distance_from_key(batch[i].distance);
-    view_->for_each_row(s->tid, s->rows, [&](HeapTid tid) { out.push_back({distance, tid}); });
+    double distance = graph_.space_.distance_from_key(batch[i].distance);
+    if (recompute && !view_->exact_distance(*s, &distance)) continue;  // freed since: its rows were dead
+    found.push_back({distance, *s});
   }
+  if (recompute)
+    std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return nearer(a.first, b.first); });
+  for (const auto& [distance, s] : found)
+    view_->for_each_row(s.tid, s.rows, [&](HeapTid tid) { out.push_back({distance, tid}); });
 }
 
 bool PageGraph::Scan::next_batch(std::vector<Result>& out) {

@@ -146,7 +146,7 @@ size_t PageGraph::Vacuum::mark_dead(const std::function<bool(HeapTid)>& is_dead_
 
 bool PageGraph::Vacuum::query_by_value(Id id, std::vector<uint8_t>& value) {
   View& v = *view_;
-  if (!v.with_value(id, nullptr, [&](const uint8_t* p) {
+  if (!v.with_value(id, nullptr, [&](const uint8_t* p, float) {
         value.assign(p, p + graph_.space_.payload_size(p, std::numeric_limits<size_t>::max()));
       }))
     return false;
