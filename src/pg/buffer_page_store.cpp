@@ -70,8 +70,9 @@ void BufferPageStore::unlock_shared(PageRef& page) noexcept {
 const uint8_t* BufferPageStore::peek(uint32_t block) noexcept {
   const Buffer hint = hints_ ? hints_->get(block) : InvalidBuffer;
   if (hint == InvalidBuffer) return nullptr;
-  // The descriptor is what ReadRecentBuffer touches first; the page is what the caller reads.
-  __builtin_prefetch(GetBufferDescriptor(hint - 1));
+  // The descriptor is what ReadRecentBuffer touches first (its state word is written: pins
+  // and header locks); the page is what the caller reads.
+  __builtin_prefetch(GetBufferDescriptor(hint - 1), 1);
   return contents(static_cast<Page>(BufferGetBlock(hint)));
 }
 
