@@ -24,7 +24,8 @@ constexpr size_t kDim = 8;
 constexpr size_t kBytes = kDim * sizeof(float);
 
 struct Rows {
-  const Space space{ElementKind::kFloat32, Metric::kL2, static_cast<int64_t>(kDim)};
+  explicit Rows(Metric metric = Metric::kL2) : space(ElementKind::kFloat32, metric, static_cast<int64_t>(kDim)) {}
+  const Space space;
   const Params params{16, 64};
   std::vector<float> data = clustered(200, kDim, 1);
   MemoryPageStore store;
@@ -92,19 +93,23 @@ TEST(HnswRows, ABuildStoresEachValueOnceAndScansReturnEveryRow) {
   EXPECT_EQ(t.store.shared_locks_held(), 0u);
 }
 
+// Under cosine too, where a search ranks by stored inverse norms (page_format.h).
 TEST(HnswRows, InsertsAttachToAnIdenticalElement) {
-  Rows t;
-  PageGraph::create(t.store, t.space, t.params);
-  PageGraph g(t.store);
-  for (size_t i = 0; i < 200; ++i) ASSERT_TRUE(g.insert(t.value(i), kBytes, tid_of(i), 0, true));
-  const uint32_t blocks = t.store.block_count();
-  for (size_t k = 0; k < 20; ++k) ASSERT_TRUE(g.insert(t.value(5), kBytes, tid_of(1000 + k), 0, false));
-  EXPECT_EQ(g.vectors(), 200u) << "no new element";
-  EXPECT_LE(t.store.block_count(), blocks + 1);
-  const auto found = t.nearest(g, t.value(5));
-  EXPECT_EQ(found.size(), 21u);
-  EXPECT_TRUE(rows_of(found).count(5));
-  EXPECT_TRUE(t.problems().empty());
+  for (Metric metric : {Metric::kL2, Metric::kCosine}) {
+    Rows t(metric);
+    PageGraph::create(t.store, t.space, t.params);
+    PageGraph g(t.store);
+    for (size_t i = 0; i < 200; ++i) ASSERT_TRUE(g.insert(t.value(i), kBytes, tid_of(i), 0, true));
+    const uint32_t blocks = t.store.block_count();
+    for (size_t k = 0; k < 20; ++k) ASSERT_TRUE(g.insert(t.value(5), kBytes, tid_of(1000 + k), 0, false));
+    EXPECT_LE(t.store.block_count(), blocks + 1);
+    for (size_t i = 0; i < 200; ++i) ASSERT_TRUE(g.insert(t.value(i), kBytes, tid_of(2000 + i), 0, false));
+    EXPECT_EQ(g.vectors(), 200u) << "no new element, " << metric_name(metric);
+    const auto found = t.nearest(g, t.value(5));
+    EXPECT_EQ(found.size(), 22u);
+    EXPECT_TRUE(rows_of(found).count(5));
+    EXPECT_TRUE(t.problems().empty());
+  }
 }
 
 TEST(HnswRows, RowsOverflowTheElementsPageIntoOthers) {

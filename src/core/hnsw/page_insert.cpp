@@ -221,9 +221,10 @@ void PageGraph::drop_dead_links(View& view, Id id, size_t levels) {
 bool PageGraph::attach_to_identical(View& view, const std::vector<Candidate<Id>>& candidates, const uint8_t* payload,
                                     size_t length, HeapTid tid) {
   // An identical value is at exactly the query's key from itself (the same kernel on the same
-  // bytes); only such candidates are compared byte for byte.
+  // bytes and inverse norms); only such candidates are compared byte for byte.
   if (space_.payload_size(payload, length) != length) return false;  // a damaged meta page's shape
-  const double self = space_.key(payload, payload);
+  const float inverse_norm = stored_inverse_norm(space_, payload);
+  const double self = view.key(payload, inverse_norm, payload, inverse_norm);
   for (const auto& c : candidates) {
     if (c.distance != self) continue;
     bool identical = false;
