@@ -52,17 +52,12 @@ std::shared_ptr<const vectorx::ivf::PqCodec> use_cached_shape(Relation index, ve
   return slot_for(index, ivf).codec;
 }
 
-const vectorx::ivf::NearestCentres& cached_nearest_centres(Relation index, vectorx::ivf::IvfIndex& ivf) {
+InsertShape cached_insert_shape(Relation index, vectorx::ivf::IvfIndex& ivf) {
   CachedShape& slot = slot_for(index, ivf);
   ivf.add_blocks_seen(slot.blocks_seen);
   if (!slot.nearest)
     slot.nearest = std::make_shared<const vectorx::ivf::NearestCentres>(ivf.space(), slot.centres->values.data(), ivf.lists());
-  return *slot.nearest;
-}
-
-void remember_blocks_seen(Relation index, vectorx::ivf::IvfIndex& ivf) {
-  CachedShape& slot = slot_for(index, ivf);
-  slot.blocks_seen = std::max(slot.blocks_seen, ivf.blocks_seen());
+  return {slot.codec, slot.nearest.get(), &slot.blocks_seen};
 }
 
 }  // namespace vectorx::pg::ivf

@@ -19,10 +19,14 @@ constexpr int kShapeCacheSize = 8;
 // Gives `ivf` its centres from the cache (filling the cache on a miss) and returns the codec
 // to build its Entries with (nullptr for ivfflat). C++ code: call inside guarded().
 std::shared_ptr<const vectorx::ivf::PqCodec> use_cached_shape(Relation index, vectorx::ivf::IvfIndex& ivf);
-// The same, for inserts: the nearest-centre finder of its centres (made once, then cached with
-// them; valid while the caller runs). `ivf` also learns how many blocks earlier inserts saw.
-const vectorx::ivf::NearestCentres& cached_nearest_centres(Relation index, vectorx::ivf::IvfIndex& ivf);
-// Keeps the blocks `ivf` saw for the next insert into the same build (one system call saved).
-void remember_blocks_seen(Relation index, vectorx::ivf::IvfIndex& ivf);
+// What an insert reads from the cache, in one lookup; valid while the caller runs.
+struct InsertShape {
+  std::shared_ptr<const vectorx::ivf::PqCodec> codec;  // nullptr for ivfflat
+  const vectorx::ivf::NearestCentres* nearest;         // made by the first insert, then cached
+  uint32_t* blocks_seen;  // the blocks earlier inserts saw (`ivf` has learnt them): raise it
+                          // to ivf.blocks_seen() after inserting (one system call saved)
+};
+// The same as use_cached_shape, for inserts.
+InsertShape cached_insert_shape(Relation index, vectorx::ivf::IvfIndex& ivf);
 
 }  // namespace vectorx::pg::ivf

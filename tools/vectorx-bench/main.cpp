@@ -76,25 +76,26 @@ struct Options {
   AnchorParams anchor;
 };
 
-std::vector<int> int_list(const std::string& s) {
-  std::vector<int> out;
-  std::stringstream in(s);
-  for (std::string item; std::getline(in, item, ',');) out.push_back(std::stoi(item));
-  return out;
-}
-
-std::vector<double> double_list(const std::string& s) {
-  std::vector<double> out;
-  std::stringstream in(s);
-  for (std::string item; std::getline(in, item, ',');) out.push_back(std::stod(item));
-  return out;
-}
-
 std::vector<std::string> string_list(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream in(s);
   for (std::string item; std::getline(in, item, ',');) out.push_back(item);
   return out;
+}
+
+// A comma list of numbers, each read by `number` (std::stoi, std::stod).
+template <class Number>
+std::vector<Number> number_list(const std::string& s, Number (*number)(const std::string&, size_t*)) {
+  std::vector<Number> out;
+  for (const std::string& item : string_list(s)) out.push_back(number(item, nullptr));
+  return out;
+}
+
+std::vector<int> int_list(const std::string& s) {
+  return number_list<int>(s, [](const std::string& x, size_t* end) { return std::stoi(x, end); });
+}
+std::vector<double> double_list(const std::string& s) {
+  return number_list<double>(s, [](const std::string& x, size_t* end) { return std::stod(x, end); });
 }
 
 Options parse(int argc, char** argv) {
