@@ -103,8 +103,10 @@ void PageGraph::Scan::emit(std::vector<Result>& out) {
   }
   if (recompute)
     std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return nearer(a.first, b.first); });
-  for (const auto& [distance, s] : found)
-    view_->for_each_row(s.tid, s.rows, [&](HeapTid tid) { out.push_back({distance, tid}); });
+  for (const auto& element : found) {
+    const double distance = element.first;
+    view_->for_each_row(element.second.tid, element.second.rows, [&](HeapTid tid) { out.push_back({distance, tid}); });
+  }
 }
 
 bool PageGraph::Scan::next_batch(std::vector<Result>& out) {
