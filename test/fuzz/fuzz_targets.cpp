@@ -155,7 +155,9 @@ constexpr size_t kHnswRows = 60;
 const MemoryPageStore& healthy_hnsw() {
   static const MemoryPageStore store = [] {
     MemoryPageStore s(kHnswPageSize);
-    const Space space(ElementKind::kFloat32, Metric::kL2, kDim);
+    // Cosine: its elements keep inverse norms and its scans recompute exact distances, on top
+    // of everything L2 reads.
+    const Space space(ElementKind::kFloat32, Metric::kCosine, kDim);
     hnsw::PageGraph::create(s, space, {4, 16});
     hnsw::PageGraph graph(s);
     const auto& data = rows();

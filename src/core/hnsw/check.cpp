@@ -119,7 +119,8 @@ class HnswChecker {
   // A wrong inverse norm would misorder searches without failing any (page_format.h).
   void check_inverse_norm(uint32_t block, int item, const hnsw::ElementRef& e) {
     const size_t length = e.header().value_len;
-    if (e.free() || !e.value_inline() || space_.payload_size(e.value(), length) != length) return;
+    // (payload_size is 0 for a malformed value: a stored length of 0 is one too)
+    if (e.free() || !e.value_inline() || length == 0 || space_.payload_size(e.value(), length) != length) return;
     if (e.inverse_norm() != hnsw::stored_inverse_norm(space_, e.value()))
       problem(block, item, "stored inverse norm " + std::to_string(e.inverse_norm()) + " does not match the value");
   }

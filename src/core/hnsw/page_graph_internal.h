@@ -225,9 +225,11 @@ class PageGraph::View {
   }
 
   // The key between two values given their stored inverse norms: by one dot product where
-  // both are kept (an approximation of the key, ordered alike), else the exact key.
+  // both are kept (an approximation of the key, ordered alike), else the exact key. Only in a
+  // space that ranks by dot products: a damaged meta page may name another kind of values
+  // than the elements that kept their norms (the kernel would read past them).
   double key(const uint8_t* a, float inverse_a, const uint8_t* b, float inverse_b) const {
-    if (inverse_a > 0 && inverse_b > 0)
+    if (approximate_keys() && inverse_a > 0 && inverse_b > 0)
       return g_.space_.cosine_key_by_dot(a, b, static_cast<double>(inverse_a) * inverse_b);
     return g_.space_.key(a, b);
   }
