@@ -155,7 +155,8 @@ class PageGraph::View {
         store_(g.store_),
         page_size_(store_.page_size()),
         directory_lines_((page_size_ - sizeof(PageHeader)) / sizeof(ItemEntry)),
-        values_split_(element_size(g.params_.m, 0, g.space_.max_payload_size()) > split_above(page_size_)) {}
+        values_split_(element_size(g.params_.m, 0, g.space_.max_payload_size()) > split_above(page_size_)),
+        by_dot_(g.space_.cosine_by_dot()) {}
 
   void set_query(const uint8_t* query) {
     query_ = query;
@@ -235,7 +236,7 @@ class PageGraph::View {
   }
   // Whether keys may be approximations (the inverse norms are kept), so that the distances
   // a scan returns have to be computed again.
-  bool approximate_keys() const { return g_.space_.cosine_by_dot(); }
+  bool approximate_keys() const { return by_dot_; }
 
   // Copies `length` bytes from the tail chain starting at `tail`; false when the chain is broken.
   bool read_tails(Id tail, uint8_t* out, size_t length) {
@@ -286,8 +287,7 @@ class PageGraph::View {
     Slot now{};
     if (!with_value(visit.id, &now, [&](const uint8_t* v, float) { *distance = g_.space_.distance(query_, v); }))
       return false;
-    return !(now.flags & kFree) && now.rows == visit.rows &&
-           (!holds_row(now.tid) || (now.tid.block == visit.tid.block && now.tid.offset == visit.tid.offset));
+    return !(now.flags & kFree) && now.rows == visit.rows && (!holds_row(now.tid) || now.tid == visit.tid);
   }
 
   double query_distance(Id id) {
@@ -459,6 +459,7 @@ class PageGraph::View {
   // Whether level-0 elements may be split (page_format.h); if not, only the rare elements
   // high enough to be split have tails, and looking for them costs every visit a memory load.
   bool values_split_;
+  bool by_dot_;  // Space::cosine_by_dot(), asked once rather than at every visit
   uint32_t known_blocks_ = 0;
   const uint8_t* query_ = nullptr;
   float query_inverse_norm_ = 0;
