@@ -3,11 +3,12 @@
 // Pass 1 reads every page once: page kinds and item directories, each element's header and
 // lists (ElementRef::parse_problem), value tails, the inverse norm kept with a value held
 // whole. Pass 2 checks what refers to what from memory: neighbour ids resolve to elements that
-// exist, are not free and reach that level; lists hold no duplicates or self-links; tail chains are value tails, each in one chain only,
-// holding what their element's value needs; rows chains are rows items in use, each in one
-// chain only, and every live element has a heap row; the entry point is a top-level element;
-// the meta page's count matches. (A tail no element refers to is not reported: a crash
-// between writing tails and their element leaves one.)
+// exist, are not free and reach that level; lists hold no duplicates or self-links; tail
+// chains are value tails, each in one chain only, holding what their element's value needs;
+// rows chains are rows items in use, each in one chain only, and every live element has a heap
+// row; the entry point is a top-level element; the meta page's count matches. (A tail no
+// element refers to is not reported: a crash between writing tails and their element leaves
+// one.)
 #include <algorithm>
 #include <string>
 #include <unordered_map>
