@@ -89,6 +89,8 @@ VX_FUNCTION(vector_avg) { return dense_avg<VectorTraits>(fcinfo, "vector_avg"); 
 VX_FUNCTION(halfvec_avg) { return dense_avg<HalfvecTraits>(fcinfo, "halfvec_avg"); }
 
 // Serves avg(vector) and avg(halfvec): both states hold float8 sums.
+// Two empty states combine to an empty one (pgvector raises): a parallel avg whose workers saw
+// no rows returns NULL, as it does without workers.
 VX_FUNCTION(vector_combine) {
   const State a = checked_state(PG_GETARG_ARRAYTYPE_P(0), "vector_combine");
   const State b = checked_state(PG_GETARG_ARRAYTYPE_P(1), "vector_combine");
