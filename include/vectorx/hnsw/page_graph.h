@@ -70,6 +70,9 @@ class PageGraph {
   friend class View;
   friend class Vacuum;
   Meta read_meta();
+  // Whether `block` lies within the index. Its length is asked again (a system call) only for a
+  // block beyond what this graph has seen: an index relation never shrinks while it is open.
+  bool has_block(uint32_t block);
   // Stores an element with empty lists where it fits, looking from block `insert_hint` (reusing
   // a free item when one does); the first element of an empty graph also becomes the entry
   // point in the same change (`became_entry`).
@@ -104,6 +107,7 @@ class PageGraph {
   PageStore& store_;
   Space space_;
   Params params_;
+  uint32_t known_blocks_ = 0;  // has_block's lower bound of the index's length
 };
 
 // A query's search in batches: the first batch is the classic HNSW answer (the ef nearest at

@@ -233,8 +233,13 @@ PageGraph::PageGraph(PageStore& store) : store_(store), space_(ElementKind::kFlo
   params_ = Params{meta.m, meta.ef_construction};
 }
 
+bool PageGraph::has_block(uint32_t block) {
+  if (block >= known_blocks_) known_blocks_ = store_.block_count();
+  return block < known_blocks_;
+}
+
 Meta PageGraph::read_meta() {
-  if (store_.block_count() == 0) throw CorruptIndex("hnsw index has no meta page");
+  if (!has_block(kMetaBlock)) throw CorruptIndex("hnsw index has no meta page");
   ReadPage page(store_, kMetaBlock);
   if (page_header(page.data())->kind != static_cast<uint16_t>(PageKind::kMeta))
     throw CorruptIndex("block 0 of the hnsw index is not a meta page");

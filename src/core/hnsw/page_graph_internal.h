@@ -177,13 +177,10 @@ class PageGraph::View {
     return true;
   }
 
-  // Whether `id` can name an item: not the meta page, within the relation (whose length is
-  // asked again only when an id lies beyond what was seen: asking costs a system call).
+  // Whether `id` can name an item: not the meta page, within the relation.
   bool resolves(Id id) {
     const uint32_t block = id_block(id);
-    if (block == kMetaBlock || id == kInvalidId) return false;
-    if (block >= known_blocks_) known_blocks_ = store_.block_count();
-    return block < known_blocks_;
+    return block != kMetaBlock && id != kInvalidId && g_.has_block(block);
   }
 
   // Runs f(payload, inverse norm) for element `id`'s value: in place when the element holds
@@ -260,7 +257,7 @@ class PageGraph::View {
   template <class F>
   void for_each_row(HeapTid own, Id rows, F f) {
     if (holds_row(own)) f(own);
-    for (size_t steps = 0; resolves(rows) && steps < size_t{known_blocks_} * kMaxItemsPerPage; ++steps) {
+    for (size_t steps = 0; resolves(rows) && steps < size_t{g_.known_blocks_} * kMaxItemsPerPage; ++steps) {
       ReadPage page(store_, id_block(rows));
       RowsRef r;
       if (!r.parse(page.data(), page_size_, id_item(rows))) return;
@@ -460,7 +457,6 @@ class PageGraph::View {
   // high enough to be split have tails, and looking for them costs every visit a memory load.
   bool values_split_;
   bool by_dot_;  // Space::cosine_by_dot(), asked once rather than at every visit
-  uint32_t known_blocks_ = 0;
   const uint8_t* query_ = nullptr;
   float query_inverse_norm_ = 0;
   VisitedTable visited_;

@@ -12,7 +12,7 @@ Id PageGraph::write_tails(const uint8_t* bytes, size_t length, Id reuse) {
   if (reuse != kInvalidId) {  // the chain of a freed element: rewritten in place
     for (Id tail = reuse; length > 0;) {
       if (tail == kInvalidId) throw CorruptIndex("hnsw value tail chain shorter than its element says");
-      if (id_block(tail) == kMetaBlock || id_block(tail) >= store_.block_count())
+      if (id_block(tail) == kMetaBlock || !has_block(id_block(tail)))
         throw CorruptIndex("hnsw value tail chain leads outside the index");
       Change change(store_);
       TailRef t;
