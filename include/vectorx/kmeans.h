@@ -15,6 +15,8 @@ struct KMeansOptions {
   int iterations = 10;
   bool spherical = false;
   uint64_t seed = 42;
+  size_t seed_rows = 0;           // k-means++ seeds from a random subset of this many rows (0:
+                                  // every row); Lloyd's steps use all rows
   unsigned threads = 1;           // seeding and assignment run on this many threads (threads.h);
                                   // the result does not depend on it
   std::function<void()> check{};  // called now and then on the caller's thread (interrupts)

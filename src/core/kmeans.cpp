@@ -108,7 +108,19 @@ KMeansResult kmeans(const float* data_in, size_t n, size_t dim, const KMeansOpti
     data = unit.data();
   }
   std::mt19937_64 rng(options.seed);
-  result.centroids = seed_centres(data, n, dim, k, rng, options);
+  std::vector<float> subset;
+  const size_t seed_n = options.seed_rows > 0 ? std::min(n, std::max(options.seed_rows, k)) : n;
+  const float* seed_data = data;
+  if (seed_n < n) {  // a uniform random subset (selection sampling): rows in any order, periodic too
+    subset.reserve(seed_n * dim);
+    for (size_t i = 0, needed = seed_n; needed > 0; ++i)
+      if (std::uniform_int_distribution<size_t>(0, n - i - 1)(rng) < needed) {
+        subset.insert(subset.end(), data + i * dim, data + (i + 1) * dim);
+        --needed;
+      }
+    seed_data = subset.data();
+  }
+  result.centroids = seed_centres(seed_data, seed_n, dim, k, rng, options);
   if (options.spherical) normalize_rows(result.centroids.data(), k, dim);
   result.assignment.assign(n, 0);
   std::vector<float> dist(n);

@@ -130,11 +130,13 @@ void BufferPageStore::check_vector_quota(uint64_t would_hold) {
   pg_call([&] { vectorx::pg::check_vector_quota(index_, would_hold); });
 }
 
+// A bulk build's pages get their holes once, in log_all_pages (a build commits a change per
+// row, and finding a page's zeros reads the whole page).
 void BufferPageStore::change_commit() {
-  for (int i = 0; i < count_; ++i) mark_zero_hole(pages_[i]);
   if (mode_ == Mode::kBulk) {
     for (int i = 0; i < count_; ++i) MarkBufferDirty(buffers_[i]);
   } else {
+    for (int i = 0; i < count_; ++i) mark_zero_hole(pages_[i]);
     pg_call([&] { GenericXLogFinish(xlog_); });
     xlog_ = nullptr;
   }
@@ -161,7 +163,20 @@ void BufferPageStore::check_interrupts() {
 }
 
 void BufferPageStore::log_all_pages() {
-  pg_call([&] { log_newpage_range(index_, fork_, 0, RelationGetNumberOfBlocksInFork(index_, fork_), true); });
+  pg_call([&] {
+    const BlockNumber blocks = RelationGetNumberOfBlocksInFork(index_, fork_);
+    if (mode_ == Mode::kBulk) {
+      for (BlockNumber block = 0; block < blocks; ++block) {
+        CHECK_FOR_INTERRUPTS();
+        const Buffer buffer = ReadBufferExtended(index_, fork_, block, RBM_NORMAL, nullptr);
+        LockBuffer(buffer, BUFFER_LOCK_EXCLUSIVE);
+        mark_zero_hole(BufferGetPage(buffer));
+        MarkBufferDirty(buffer);
+        UnlockReleaseBuffer(buffer);
+      }
+    }
+    log_newpage_range(index_, fork_, 0, blocks, true);
+  });
 }
 
 }  // namespace vectorx::pg

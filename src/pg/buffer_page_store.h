@@ -41,7 +41,7 @@ class BufferPageStore final : public PageStore {
   // vectorx.max_index_vectors; vectorx.max_index_size is checked as the main fork grows.
   void check_vector_quota(uint64_t would_hold) override;
 
-  // WAL-logs every page of the fork (after a bulk build).
+  // WAL-logs every page of the fork (after a bulk build, whose pages get their holes here).
   void log_all_pages();
 
  private:

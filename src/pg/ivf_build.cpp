@@ -2,7 +2,7 @@
 // what it trains).
 //
 // 1. sampling tuples: one heap scan keeps a uniform sample (reservoir) of at most
-//    vectorx.build_sample_rows values (automatic: max(50 × lists, 10,000)), bounded by the
+//    vectorx.build_sample_rows values (automatic: max(100 × lists, 10,000)), bounded by the
 //    build memory (vectorx.build_memory, else maintenance_work_mem). The scan also counts
 //    the rows, so vectorx.max_index_vectors is checked before anything is written.
 // 2. performing k-means: centres from the sample (vectorx/ivf/training.h).
@@ -77,7 +77,7 @@ size_t load_batch_rows(size_t value_bytes, size_t entry_bytes) {
 }
 
 size_t sample_capacity(int lists, size_t value_bytes) {
-  const size_t automatic = std::max<size_t>(50 * static_cast<size_t>(lists), 10000);
+  const size_t automatic = vectorx::ivf::automatic_sample_rows(static_cast<size_t>(lists));
   const size_t wanted = build_sample_rows() > 0 ? static_cast<size_t>(build_sample_rows()) : automatic;
   const size_t affordable = build_memory_bytes() / 2 / value_bytes;  // half: k-means copies
   return std::max<size_t>(1, std::min(wanted, affordable));

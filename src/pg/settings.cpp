@@ -44,7 +44,7 @@ void define_settings() {
                           nullptr, nullptr);
   DefineCustomIntVariable("vectorx.build_sample_rows",
                           "Values an ivfflat or ivfpq build trains its centres and codebooks on (0: automatic).",
-                          "Automatic: 50 per list, at least 10,000; always bounded by the build memory.", &sample_rows, 0,
+                          "Automatic: 100 per list, at least 10,000; always bounded by the build memory.", &sample_rows, 0,
                           0, INT_MAX, PGC_USERSET, 0, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("vectorx.build_batch_rows",
                           "Rows an ivfflat or ivfpq build assigns to lists per batch, spread over its threads.", nullptr,

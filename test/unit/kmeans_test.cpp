@@ -33,11 +33,13 @@ Clusters make_clusters(size_t k, size_t per, size_t dim, float spread, uint32_t 
   return c;
 }
 
-TEST(KMeans, RecoversSeparatedClusters) {
+void expect_recovers_clusters(size_t seed_rows) {
   const size_t k = 8, dim = 24;
   const Clusters c = make_clusters(k, 200, dim, 0.5f, 1);
   const size_t n = c.rows.size() / dim;
-  const KMeansResult r = kmeans(c.rows.data(), n, dim, {k, 10, false, 7});
+  KMeansOptions options{k, 10, false, 7};
+  options.seed_rows = seed_rows;
+  const KMeansResult r = kmeans(c.rows.data(), n, dim, options);
   ASSERT_EQ(r.centroids.size(), k * dim);
   // Every true centre has a found centre close to it, and each cluster maps to one label.
   for (size_t t = 0; t < k; ++t) {
@@ -52,6 +54,15 @@ TEST(KMeans, RecoversSeparatedClusters) {
     EXPECT_EQ(found.size(), 1u) << "cluster " << t << " split";
   }
   EXPECT_EQ(r.reseeded, 0u);
+}
+
+// Also when k-means++ seeds from a few rows (the rows arrive in cluster order 0, 1, …, 7, 0, 1,
+// …: every 50th row would miss half the clusters).
+TEST(KMeans, RecoversSeparatedClusters) {
+  for (size_t seed_rows : {size_t{0}, size_t{32}}) {
+    SCOPED_TRACE(seed_rows);
+    expect_recovers_clusters(seed_rows);
+  }
 }
 
 TEST(KMeans, DeterministicForASeed) {

@@ -115,7 +115,7 @@ AnchorRun vectorx_ivf(bool pq, const AnchorParams& p, const Matrix<float>& base,
   const size_t value_bytes = dim * sizeof(float);
   const auto start = Clock::now();
   constexpr uint64_t kSeed = 42;
-  ivf::Reservoir sample(std::max<size_t>(50 * lists, 10000), value_bytes, kSeed);  // the build's automatic size
+  ivf::Reservoir sample(ivf::automatic_sample_rows(lists), value_bytes, kSeed);  // the build's automatic size
   for (size_t i = 0; i < base.rows; ++i) sample.offer(reinterpret_cast<const uint8_t*>(base.row(i)));
   const std::vector<uint8_t> centres = ivf::train_centres(space, sample.values().data(), sample.size(), lists, kSeed, threads);
   ivf::EntrySpec spec;

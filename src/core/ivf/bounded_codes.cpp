@@ -99,10 +99,14 @@ class BoundScorer : public EntryScorer {
     estimate(area, count, keys);
     eps_.resize(count);
     scale_.resize(count);
-    for (size_t e = 0; e < count; ++e) {
-      std::memcpy(&eps_[e], area + e * stride_, sizeof(float));
-      scale_[e] = 1.0f;  // where the entry has none, no bound reads it but cosine's (as 1)
-      if (header_ > sizeof(float)) std::memcpy(&scale_[e], area + e * stride_ + sizeof(float), sizeof(float));
+    // Members in locals: the stores below could otherwise alias them, reloaded at every entry.
+    const size_t stride = stride_;
+    float *eps = eps_.data(), *scale = scale_.data();
+    for (size_t e = 0; e < count; ++e) std::memcpy(&eps[e], area + e * stride, sizeof(float));
+    if (header_ > sizeof(float)) {
+      for (size_t e = 0; e < count; ++e) std::memcpy(&scale[e], area + e * stride + sizeof(float), sizeof(float));
+    } else {
+      std::fill_n(scale, count, 1.0f);  // no bound reads it but cosine's (as 1)
     }
     switch (metric_) {
       case Metric::kL2:

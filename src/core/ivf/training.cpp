@@ -1,6 +1,7 @@
 // IVF training (training.h).
 #include "vectorx/ivf/training.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "vectorx/ivf/index.h"
@@ -8,6 +9,12 @@
 
 namespace vectorx::ivf {
 namespace {
+
+// List centres: Lloyd's steps over the whole sample, k-means++ seeds from 20 rows a list of it
+// or 10,000 rows if more (on glove-100, seeding from all 100 rows a list gave the same recall
+// and took 0.4 s more).
+constexpr int kCentreIterations = 8;
+constexpr size_t kSeedRowsPerCentre = 20;
 
 // splitmix64: a small, seedable generator whose sequence is the same on every platform.
 uint64_t next_random(uint64_t& state) {
@@ -73,6 +80,8 @@ void Reservoir::offer(const uint8_t* payload) {
   if (slot < capacity_) std::memcpy(values_.data() + slot * value_bytes_, payload, value_bytes_);
 }
 
+size_t automatic_sample_rows(size_t lists) { return std::max<size_t>(100 * lists, 10000); }
+
 std::vector<uint8_t> train_centres(const Space& space, const uint8_t* samples, size_t n, size_t lists, uint64_t seed,
                                    unsigned threads, const std::function<void()>& check) {
   const size_t bytes = value_bytes(space), dim = static_cast<size_t>(space.dim());
@@ -81,6 +90,8 @@ std::vector<uint8_t> train_centres(const Space& space, const uint8_t* samples, s
   for (size_t i = 0; i < n; ++i) value_to_floats(space, samples + i * bytes, data.data() + i * dim);
   KMeansOptions options;
   options.k = lists;
+  options.iterations = kCentreIterations;
+  options.seed_rows = std::max<size_t>(kSeedRowsPerCentre * lists, 10000);  // seeding: k passes over its rows
   options.spherical = space.metric() == Metric::kInnerProduct || space.metric() == Metric::kCosine;
   options.seed = seed;
   options.threads = threads;
