@@ -29,12 +29,12 @@ class Reservoir {
 // A value of `space` as dim floats (bits as 0 and 1).
 void value_to_floats(const Space& space, const uint8_t* payload, float* out);
 
-// Centres (payloads of `space`, concatenated) for up to `lists` lists from n sample payloads:
 // The sample a build trains on when vectorx.build_sample_rows is automatic: 100 rows a list
 // (at least 10,000). Centres from twice the rows at 8 Lloyd steps instead of 10 let a glove-100
 // query reach recall 0.95 with 17% fewer codes read than 50 rows a list did (simulated).
 size_t automatic_sample_rows(size_t lists);
 
+// Centres (payloads of `space`, concatenated) for up to `lists` lists from n sample payloads:
 // k-means on the values as floats (spherical for inner product and cosine), converted back to
 // the element kind (bit centres: each bit set when most of the cluster has it). Fewer than
 // `lists` centres when the sample has fewer values; one centre (all zeros) when it is empty.
