@@ -71,6 +71,19 @@ std::vector<float> seed_centres(const float* data, size_t n, size_t dim, size_t 
   return centres;
 }
 
+// `count` of the n rows, uniformly at random and in their order (selection sampling): a strided
+// pick would miss clusters of data that arrives in a periodic order.
+std::vector<float> random_rows(const float* data, size_t n, size_t dim, size_t count, std::mt19937_64& rng) {
+  std::vector<float> rows;
+  rows.reserve(count * dim);
+  for (size_t i = 0, needed = count; needed > 0; ++i)
+    if (std::uniform_int_distribution<size_t>(0, n - i - 1)(rng) < needed) {
+      rows.insert(rows.end(), data + i * dim, data + (i + 1) * dim);
+      --needed;
+    }
+  return rows;
+}
+
 }  // namespace
 
 void assign_nearest(const float* centroids, size_t k, const float* data, size_t n, size_t dim, bool spherical,
@@ -108,19 +121,9 @@ KMeansResult kmeans(const float* data_in, size_t n, size_t dim, const KMeansOpti
     data = unit.data();
   }
   std::mt19937_64 rng(options.seed);
-  std::vector<float> subset;
   const size_t seed_n = options.seed_rows > 0 ? std::min(n, std::max(options.seed_rows, k)) : n;
-  const float* seed_data = data;
-  if (seed_n < n) {  // a uniform random subset (selection sampling): rows in any order, periodic too
-    subset.reserve(seed_n * dim);
-    for (size_t i = 0, needed = seed_n; needed > 0; ++i)
-      if (std::uniform_int_distribution<size_t>(0, n - i - 1)(rng) < needed) {
-        subset.insert(subset.end(), data + i * dim, data + (i + 1) * dim);
-        --needed;
-      }
-    seed_data = subset.data();
-  }
-  result.centroids = seed_centres(seed_data, seed_n, dim, k, rng, options);
+  const std::vector<float> subset = seed_n < n ? random_rows(data, n, dim, seed_n, rng) : std::vector<float>{};
+  result.centroids = seed_centres(seed_n < n ? subset.data() : data, seed_n, dim, k, rng, options);
   if (options.spherical) normalize_rows(result.centroids.data(), k, dim);
   result.assignment.assign(n, 0);
   std::vector<float> dist(n);

@@ -131,7 +131,7 @@ void BufferPageStore::check_vector_quota(uint64_t would_hold) {
 }
 
 // A bulk build's pages get their holes once, in log_all_pages (a build commits a change per
-// row, and finding a page's zeros reads the whole page).
+// row, and finding a page's zeros reads the whole page); a build that writes no WAL needs none.
 void BufferPageStore::change_commit() {
   if (mode_ == Mode::kBulk) {
     for (int i = 0; i < count_; ++i) MarkBufferDirty(buffers_[i]);

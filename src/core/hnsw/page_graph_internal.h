@@ -227,7 +227,7 @@ class PageGraph::View {
   // space that ranks by dot products: a damaged meta page may name another kind of values
   // than the elements that kept their norms (the kernel would read past them).
   double key(const uint8_t* a, float inverse_a, const uint8_t* b, float inverse_b) const {
-    if (approximate_keys() && inverse_a > 0 && inverse_b > 0)
+    if (by_dot_ && inverse_a > 0 && inverse_b > 0)
       return g_.space_.cosine_key_by_dot(a, b, static_cast<double>(inverse_a) * inverse_b);
     return g_.space_.key(a, b);
   }
