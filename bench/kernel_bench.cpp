@@ -25,9 +25,10 @@ struct Inputs {
   std::vector<float> a, b;
   std::vector<vectorx::half_bits> ha, hb;
   std::vector<uint8_t> codes;
-  std::vector<int16_t> weights;
+  std::vector<int16_t> weights, sq4_weights;  // sq4_weights: `weights` laid out for 4-bit codes
   explicit Inputs(size_t n)
-      : a(n), b(n), ha(n), hb(n), codes(code_stride(n) * kPageCodes), weights(n), out(kPageCodes), dots(kPageCodes) {
+      : a(n), b(n), ha(n), hb(n), codes(code_stride(n) * kPageCodes), weights(n), sq4_weights(vectorx::sq4_weight_count(n)),
+        out(kPageCodes), dots(kPageCodes) {
     std::mt19937 rng(42);
     std::uniform_real_distribution<float> dist(-1, 1);
     for (size_t i = 0; i < n; ++i) {
@@ -38,6 +39,7 @@ struct Inputs {
       weights[i] = static_cast<int16_t>(a[i] * 32767);
     }
     for (uint8_t& c : codes) c = static_cast<uint8_t>(rng());
+    vectorx::sq4_weights(weights.data(), n, sq4_weights.data());
   }
   mutable std::vector<float> out;  // a page's scores
   mutable std::vector<int64_t> dots;
@@ -78,7 +80,7 @@ void register_level(SimdLevel level) {
     return in.dots.back();
   }, kPageCodes);
   add("sq4_dot_page", [k](const Inputs& in, size_t n) {  // 4-bit codes at the same stride
-    k->sq4_dot(in.weights.data(), in.codes.data(), code_stride(n), kPageCodes, n, in.dots.data());
+    k->sq4_dot(in.sq4_weights.data(), in.codes.data(), code_stride(n), kPageCodes, n, in.dots.data());
     return in.dots.back();
   }, kPageCodes);
 }

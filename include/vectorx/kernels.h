@@ -47,6 +47,21 @@ constexpr int32_t sq8_dot_weight_limit(size_t n) {
 // Dimensions a block of 4-bit codes packs (the layout: ivf/bounded_codes.h).
 constexpr size_t kNibbleBlock = 32;
 
+// 4-bit dot products take their weights in the codes' byte order, so that a kernel multiplies
+// the nibbles where a load leaves them: each 64 bytes of codes (32 16-bit words) have four runs
+// of 32 weights, for the low and high nibbles of the words' first bytes, then of their second
+// bytes; 0 where a nibble holds no dimension. sq4_weight_slot(p) is where the weight of byte
+// p's low nibble goes, its high nibble's 32 further on.
+constexpr size_t kSq4ChunkBytes = 64;
+constexpr size_t sq4_weight_slot(size_t p) {
+  return p / kSq4ChunkBytes * 2 * kSq4ChunkBytes + (p & 1) * kSq4ChunkBytes + p % kSq4ChunkBytes / 2;
+}
+constexpr size_t sq4_weight_count(size_t n) {
+  return ((n + 1) / 2 + kSq4ChunkBytes - 1) / kSq4ChunkBytes * 2 * kSq4ChunkBytes;
+}
+// Lays out the weights w[0..n) of n 4-bit codes into out[0..sq4_weight_count(n)).
+void sq4_weights(const int16_t* w, size_t n, int16_t* out);
+
 struct KernelTable {
   float (*l2sq_f32)(const float* a, const float* b, size_t n);
   float (*dot_f32)(const float* a, const float* b, size_t n);
@@ -78,7 +93,8 @@ struct KernelTable {
   void (*sq8_l1)(const float* r, const float* step, const uint8_t* codes, size_t stride, size_t count, size_t n,
                  float* out);
   void (*sq8_dot)(const int16_t* w, const uint8_t* codes, size_t stride, size_t count, size_t n, int64_t* out);
-  // sq8_dot over 4-bit codes (kNibbleBlock's layout), exact under the same weight limit.
+  // sq8_dot over 4-bit codes (kNibbleBlock's layout), exact under the same weight limit; `w`
+  // is laid out by sq4_weights.
   void (*sq4_dot)(const int16_t* w, const uint8_t* codes, size_t stride, size_t count, size_t n, int64_t* out);
 };
 

@@ -187,7 +187,9 @@ TEST(Sq8Kernels, EveryLevelMatchesADoubleReference) {
       // of an odd tail, which must not count.
       const size_t packed = (n + 1) / 2, stride4 = packed + 5;
       const auto codes4 = test::random_bytes(stride4 * (count - 1) + packed, static_cast<uint32_t>(n) + 9);
-      k->sq4_dot(weights.data(), codes4.data(), stride4, count, n, dot_out.data());
+      std::vector<int16_t> laid_out(sq4_weight_count(n));
+      sq4_weights(weights.data(), n, laid_out.data());
+      k->sq4_dot(laid_out.data(), codes4.data(), stride4, count, n, dot_out.data());
       std::vector<uint8_t> levels(n);
       for (size_t e = 0; e < count; ++e) {
         unpack_nibble_codes(codes4.data() + e * stride4, n, levels.data());
@@ -214,7 +216,9 @@ TEST(Sq8Kernels, IntegerDotIsExactAtTheWeightLimit) {
         int64_t dot = 0;
         k->sq8_dot(weights.data(), codes.data(), n, 1, n, &dot);
         EXPECT_EQ(dot, int64_t{sign} * limit * 255 * static_cast<int64_t>(n)) << simd_level_name(level) << " n=" << n;
-        k->sq4_dot(weights.data(), codes.data(), n, 1, n, &dot);  // every 4-bit code 15
+        std::vector<int16_t> laid_out(sq4_weight_count(n));
+        sq4_weights(weights.data(), n, laid_out.data());
+        k->sq4_dot(laid_out.data(), codes.data(), n, 1, n, &dot);  // every 4-bit code 15
         EXPECT_EQ(dot, int64_t{sign} * limit * 15 * static_cast<int64_t>(n)) << simd_level_name(level) << " 4-bit n=" << n;
       }
     }

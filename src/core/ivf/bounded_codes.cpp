@@ -90,6 +90,11 @@ class BoundScorer : public EntryScorer {
     weights_.assign(n_, 0);
     if (weight_scale_ > 0)
       for (size_t i = 0; i < n_; ++i) weights_[i] = static_cast<int16_t>(std::clamp(std::nearbyint(w[i] / weight_scale_), -limit, limit));
+    if (nibbles_) {
+      std::vector<int16_t> laid_out(sq4_weight_count(n_));
+      sq4_weights(weights_.data(), n_, laid_out.data());
+      weights_ = std::move(laid_out);
+    }
     rounding_ = weight_scale_ * (0.5 + 1e-9) * levels_ * static_cast<double>(n_) + 1e-12 * (terms + lo_terms);
   }
 
@@ -206,7 +211,7 @@ class BoundScorer : public EntryScorer {
   std::vector<uint8_t> unpacked_;
   double u_;
   std::vector<float> q_, work_;  // work_: q - lo (L2, L1)
-  std::vector<int16_t> weights_;  // w̃ (IP, cosine)
+  std::vector<int16_t> weights_;  // w̃ (IP, cosine), laid out by sq4_weights for 4-bit codes
   double weight_scale_ = 0;       // a
   std::vector<int64_t> dots_;     // Σ w̃_i·code_i of the entries being scored
   const float* step_ = nullptr;

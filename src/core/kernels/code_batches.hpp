@@ -25,23 +25,19 @@ void sq8_batch(const int16_t* w, const uint8_t* codes, size_t stride, size_t cou
   for (size_t e = 0; e < count; ++e) out[e] = One(w, codes + e * stride, n);
 }
 
-// Σ w_i·code_i over one block of r 4-bit codes (kNibbleBlock's layout), a code at a time: the
-// portable kernel, and every level's last, partial block.
-inline int64_t nibble_block_dot(const int16_t* w, const uint8_t* packed, size_t r) {
-  const size_t h = (r + 1) / 2;
+// Σ over bytes [from, bytes) of a 4-bit code, byte by byte (weights laid out by sq4_weights):
+// the portable kernel, and the SIMD levels' last bytes.
+inline int64_t sq4_bytes_dot(const int16_t* w, const uint8_t* codes, size_t from, size_t bytes) {
   int64_t sum = 0;
-  for (size_t j = 0; j < h; ++j) {
-    sum += int64_t{w[j]} * (packed[j] & 15);
-    if (h + j < r) sum += int64_t{w[h + j]} * (packed[j] >> 4);
+  for (size_t p = from; p < bytes; ++p) {
+    const int16_t* low = w + sq4_weight_slot(p);
+    sum += int64_t{low[0]} * (codes[p] & 15) + int64_t{low[kSq4ChunkBytes / 2]} * (codes[p] >> 4);
   }
   return sum;
 }
 
 inline int64_t sq4_dot_portable(const int16_t* w, const uint8_t* codes, size_t n) {
-  int64_t sum = 0;
-  for (size_t base = 0; base < n; base += kNibbleBlock)
-    sum += nibble_block_dot(w + base, codes + base / 2, n - base < kNibbleBlock ? n - base : kNibbleBlock);
-  return sum;
+  return sq4_bytes_dot(w, codes, 0, (n + 1) / 2);
 }
 
 }  // namespace

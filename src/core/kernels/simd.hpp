@@ -343,72 +343,77 @@ struct Sq8Ops {
   }
 };
 
-// sq8_dot over 4-bit codes: a block's 16 bytes split into its low and high nibbles (dimensions
-// base .. base+15 and base+16 .. base+31), each widened to 16 bits and multiplied with its
-// weights (pmaddwd). Codes of at most 15 keep every lane far below what sq8_dot_weight_limit
-// allows for codes of 255; the partial last block goes element by element.
+// sq8_dot over 4-bit codes, weights laid out by sq4_weights: codes are read as 16-bit words,
+// and a word's four nibbles, each shifted down and masked in place, are multiplied with their
+// weights and added pairwise into 32-bit lanes (pmaddwd): no widening, no shuffles. A lane
+// takes 8 products per 64-byte chunk, far below sq8_dot_weight_limit's one pair per 32
+// elements. `readable`: bytes that may be read from `codes` (at least the code's). Whole loads
+// may run past the code, where the weights are 0; short of room, AVX-512 ends with a masked
+// load, the other levels with a 16-byte piece and then byte by byte.
 template <class Arch>
-int64_t sq4_dot(const int16_t* w, const uint8_t* codes, size_t n) {
-  size_t base = 0;
-  int64_t sum = 0;
+int64_t sq4_dot(const int16_t* w, const uint8_t* codes, size_t n, size_t readable) {
+  const size_t bytes = (n + 1) / 2;
   const bool fits_32_bits = static_cast<uint64_t>(n) * static_cast<uint64_t>(sq8_dot_weight_limit(n)) * 15 < (uint64_t{1} << 31);
+  constexpr size_t kRun = kSq4ChunkBytes / 2;  // weights a run: one a word of the chunk
+  size_t p = 0;
+  int64_t sum = 0;
+  // The four products of the words at byte p (its weights: sq4_weight_slot(p) on), summed.
+  const auto piece = [&](auto words, auto low4, auto load, auto srli, auto band, auto madd, auto add) {
+    const int16_t* at = w + sq4_weight_slot(p);
+    return add(add(madd(band(words, low4), load(at)), madd(band(srli(words, 4), low4), load(at + kRun))),
+               add(madd(band(srli(words, 8), low4), load(at + 2 * kRun)), madd(srli(words, 12), load(at + 3 * kRun))));
+  };
+  const auto sse_piece = [&](__m128i words) {
+    return piece(
+        words, _mm_set1_epi16(15), [](const int16_t* a) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(a)); },
+        [](__m128i v, int s) { return _mm_srl_epi16(v, _mm_cvtsi32_si128(s)); }, _mm_and_si128, _mm_madd_epi16,
+        _mm_add_epi32);
+  };
   if constexpr (std::is_base_of<xsimd::avx512bw, Arch>::value) {
-    // A block's two halves side by side are its 32 codes in order: one 512-bit pmaddwd. The
-    // partial last block: its low and high nibbles against their weights, masked.
-    const __m128i nibble = _mm_set1_epi8(0x0f);
     __m512i acc = _mm512_setzero_si512();
-    __m256i tail = _mm256_setzero_si256();
-    const auto split = [&](__m128i packed, __m128i& low, __m128i& high) {
-      low = _mm_and_si128(packed, nibble);
-      high = _mm_and_si128(_mm_srli_epi16(packed, 4), nibble);
-    };
-    __m128i low, high;
-    for (; base + kNibbleBlock <= n; base += kNibbleBlock) {
-      split(_mm_loadu_si128(reinterpret_cast<const __m128i*>(codes + base / 2)), low, high);
-      const __m512i wide = _mm512_cvtepu8_epi16(_mm256_inserti128_si256(_mm256_castsi128_si256(low), high, 1));
-      acc = _mm512_add_epi32(acc, _mm512_madd_epi16(wide, _mm512_loadu_si512(w + base)));
+    for (; p < bytes; p += kSq4ChunkBytes) {
+      const size_t left = bytes - p;
+      const __m512i words = p + kSq4ChunkBytes <= readable
+                                ? _mm512_loadu_si512(codes + p)
+                                : _mm512_maskz_loadu_epi8(_cvtu64_mask64((uint64_t{1} << left) - 1), codes + p);
+      acc = _mm512_add_epi32(
+          acc, piece(
+                   words, _mm512_set1_epi16(15), [](const int16_t* a) { return _mm512_loadu_si512(a); },
+                   [](__m512i v, int s) { return _mm512_srl_epi16(v, _mm_cvtsi32_si128(s)); }, _mm512_and_si512,
+                   _mm512_madd_epi16, _mm512_add_epi32));
     }
-    if (base < n) {
-      const size_t r = n - base, h = (r + 1) / 2;
-      const auto first = [](size_t count) { return static_cast<__mmask16>((1u << count) - 1); };
-      split(_mm_maskz_loadu_epi8(first(h), codes + base / 2), low, high);
-      tail = _mm256_add_epi32(
-          _mm256_madd_epi16(_mm256_cvtepu8_epi16(low), _mm256_maskz_loadu_epi16(first(h), w + base)),
-          _mm256_madd_epi16(_mm256_cvtepu8_epi16(high), _mm256_maskz_loadu_epi16(first(r - h), w + base + h)));
-      base = n;
-    }
+    // All-lanes masked forms, as in lane_sum (GCC 12's false "uninitialized" warnings).
     const __m256i lo4 = _mm512_maskz_extracti64x4_epi64(0xff, acc, 0), hi4 = _mm512_maskz_extracti64x4_epi64(0xff, acc, 1);
-    sum = fits_32_bits ? lane_sum32(_mm256_add_epi32(_mm256_add_epi32(lo4, hi4), tail))
-                       : lane_sum64(lo4) + lane_sum64(hi4) + lane_sum64(tail);
+    sum = fits_32_bits ? lane_sum32(_mm256_add_epi32(lo4, hi4)) : lane_sum64(lo4) + lane_sum64(hi4);
   } else if constexpr (has_avx2<Arch>) {
-    const __m128i nibble = _mm_set1_epi8(0x0f);
     __m256i acc = _mm256_setzero_si256();
-    for (; base + kNibbleBlock <= n; base += kNibbleBlock) {
-      const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(codes + base / 2));
-      const __m256i low = _mm256_cvtepu8_epi16(_mm_and_si128(packed, nibble));
-      const __m256i high = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), nibble));
-      acc = _mm256_add_epi32(acc, _mm256_madd_epi16(low, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + base))));
-      acc = _mm256_add_epi32(acc, _mm256_madd_epi16(high, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + base + 16))));
+    for (; p < bytes && p + kSq4ChunkBytes / 2 <= readable; p += kSq4ChunkBytes / 2)
+      acc = _mm256_add_epi32(
+          acc, piece(
+                   _mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes + p)), _mm256_set1_epi16(15),
+                   [](const int16_t* a) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a)); },
+                   [](__m256i v, int s) { return _mm256_srl_epi16(v, _mm_cvtsi32_si128(s)); }, _mm256_and_si256,
+                   _mm256_madd_epi16, _mm256_add_epi32));
+    if (p < bytes && p + 16 <= readable) {
+      acc = _mm256_add_epi32(acc, _mm256_zextsi128_si256(sse_piece(_mm_loadu_si128(reinterpret_cast<const __m128i*>(codes + p)))));
+      p += 16;
     }
     sum = fits_32_bits ? lane_sum32(acc) : lane_sum64(acc);
   } else {
-    const __m128i nibble = _mm_set1_epi8(0x0f), zero = _mm_setzero_si128();
     __m128i acc = _mm_setzero_si128();
-    const auto add = [&](__m128i codes8, const int16_t* weights) {
-      acc = _mm_add_epi32(acc, _mm_madd_epi16(_mm_unpacklo_epi8(codes8, zero), _mm_loadu_si128(reinterpret_cast<const __m128i*>(weights))));
-      acc = _mm_add_epi32(acc, _mm_madd_epi16(_mm_unpackhi_epi8(codes8, zero), _mm_loadu_si128(reinterpret_cast<const __m128i*>(weights + 8))));
-    };
-    for (; base + kNibbleBlock <= n; base += kNibbleBlock) {
-      const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(codes + base / 2));
-      add(_mm_and_si128(packed, nibble), w + base);
-      add(_mm_and_si128(_mm_srli_epi16(packed, 4), nibble), w + base + 16);
-    }
+    for (; p < bytes && p + 16 <= readable; p += 16) acc = _mm_add_epi32(acc, sse_piece(_mm_loadu_si128(reinterpret_cast<const __m128i*>(codes + p))));
     alignas(16) int32_t lanes[4];
     _mm_store_si128(reinterpret_cast<__m128i*>(lanes), acc);
     sum = int64_t{lanes[0]} + lanes[1] + lanes[2] + lanes[3];
   }
-  if (base < n) sum += nibble_block_dot(w + base, codes + base / 2, n - base);
-  return sum;
+  return sum + sq4_bytes_dot(w, codes, p, bytes);
+}
+
+// sq4_dot over a batch: all but its last codes can be read past their end.
+template <class Arch>
+void sq4_batch(const int16_t* w, const uint8_t* codes, size_t stride, size_t count, size_t n, int64_t* out) {
+  const size_t bytes = (n + 1) / 2;
+  for (size_t e = 0; e < count; ++e) out[e] = sq4_dot<Arch>(w, codes + e * stride, n, (count - 1 - e) * stride + bytes);
 }
 
 // 4-bit PQ fast scan: one byte shuffle looks up 16 vectors' partial distances at once.
@@ -537,7 +542,7 @@ constexpr KernelTable make_table() {
                      hamming_words, and_or_count_words,
                      pq4_scan_block<Arch>, lut16_bounds<Arch>, lut16_quantize<Arch>,
                      sq8_batch<Sq8Ops<Arch>::l2sq>, sq8_batch<Sq8Ops<Arch>::l1>, sq8_batch<Sq8Ops<Arch>::dot>,
-                     sq8_batch<sq4_dot<Arch>>};
+                     sq4_batch<Arch>};
 }
 
 }  // namespace
