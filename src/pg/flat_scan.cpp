@@ -1,12 +1,13 @@
 // flat index scans: exact ORDER BY distance and range search. Scan lifecycle: ordered_scan.h.
 //
-// The index holds a bounded code of every row (vectorx/ivf/bounded_codes.h). A scan hands rows
-// to the executor in increasing order of their distance's lower bound (ivf/bound_order.h),
-// each with that bound and xs_recheckorderby: the executor computes the operator's distance on
-// the row and keeps rows in its reorder queue until no later bound can be smaller, so the
-// rows come out in exact order with exact distances, as a sequential scan's, after re-checking
-// only the rows whose bound is below the distances returned. More rows (a filter, a larger
-// LIMIT) continue the same order.
+// The index holds a bounded code of every row (vectorx/ivf/bounded_codes.h). A scan takes rows
+// in increasing order of their distance's lower bound (ivf/bound_order.h), reads each one's
+// distance from the table (heap_distances.h) and holds it until no later bound can be smaller
+// (ivf/rerank.h), so the rows come out in exact order with exact distances, as a sequential
+// scan's, after re-checking only the rows whose bound is below the distances returned. Where
+// the table's values cannot be read (an expression index) each row goes to the executor with
+// its bound and xs_recheckorderby instead, and the executor's reorder queue does the same.
+// More rows (a filter, a larger LIMIT) continue the same order.
 //
 // When the query orders nothing (NULL, or zero under cosine: every distance NULL or NaN) rows
 // come back in any order without re-checks. Range keys are re-checked on every row; within a
@@ -18,6 +19,7 @@
 #include "vectorx/ivf/entries.h"
 #include "buffer_page_store.h"
 #include "guard.h"
+#include "heap_distances.h"
 #include "index_values.h"
 #include "ivf_am.h"
 #include "ordered_scan.h"
@@ -41,8 +43,9 @@ struct BoundState {
   Entries entries;
   std::unique_ptr<EntryScorer> scorer;
   std::unique_ptr<BoundOrder> order;
+  std::unique_ptr<vectorx::ivf::Reranker> reranker;  // over `order`, when the scan re-checks rows itself
   ScanTarget target;
-  bool recheck_order = true;         // false when the query orders nothing
+  bool recheck_order = true;  // the executor re-checks: false when the query orders nothing or the scan reranks
   std::vector<uint8_t> stand_in;     // the query when the scan's own orders nothing (index_values.h)
 };
 
@@ -74,6 +77,11 @@ void start(IndexScanDesc scan, ScanOpaque* so) {
           for (uint32_t list = 0; list < ivf.lists(); ++list) ivf.score_list(list, 0, scorer, sink);
         },
         kFirstWindow);
+    if (!state->recheck_order) return;
+    BoundOrder& order = *state->order;
+    state->reranker = table_reranker(
+        scan, state->ivf.space(), q.payload, [&order](vectorx::Result& next) { return order.next(next); }, -1);
+    if (state->reranker) state->recheck_order = false;
   });
 }
 
@@ -97,7 +105,7 @@ bool flat_get_tuple(IndexScanDesc scan, ScanDirection) {
   if (so->exhausted) return false;
   BoundState* s = so->state;
   vectorx::Result r{};
-  const bool found = guarded([&] { return s->order->next(r); });
+  const bool found = guarded([&] { return s->reranker ? s->reranker->next(r) : s->order->next(r); });
   if (!found || (s->target.ball && r.distance > s->target.radius)) {
     so->exhausted = true;
     return false;

@@ -4,11 +4,13 @@
 //
 // How many lists and in what groups (the core's ivf/candidates.h): ivfflat entries hold the
 // values, so a batch comes back in exact order with exact distances. ivfpq entries hold codes
-// with their error bound: a batch comes back in order of each row's lower bound, which the
-// executor re-checks on the row (xs_recheckorderby) and holds in its reorder queue until no
-// later bound can beat it, so the rows and their order are ivfflat's at the same probes
-// (flat_scan.cpp does the same over every row). ivfpq.rerank caps the rows handed over for
-// re-checks (then the scan ends); 0 returns rows in the codes' estimated order instead.
+// with their error bound: a batch comes in order of each row's lower bound, and the scan reads
+// each candidate's value from the table (heap_distances.h) and holds it until no later bound
+// can beat it (ivf/rerank.h), so the rows and their order are ivfflat's at the same probes.
+// Where the table's value cannot be read (an expression index) the rows go to the executor
+// with their bounds instead, which re-checks them (xs_recheckorderby) in its reorder queue, to
+// the same effect (flat_scan.cpp does the same over every row). ivfpq.rerank caps the rows
+// re-checked (then the scan ends); 0 returns rows in the codes' estimated order instead.
 //
 // Range scans (`v <@ l2_ball(q, r)`, without ORDER BY) read every list that can hold a row
 // within r of q, in one batch: ivfflat returns the rows within r, ivfpq those whose lower bound
@@ -21,8 +23,10 @@
 
 #include "vectorx/ivf/candidates.h"
 #include "vectorx/ivf/entries.h"
+#include "vectorx/ivf/rerank.h"
 #include "buffer_page_store.h"
 #include "guard.h"
+#include "heap_distances.h"
 #include "index_values.h"
 #include "ivf_am.h"
 #include "ivf_shape_cache.h"
@@ -36,6 +40,7 @@ using vectorx::ivf::Entries;
 using vectorx::ivf::ProbePlan;
 using vectorx::ivf::plan_probes;
 using vectorx::ivf::IvfIndex;
+using vectorx::ivf::Reranker;
 using vectorx::Result;
 
 struct ProbeState {
@@ -46,6 +51,8 @@ struct ProbeState {
   Entries entries;
   std::unique_ptr<IvfIndex::Scan> scan;
   std::unique_ptr<CandidateCursor> candidates;
+  std::unique_ptr<Reranker> reranker;  // over `candidates` when the scan re-checks them itself
+  Result reranked{};                    // the reranker's last row
   ScanTarget target;
   bool lower_bounds = false;        // keys are lower bounds (ivfpq re-checked by the executor)
   bool stop_beyond_radius = false;  // keys are distances or their bounds, in order: the first beyond the ball ends the scan
@@ -54,6 +61,23 @@ struct ProbeState {
 };
 
 using ScanOpaque = OrderedScan<ProbeState>;
+
+// Re-checks candidates here rather than in the executor when the table's values can be read
+// (the scan then hands over exact distances).
+void rerank_in_scan(IndexScanDesc scan, ProbeState* state, const uint8_t* query) {
+  CandidateCursor& candidates = *state->candidates;
+  state->reranker = table_reranker(
+      scan, state->ivf.space(), query,
+      [&candidates](Result& next) {
+        const Result* r = candidates.next();
+        if (r) next = *r;
+        return r != nullptr;
+      },
+      state->cap);
+  if (!state->reranker) return;
+  state->cap = -1;
+  state->lower_bounds = false;
+}
 
 void start(IndexScanDesc scan, ScanOpaque* so) {
   so->started = true;
@@ -90,6 +114,7 @@ void start(IndexScanDesc scan, ScanOpaque* so) {
                                                    state->entries.scorer(q.payload, state->lower_bounds),
                                                    plan.first_batch, plan.most);
     state->candidates = std::make_unique<CandidateCursor>(vectorx::ivf::scan_candidates(*state->scan));
+    if (state->lower_bounds && !target.range_only) rerank_in_scan(scan, state, q.payload);
     return false;
   });
 }
@@ -97,7 +122,10 @@ void start(IndexScanDesc scan, ScanOpaque* so) {
 // The next row to hand over, or nullptr when the scan is done.
 const Result* next_result(ProbeState* s) {
   if (s->cap == 0) return nullptr;
-  const Result* r = guarded([&] { return s->candidates->next(); });
+  const Result* r = guarded([&] {
+    if (!s->reranker) return s->candidates->next();
+    return s->reranker->next(s->reranked) ? &s->reranked : static_cast<const Result*>(nullptr);
+  });
   if (!r) return nullptr;
   if (s->target.ball && s->stop_beyond_radius && r->distance > s->target.radius) return nullptr;
   if (s->cap > 0) --s->cap;

@@ -37,7 +37,7 @@ GROUP BY opclass ORDER BY opclass;
 -- A filter that keeps one row in 97: the scan goes on past its first window of rows.
 SELECT mismatches('vector_l2_ops', 'v <-> ''[1,1,1,1,1,1]''', 25, 'id % 97 = 3') AS filtered_mismatches;
 
--- The plan: an index scan ordered by the distance, re-checked by the executor.
+-- The plan: an index scan ordered by the distance.
 CREATE INDEX items_v_idx ON items USING flat (v);
 SET enable_seqscan = off;
 EXPLAIN (COSTS OFF) SELECT id FROM items ORDER BY v <-> '[1,1,1,1,1,1]' LIMIT 5;
@@ -84,6 +84,48 @@ SELECT count(*) AS in_infinite_ball FROM items WHERE v <@ l2_ball('[1,1,1,1,0,1]
 SET enable_indexscan = off; SET enable_bitmapscan = off; SET enable_seqscan = on;
 SELECT count(*) AS in_ball_by_scan FROM items WHERE v <@ l2_ball('[1,1,1,1,0,1]', 1.5);
 RESET enable_indexscan; RESET enable_bitmapscan;
+
+-- The scan reads each candidate's value from the table: values stored inline (40 dimensions),
+-- out of line (1,500), compressed in line (storage main); after a HOT update (same vector) and
+-- an update of the vector, which a cursor opened before it does not see.
+CREATE TABLE stored (id int, n int, a vector(40), b vector(1500), c vector(600));
+ALTER TABLE stored ALTER c SET STORAGE main;
+INSERT INTO stored SELECT i, 0, (SELECT array_agg(sin(i * j)) FROM generate_series(1, 40) j),
+  (SELECT array_agg(cos(i + j)) FROM generate_series(1, 1500) j),
+  (SELECT array_agg(CASE WHEN j % 50 = 0 THEN i % 7 ELSE 0 END) FROM generate_series(1, 600) j) FROM generate_series(1, 300) i;
+SELECT pg_relation_size(reltoastrelid) > 0 AS b_out_of_line FROM pg_class WHERE relname = 'stored';
+SELECT pg_column_compression(c) IS NOT NULL AS c_compressed FROM stored WHERE id = 1;
+CREATE INDEX ON stored USING flat (a vector_l2_ops);
+CREATE INDEX ON stored USING flat (b vector_cosine_ops);
+CREATE INDEX ON stored USING flat (c vector_l1_ops);
+CREATE FUNCTION stored_mismatches(expr text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE diff bigint;
+BEGIN
+  SET LOCAL enable_seqscan = off;
+  EXECUTE format('CREATE TEMP TABLE by_index AS SELECT id, %1$s AS d FROM stored ORDER BY %1$s, id LIMIT 20', expr);
+  SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = on;
+  EXECUTE format('CREATE TEMP TABLE by_scan AS SELECT id, %1$s AS d FROM stored ORDER BY %1$s, id LIMIT 20', expr);
+  SELECT count(*) INTO diff FROM ((TABLE by_index EXCEPT ALL TABLE by_scan) UNION ALL (TABLE by_scan EXCEPT ALL TABLE by_index)) x;
+  DROP TABLE by_index, by_scan;
+  RETURN diff;
+END $$;
+SELECT stored_mismatches(format('a <-> %L', (SELECT a FROM stored WHERE id = 7))) AS inline_mismatches,
+       stored_mismatches(format('b <=> %L', (SELECT b FROM stored WHERE id = 8))) AS out_of_line_mismatches,
+       stored_mismatches(format('c <+> %L', (SELECT c FROM stored WHERE id = 9))) AS compressed_mismatches;
+UPDATE stored SET n = n + 1 WHERE id % 2 = 0;  -- HOT where the page has room
+UPDATE stored SET n = n + 1 WHERE id % 2 = 0;
+SELECT stored_mismatches(format('a <-> %L', (SELECT a FROM stored WHERE id = 10))) AS after_hot_updates_mismatches;
+SET enable_seqscan = off;
+BEGIN;
+DECLARE nearest CURSOR FOR SELECT id, round((a <-> (SELECT a FROM stored WHERE id = 12))::numeric, 4) AS d
+  FROM stored ORDER BY a <-> (SELECT a FROM stored WHERE id = 12) LIMIT 2;
+UPDATE stored SET a = (SELECT array_agg(100) FROM generate_series(1, 40)) WHERE id = 12;
+FETCH ALL FROM nearest;
+COMMIT;
+SELECT id FROM stored ORDER BY a <-> (SELECT array_agg(sin(12 * j)) FROM generate_series(1, 40) j)::vector LIMIT 1;
+RESET enable_seqscan;
+DROP TABLE stored;
+DROP FUNCTION stored_mismatches;
 
 -- Statistics and validation.
 SELECT index_type, element_type, dimensions, metric, live_entries, shape->'lists' AS lists,

@@ -1,5 +1,5 @@
 -- ivfpq: DDL, options and GUC bounds, exact top-k with every list probed, ivfflat's rows
--- at the same probes by default (lower bounds re-checked by the executor), the re-check cap,
+-- at the same probes by default (lower bounds re-checked on the rows), the re-check cap,
 -- estimates without re-check, iterative scans, expression indexes, MVCC, vacuum, and the same
 -- pages from builds on one thread or several (ivfpq and ivfflat).
 SET client_min_messages = notice;
@@ -110,7 +110,7 @@ DROP INDEX items_sq4_idx;
 UPDATE pg_index SET indisvalid = true WHERE indexrelid = 'items_v_idx'::regclass;
 DROP FUNCTION same_as_ivfflat, top20;
 DROP INDEX items_flat_idx;
--- ivfpq.rerank caps the rows handed over for re-checks.
+-- ivfpq.rerank caps the rows re-checked.
 SET ivfpq.rerank = 5;
 SELECT count(*) AS capped_rows FROM (SELECT id FROM items ORDER BY v <-> '[1,1,1,1,1,1,1,1]' LIMIT 20) s;
 RESET ivfpq.rerank;
