@@ -98,38 +98,29 @@ class BoundScorer : public EntryScorer {
     rounding_ = weight_scale_ * (0.5 + 1e-9) * levels_ * static_cast<double>(n_) + 1e-12 * (terms + lo_terms);
   }
 
-  // Estimates first (the kernels), then bounds in branch-free loops, one per metric: entries
-  // are independent, so no division or comparison waits on the one before.
+  // Estimates first (the kernels), then bounds in branch-free loops, one per metric, reading
+  // each entry's eps and scale where they lie: entries are independent, so no division or
+  // comparison waits on the one before.
   void score(const uint8_t* area, size_t count, double* keys) override {
     estimate(area, count, keys);
-    eps_.resize(count);
-    scale_.resize(count);
-    // Members in locals: the stores below could otherwise alias them, reloaded at every entry.
-    const size_t stride = stride_;
-    float *eps = eps_.data(), *scale = scale_.data();
-    for (size_t e = 0; e < count; ++e) std::memcpy(&eps[e], area + e * stride, sizeof(float));
-    if (header_ > sizeof(float)) {
-      for (size_t e = 0; e < count; ++e) std::memcpy(&scale[e], area + e * stride + sizeof(float), sizeof(float));
-    } else {
-      std::fill_n(scale, count, 1.0f);  // no bound reads it but cosine's (as 1)
-    }
     switch (metric_) {
       case Metric::kL2:
       case Metric::kL1:
-        bound_distances(keys, count);
+        bound_distances(area, keys, count);
         break;
       case Metric::kInnerProduct:
-        bound_inner_products(keys, count);
+        bound_inner_products(area, keys, count);
         break;
       default:
-        bound_cosines(keys, count);
+        bound_cosines(area, keys, count);
     }
   }
 
   double distance_from_key(double key) const override { return key; }
 
  private:
-  // keys[e]: the code's estimate of the distance (L2, L1) or of q·x (inner product, cosine).
+  // keys[e]: the code's estimate of the distance (L2, L1); dots_[e]: Σ w̃_i·code_i, whose
+  // estimate of q·x is constant_ + weight_scale_·dots_[e] (inner product, cosine).
   void estimate(const uint8_t* area, size_t count, double* keys) {
     const KernelTable& k = kernels();
     const uint8_t* codes = area + header_;
@@ -154,9 +145,6 @@ class BoundScorer : public EntryScorer {
       default: {
         dots_.resize(count);
         (nibbles_ ? k.sq4_dot : k.sq8_dot)(weights_.data(), codes, stride, count, n_, dots_.data());
-        const int64_t* dots = dots_.data();
-        const double constant = constant_, scale = weight_scale_;
-        for (size_t e = 0; e < count; ++e) keys[e] = constant + scale * static_cast<double>(dots[e]);
       }
     }
   }
@@ -164,39 +152,54 @@ class BoundScorer : public EntryScorer {
   // -Infinity for a bound that cannot be computed finitely (x - x is 0 only for finite x).
   static double finite_or_lowest(double x) { return x - x == 0 ? x : kNegInf; }
 
+  // An entry's eps (`at` 0) or scale (`at` 4).
+  static float entry_float(const uint8_t* area, size_t stride, size_t e, size_t at) {
+    float f;
+    std::memcpy(&f, area + e * stride + at, sizeof f);
+    return f;
+  }
+
   // The loops below read members into locals first: stores to keys[] could otherwise alias
   // them (Postgres builds with -fno-strict-aliasing) and keep the loops from vectorizing.
 
   // The estimate less its rounding and eps, less the operator's own rounding.
-  void bound_distances(double* keys, size_t count) const {
-    const float* eps = eps_.data();
+  void bound_distances(const uint8_t* area, double* keys, size_t count) const {
+    const size_t stride = stride_;
     const double keep = 1 - u_, rounding = rounding_, subnormal = subnormal_;
 #pragma omp simd
     for (size_t e = 0; e < count; ++e)
-      keys[e] = finite_or_lowest((keys[e] * keep - rounding - eps[e] - subnormal) * keep - subnormal);
+      keys[e] = finite_or_lowest((keys[e] * keep - rounding - entry_float(area, stride, e, 0) - subnormal) * keep - subnormal);
   }
 
   // -(the largest q·x can be), less the operator's rounding (scale: ||x||).
-  void bound_inner_products(double* keys, size_t count) const {
-    const float *eps = eps_.data(), *scale = scale_.data();
+  void bound_inner_products(const uint8_t* area, double* keys, size_t count) const {
+    const int64_t* dots = dots_.data();
+    const size_t stride = stride_;
+    const double constant = constant_, weight_scale = weight_scale_;
     const double rounding = rounding_, q_norm = q_norm_, subnormal = subnormal_;
     const double operator_rounding = u_ * q_norm_ * (1 + 2 * kUlp);
 #pragma omp simd
     for (size_t e = 0; e < count; ++e) {
-      const double largest_dot = keys[e] + rounding + q_norm * eps[e];
-      keys[e] = finite_or_lowest(-largest_dot - operator_rounding * scale[e] - subnormal);
+      const double estimate = constant + weight_scale * static_cast<double>(dots[e]);
+      const double largest_dot = estimate + rounding + q_norm * entry_float(area, stride, e, 0);
+      keys[e] = finite_or_lowest(-largest_dot - operator_rounding * entry_float(area, stride, e, sizeof(float)) - subnormal);
     }
   }
 
-  // 1 - the largest cosine similarity can be (scale: 1/||x||, within 2^-24 of it).
-  void bound_cosines(double* keys, size_t count) const {
-    const float *eps = eps_.data(), *scale = scale_.data();
+  // 1 - the largest cosine similarity can be (scale: 1/||x||, within 2^-24 of it; 4-bit
+  // entries hold unit values and no scale).
+  void bound_cosines(const uint8_t* area, double* keys, size_t count) const {
+    const int64_t* dots = dots_.data();
+    const size_t stride = stride_;
+    const bool scaled = header_ > sizeof(float);
+    const double constant = constant_, weight_scale = weight_scale_;
     const double rounding = rounding_, q_norm = q_norm_, inverse_q_norm = inverse_q_norm_;
     const double absolute = 3 * u_ + subnormal_;
 #pragma omp simd
     for (size_t e = 0; e < count; ++e) {
-      const double largest_dot = keys[e] + rounding + q_norm * eps[e];
-      const double similarity = largest_dot * inverse_q_norm * scale[e];
+      const double estimate = constant + weight_scale * static_cast<double>(dots[e]);
+      const double largest_dot = estimate + rounding + q_norm * entry_float(area, stride, e, 0);
+      const double similarity = largest_dot * inverse_q_norm * (scaled ? entry_float(area, stride, e, sizeof(float)) : 1.0f);
       const double largest = similarity + std::fabs(similarity) * 4 * kUlp + absolute;
       const double b = 1 - (largest < 1.0 ? largest : 1.0);  // NaN: 1 - 1, then -Infinity below
       keys[e] = finite_or_lowest(b + (largest_dot - largest_dot));  // NaN unless both are finite
@@ -217,7 +220,7 @@ class BoundScorer : public EntryScorer {
   const float* step_ = nullptr;
   double q_norm_ = 0, inverse_q_norm_ = 0, constant_ = 0, rounding_ = 0;
   double subnormal_ = 0;  // the absolute error of subnormal terms, in the bound's units
-  std::vector<float> sums_, eps_, scale_;  // of the entries being scored
+  std::vector<float> sums_;  // of the entries being scored (L2, L1)
 };
 
 }  // namespace
