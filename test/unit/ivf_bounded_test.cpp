@@ -154,9 +154,9 @@ TEST(Sq8Kernels, EveryLevelMatchesADoubleReference) {
     const KernelTable* k = kernel_table(level);
     if (!k) continue;
     for (size_t n = 1; n <= 300; ++n) {
-      // Three codes `stride` bytes apart, the last one ending the buffer: a tail read past a
-      // code would show under ASan.
-      const size_t count = 3, stride = n + 5;
+      // Six codes `stride` bytes apart (a group of four and two more), the last one ending the
+      // buffer: a tail read past a code would show under ASan.
+      const size_t count = 6, stride = n + 5;
       const auto r = test::random_floats(n, static_cast<uint32_t>(n)), step = test::random_floats(n, 77, 0.001f, 0.1f);
       const auto codes = test::random_bytes(stride * (count - 1) + n, static_cast<uint32_t>(n) + 5);
       std::vector<int16_t> weights(n);
@@ -207,7 +207,7 @@ TEST(Sq8Kernels, IntegerDotIsExactAtTheWeightLimit) {
   for (size_t n : {size_t{4096}, size_t{4097}, size_t{6000}}) {
     const int16_t limit = static_cast<int16_t>(sq8_dot_weight_limit(n));
     EXPECT_EQ(limit, n <= 4096 ? 32767 : static_cast<int16_t>(2147483647 / (510 * ((n + 31) / 32))));
-    const std::vector<uint8_t> codes(n, 255);
+    const std::vector<uint8_t> codes(4 * n, 255);  // 4-bit: four codes of (n + 1) / 2 bytes, n apart
     for (int16_t sign : {int16_t{1}, int16_t{-1}}) {
       const std::vector<int16_t> weights(n, static_cast<int16_t>(sign * limit));
       for (SimdLevel level : {SimdLevel::kScalar, SimdLevel::kSSE2, SimdLevel::kAVX2, SimdLevel::kAVX512}) {
@@ -218,8 +218,10 @@ TEST(Sq8Kernels, IntegerDotIsExactAtTheWeightLimit) {
         EXPECT_EQ(dot, int64_t{sign} * limit * 255 * static_cast<int64_t>(n)) << simd_level_name(level) << " n=" << n;
         std::vector<int16_t> laid_out(sq4_weight_count(n));
         sq4_weights(weights.data(), n, laid_out.data());
-        k->sq4_dot(laid_out.data(), codes.data(), n, 1, n, &dot);  // every 4-bit code 15
-        EXPECT_EQ(dot, int64_t{sign} * limit * 15 * static_cast<int64_t>(n)) << simd_level_name(level) << " 4-bit n=" << n;
+        int64_t dots[4];
+        k->sq4_dot(laid_out.data(), codes.data(), n, 4, n, dots);  // every 4-bit code 15
+        for (int64_t d : dots)
+          EXPECT_EQ(d, int64_t{sign} * limit * 15 * static_cast<int64_t>(n)) << simd_level_name(level) << " 4-bit n=" << n;
       }
     }
   }
