@@ -31,6 +31,11 @@ class PageStore {
   virtual ~PageStore() = default;
   virtual size_t page_size() const = 0;
   virtual uint32_t block_count() = 0;
+  // Blocks known to exist without asking (at most block_count(); 0 when unknown): a store
+  // that remembers the length it last saw saves the system call block_count() may make.
+  virtual uint32_t blocks_known() noexcept { return 0; }
+  // Whether block `block` exists: blocks_known() first, then block_count().
+  bool has_block(uint32_t block) { return block < blocks_known() || block < block_count(); }
 
   virtual PageRef lock_shared(uint32_t block) = 0;
   virtual void unlock_shared(PageRef& page) noexcept = 0;

@@ -54,6 +54,15 @@ Buffer BufferPageStore::pin(uint32_t block) {
   return buffer;
 }
 
+// The length smgr last saw in this backend (set by each block_count() and extension). Other
+// backends only extend these indexes, never truncate them, so it stays a lower bound. Read
+// only when the relation's smgr is open: opening it could raise an ERROR.
+uint32_t BufferPageStore::blocks_known() noexcept {
+  if (!index_->rd_smgr) return 0;
+  const BlockNumber known = index_->rd_smgr->smgr_cached_nblocks[fork_];
+  return known == InvalidBlockNumber ? 0 : known;
+}
+
 PageRef BufferPageStore::lock_shared(uint32_t block) {
   Buffer buffer = InvalidBuffer;
   pg_call([&] {

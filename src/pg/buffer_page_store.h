@@ -29,6 +29,7 @@ class BufferPageStore final : public PageStore {
 
   size_t page_size() const override { return BLCKSZ - MAXALIGN(SizeOfPageHeaderData); }
   uint32_t block_count() override;
+  uint32_t blocks_known() noexcept override;
   PageRef lock_shared(uint32_t block) override;
   void unlock_shared(PageRef& page) noexcept override;
   const uint8_t* peek(uint32_t block) noexcept override;

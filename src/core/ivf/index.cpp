@@ -144,7 +144,7 @@ void IvfIndex::create(PageStore& store, const Space& space, const std::vector<ui
 
 IvfIndex::IvfIndex(PageStore& store)
     : store_(store), space_(ElementKind::kFloat32, Metric::kL2, 1), layout_(EntryFormat::kValue, 4, 0, store.page_size()) {
-  if (store_.block_count() == 0) throw CorruptIndex("IVF index has no meta page");
+  if (!store_.has_block(kMetaBlock)) throw CorruptIndex("IVF index has no meta page");
   {
     ReadPage page(store_, kMetaBlock);
     if (page_header(page.data())->kind != static_cast<uint16_t>(PageKind::kMeta))
@@ -214,7 +214,7 @@ std::vector<float> IvfIndex::codebooks() {
   std::vector<float> all(floats);
   for (uint32_t p = 0; p < meta_.codebook_pages; ++p) {
     const uint32_t block = kFirstDirectoryBlock + meta_.directory_pages + p;
-    if (block >= store_.block_count()) throw CorruptIndex("IVF codebook page " + std::to_string(block) + " is missing");
+    if (!store_.has_block(block)) throw CorruptIndex("IVF codebook page " + std::to_string(block) + " is missing");
     ReadPage page(store_, block);
     if (page_header(page.data())->kind != static_cast<uint16_t>(PageKind::kCodebook))
       throw CorruptIndex("IVF block " + std::to_string(block) + " is not a codebook page");
@@ -411,6 +411,7 @@ void IvfIndex::move_insert_page(uint32_t list, uint32_t from, uint32_t to) {
 void IvfIndex::check_data_block(uint32_t list, uint32_t block, uint32_t steps) {
   const uint32_t first_data = kFirstDirectoryBlock + meta_.directory_pages + meta_.codebook_pages;
   // Re-read when past the known end: a writer may have extended the index since.
+  if (block >= known_blocks_ || steps >= known_blocks_) known_blocks_ = std::max(known_blocks_, store_.blocks_known());
   if (block >= known_blocks_ || steps >= known_blocks_) known_blocks_ = store_.block_count();
   if (block < first_data || block >= known_blocks_ || steps >= known_blocks_)
     throw CorruptIndex("IVF list " + std::to_string(list) + " has a broken page chain");
