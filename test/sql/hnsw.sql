@@ -84,6 +84,25 @@ SELECT count(*) < 20 AS bounded FROM (SELECT id FROM items WHERE category = 3 OR
 RESET hnsw.max_scan_tuples;
 RESET hnsw.iterative_scan;
 RESET hnsw.ef_search;
+-- the memory bound (work_mem × scan_mem_multiplier) counts what a scan holds, not the larger
+-- table an earlier scan of the session left to reuse
+CREATE TABLE grid (i int, v vector(2));
+INSERT INTO grid SELECT i, ARRAY[i % 200, i / 200] FROM generate_series(0, 19999) i;
+CREATE INDEX ON grid USING hnsw (v vector_l2_ops);
+SET hnsw.iterative_scan = relaxed_order;
+SET hnsw.max_scan_tuples = 100000;
+SET work_mem = '64kB';
+CREATE TEMP TABLE small_budget AS
+  SELECT count(*) AS n FROM (SELECT i FROM grid WHERE i % 500 = 0 ORDER BY v <-> '[1,1]' LIMIT 40) s;
+SET work_mem = '64MB';
+SELECT count(*) AS rows_of_a_scan_over_everything FROM (SELECT i FROM grid WHERE i = 19999 ORDER BY v <-> '[50,50]' LIMIT 40) s;
+SET work_mem = '64kB';
+SELECT n > 0 AS found, (SELECT count(*) FROM (SELECT i FROM grid WHERE i % 500 = 0 ORDER BY v <-> '[1,1]' LIMIT 40) s) = n
+  AS same_after_a_large_scan FROM small_budget;
+RESET work_mem;
+RESET hnsw.max_scan_tuples;
+RESET hnsw.iterative_scan;
+DROP TABLE grid, small_budget;
 -- inserts after the build are found; wrong dimensions are rejected and change nothing
 INSERT INTO items (id, v) VALUES (400, '[100,100,100,100,100,100,100,100]');
 SELECT id FROM items ORDER BY v <-> '[100,100,100,100,100,100,100,100]' LIMIT 1;

@@ -40,7 +40,7 @@ class VisitedTable {
   VisitedTable() {
     Spare& spare = spare_slots();
     if (spare.slots.empty()) {
-      slots_.resize(1024);
+      slots_.resize(kFreshSlots);
       return;
     }
     slots_.swap(spare.slots);
@@ -90,7 +90,14 @@ class VisitedTable {
     }
   }
   size_t size() const { return count_; }
-  size_t memory_bytes() const { return slots_.size() * sizeof(Slot); }
+  // The memory this search's entries take: the table a fresh search would have grown for
+  // them. A table reused from an earlier, larger search is larger; charging that to this one
+  // would end its iterative scan early.
+  size_t memory_bytes() const {
+    size_t slots = kFreshSlots;
+    while ((count_ + 1) * 2 > slots) slots *= 2;
+    return slots * sizeof(Slot);
+  }
 
  private:
   static size_t hash(Id id) { return (static_cast<uint64_t>(id) * 0x9E3779B97F4A7C15ull) >> 20; }
@@ -112,6 +119,7 @@ class VisitedTable {
 
   // The slots of the thread's last table, kept up to this many (24 MB).
   static constexpr size_t kMaxSpareSlots = size_t{1} << 20;
+  static constexpr size_t kFreshSlots = 1024;
   struct Spare {
     std::vector<Slot> slots;
     uint32_t epoch = 0;
