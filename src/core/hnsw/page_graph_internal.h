@@ -27,14 +27,20 @@ inline constexpr size_t kPrefetchAhead = 2;
 // its growth cost 3% of a glove-100 query).
 class VisitedTable {
  public:
+  // 20 bytes: the heap row's block and offset are kept apart so that no padding follows them
+  // (iterative scans' memory bound counts these slots).
   struct Slot {
     Id id;
     uint32_t epoch;
-    HeapTid tid;
-    Id rows;        // the element's rows items (more heap rows), as read
+    uint32_t tid_block;
+    Id rows;  // the element's rows items (more heap rows), as read
+    uint16_t tid_offset;
     uint8_t flags;  // kDead / kFree as read; kUnusable when the id did not resolve
     bool expanded;
+    HeapTid tid() const { return {tid_block, tid_offset}; }  // the element's own heap row, as read
+    void set_tid(HeapTid t) { tid_block = t.block, tid_offset = t.offset; }
   };
+  static_assert(sizeof(Slot) == 20);
   static constexpr uint8_t kUnusable = 0x80;
 
   VisitedTable() {
@@ -63,7 +69,7 @@ class VisitedTable {
     for (size_t i = hash(id) & mask;; i = (i + 1) & mask) {
       Slot& s = slots_[i];
       if (s.epoch != epoch_) {
-        s = Slot{id, epoch_, {}, kInvalidId, 0, false};
+        s = Slot{id, epoch_, 0, kInvalidId, 0, 0, false};
         ++count_;
         *inserted = true;
         return &s;
@@ -202,7 +208,7 @@ class PageGraph::View {
     const bool found = with_element(id, [&](const ElementRef& e) {
       inverse_norm = e.inverse_norm();
       if (info) {
-        info->tid = e.heap_tid();
+        info->set_tid(e.heap_tid());
         info->rows = e.rows();
         info->flags = e.header().flags;
       }
@@ -292,7 +298,7 @@ class PageGraph::View {
     Slot now{};
     if (!with_value(visit.id, &now, [&](const uint8_t* v, float) { *distance = g_.space_.distance(query_, v); }))
       return false;
-    return !(now.flags & kFree) && now.rows == visit.rows && (!holds_row(now.tid) || now.tid == visit.tid);
+    return !(now.flags & kFree) && now.rows == visit.rows && (!holds_row(now.tid()) || now.tid() == visit.tid());
   }
 
   double query_distance(Id id) {

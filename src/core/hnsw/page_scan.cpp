@@ -50,6 +50,8 @@ void PageGraph::Scan::discard(const C& c) {
 
 // Best-first expansion at level 0 until the nearest unexpanded candidate is farther than the
 // ef-th best not yet returned; everything evaluated and not kept in best_ goes to discarded_.
+// The iterative scan's bounds are checked once the batch is complete, as pgvector does: a
+// batch is never cut short, and none follows once a bound is reached.
 void PageGraph::Scan::expand() {
   View& v = *view_;
   while (!frontier_.empty()) {
@@ -69,11 +71,8 @@ void PageGraph::Scan::expand() {
         discard(c);
       }
     });
-    if (visited_ >= limits_.max_visited || memory_bytes() >= limits_.max_memory_bytes) {
-      limit_reached_ = true;
-      break;
-    }
   }
+  limit_reached_ = visited_ >= limits_.max_visited || memory_bytes() >= limits_.max_memory_bytes;
 }
 
 void PageGraph::Scan::emit(std::vector<Result>& out) {
@@ -105,7 +104,7 @@ void PageGraph::Scan::emit(std::vector<Result>& out) {
     std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return nearer(a.first, b.first); });
   for (const auto& element : found) {
     const double distance = element.first;
-    view_->for_each_row(element.second.tid, element.second.rows, [&](HeapTid tid) { out.push_back({distance, tid}); });
+    view_->for_each_row(element.second.tid(), element.second.rows, [&](HeapTid tid) { out.push_back({distance, tid}); });
   }
 }
 
