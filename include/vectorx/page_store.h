@@ -8,6 +8,7 @@
 // pages in the order they are added and releases them together).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -34,8 +35,14 @@ class PageStore {
   // Blocks known to exist without asking (at most block_count(); 0 when unknown): a store
   // that remembers the length it last saw saves the system call block_count() may make.
   virtual uint32_t blocks_known() noexcept { return 0; }
-  // Whether block `block` exists: blocks_known() first, then block_count().
-  bool has_block(uint32_t block) { return block < blocks_known() || block < block_count(); }
+  // A count of blocks known to exist that covers `block` when the index has it: `known`
+  // when it does already, else blocks_known() if that does, else block_count().
+  uint32_t known_blocks_through(uint32_t block, uint32_t known) {
+    if (block < known) return known;
+    known = std::max(known, blocks_known());
+    return block < known ? known : block_count();
+  }
+  bool has_block(uint32_t block) { return block < known_blocks_through(block, 0); }
 
   virtual PageRef lock_shared(uint32_t block) = 0;
   virtual void unlock_shared(PageRef& page) noexcept = 0;

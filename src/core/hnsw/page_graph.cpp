@@ -234,8 +234,7 @@ PageGraph::PageGraph(PageStore& store) : store_(store), space_(ElementKind::kFlo
 }
 
 bool PageGraph::has_block(uint32_t block) {
-  if (block >= known_blocks_) known_blocks_ = std::max(store_.blocks_known(), known_blocks_);
-  if (block >= known_blocks_) known_blocks_ = store_.block_count();
+  known_blocks_ = store_.known_blocks_through(block, known_blocks_);
   return block < known_blocks_;
 }
 

@@ -411,8 +411,7 @@ void IvfIndex::move_insert_page(uint32_t list, uint32_t from, uint32_t to) {
 void IvfIndex::check_data_block(uint32_t list, uint32_t block, uint32_t steps) {
   const uint32_t first_data = kFirstDirectoryBlock + meta_.directory_pages + meta_.codebook_pages;
   // Re-read when past the known end: a writer may have extended the index since.
-  if (block >= known_blocks_ || steps >= known_blocks_) known_blocks_ = std::max(known_blocks_, store_.blocks_known());
-  if (block >= known_blocks_ || steps >= known_blocks_) known_blocks_ = store_.block_count();
+  known_blocks_ = store_.known_blocks_through(std::max(block, steps), known_blocks_);
   if (block < first_data || block >= known_blocks_ || steps >= known_blocks_)
     throw CorruptIndex("IVF list " + std::to_string(list) + " has a broken page chain");
 }
