@@ -11,6 +11,7 @@
 #include "buffer_page_store.h"
 #include "guard.h"
 #include "hnsw_am.h"
+#include "hnsw_code_cache.h"
 #include "index_values.h"
 #include "ordered_scan.h"
 
@@ -25,6 +26,7 @@ struct SearchState {
   explicit SearchState(Relation index) : store(index, MAIN_FORKNUM, BufferPageStore::Mode::kWal), graph(store) {}
   BufferPageStore store;
   PageGraph graph;
+  std::shared_ptr<vectorx::hnsw::CodeCache> codes;  // one-batch scans only
   std::unique_ptr<PageGraph::Scan> search;
   std::unique_ptr<ResultStream> results;
   std::vector<uint8_t> stand_in;  // the query when the scan's own orders nothing (index_values.h)
@@ -65,7 +67,8 @@ void start(IndexScanDesc scan, ScanOpaque* so) {
   rules.patience = static_cast<size_t>(ef_search);
   guarded([&] {
     const IndexValue q = ordering_query(target.null_query ? nullptr : &query, state->graph.space(), state->stand_in);
-    state->search = std::make_unique<PageGraph::Scan>(state->graph, q.payload, q.length, limits);
+    if (!limits.more_batches) state->codes = cached_codes(scan->indexRelation, state->graph);
+    state->search = std::make_unique<PageGraph::Scan>(state->graph, q.payload, q.length, limits, state->codes.get());
     PageGraph::Scan* search = state->search.get();
     state->results = std::make_unique<ResultStream>(
         [search](std::vector<Result>& batch) { return search->next_batch(batch); }, rules);

@@ -16,6 +16,7 @@ constexpr int kMinBuildMemoryKb = 1024;  // as maintenance_work_mem
 int sample_rows = 0;        // 0: automatic
 int batch_rows = 1024;
 bool exact_search_only = false;
+int hnsw_code_cache_kb = 65536;  // 64 MB
 
 // "123 kB", "4 MB", … for messages.
 char* pretty_kb(uint64_t kb) {
@@ -53,9 +54,17 @@ void define_settings() {
                            "On: hnsw, ivfflat and ivfpq indexes are not used; a flat index or a sequential scan "
                            "answers ORDER BY distance and range keys exactly (to check the others, say).",
                            &exact_search_only, false, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("vectorx.hnsw_code_cache",
+                          "Memory this session may keep for compact codes of one hnsw index's values (0: none).",
+                          "hnsw searches rank the elements they have met before from these codes instead of reading "
+                          "their pages, then compute the distances they return exactly. Up to four indexes a session.",
+                          &hnsw_code_cache_kb, 65536, 0, MAX_KILOBYTES, PGC_USERSET, GUC_UNIT_KB, nullptr, nullptr,
+                          nullptr);
 }
 
 bool exact_search() { return exact_search_only; }
+
+size_t hnsw_code_cache_bytes() { return static_cast<size_t>(hnsw_code_cache_kb) * 1024; }
 
 void check_vector_quota(Relation index, uint64_t would_hold) {
   if (max_index_vectors == 0 || would_hold <= static_cast<uint64_t>(max_index_vectors)) return;

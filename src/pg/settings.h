@@ -1,5 +1,6 @@
 // vectorx.* settings for operating indexes: quotas (what one index may hold), build memory
-// and build batch sizes, and whether plans may use approximate indexes. Quotas are superuser settings (PGC_SUSET): administrators set them
+// and build batch sizes, whether plans may use approximate indexes, and the memory of hnsw's
+// code caches. Quotas are superuser settings (PGC_SUSET): administrators set them
 // per database or role (ALTER DATABASE / ALTER ROLE … SET) or per session, and an ordinary
 // user cannot lift them (GRANT SET ON PARAMETER delegates that right).
 #pragma once
@@ -35,5 +36,8 @@ int build_batch_rows();
 // vectorx.exact_search: plans use no approximate index (hnsw, ivfflat, ivfpq), so ORDER BY
 // distance comes from a flat index or a sequential scan, exactly.
 bool exact_search();
+// vectorx.hnsw_code_cache in bytes: the most one hnsw index's code cache may take in a backend
+// (hnsw_code_cache.h); 0 turns the caches off.
+size_t hnsw_code_cache_bytes();
 
 }  // namespace vectorx::pg

@@ -11,6 +11,7 @@
 
 #include "vectorx/errors.h"
 #include "test_data.h"
+#include "vectorx/hnsw/code_cache.h"
 #include "vectorx/hnsw/page_graph.h"
 #include "vectorx/hnsw/stats.h"
 #include "vectorx/hnsw/check.h"
@@ -50,15 +51,17 @@ struct Fixture {
     PageGraph::write(store, g, {tids, {}});
   }
 
-  std::vector<Result> search(PageGraph& g, const float* q, size_t ef) {
-    PageGraph::Scan scan(g, bytes(q), dim * sizeof(float), {ef, SIZE_MAX, SIZE_MAX});
+  // A one-batch scan when `codes` is given (the only scans codes serve).
+  std::vector<Result> search(PageGraph& g, const float* q, size_t ef, CodeCache* codes = nullptr) {
+    PageGraph::Scan scan(g, bytes(q), dim * sizeof(float), {ef, SIZE_MAX, SIZE_MAX, false, codes == nullptr}, codes);
     std::vector<Result> out;
     scan.next_batch(out);
     return out;
   }
 
   // recall@10 over `queries` rows against the rows for which `alive` holds.
-  double recall(PageGraph& g, const std::vector<size_t>& queries, size_t ef, const std::vector<bool>& alive) {
+  double recall(PageGraph& g, const std::vector<size_t>& queries, size_t ef, const std::vector<bool>& alive,
+                CodeCache* codes = nullptr) {
     size_t found = 0;
     for (size_t q : queries) {
       std::vector<std::pair<double, size_t>> all;
@@ -67,7 +70,7 @@ struct Fixture {
       std::partial_sort(all.begin(), all.begin() + 10, all.end());
       std::set<size_t> truth;
       for (size_t i = 0; i < 10; ++i) truth.insert(all[i].second);
-      auto got = search(g, row(q), ef);
+      auto got = search(g, row(q), ef, codes);
       if (got.size() > 10) got.resize(10);
       for (const Result& r : got) found += truth.count(row_of(r.tid));
     }
@@ -144,6 +147,56 @@ TEST(HnswPages, CosineByStoredInverseNormsReturnsTheOperatorsDistances) {
     }
   }
   EXPECT_TRUE(check_hnsw(f.store).problems.empty());
+}
+
+// Scans with a code cache rank by the codes' estimates (measuring the elements they expand)
+// and return the operator's distances in its order, with the recall of scans without; a
+// warm cache and a cold one lead the search alike.
+TEST(HnswPages, CodeCacheScansReturnTheOperatorsDistances) {
+  for (Metric metric : {Metric::kL2, Metric::kInnerProduct, Metric::kCosine, Metric::kL1}) {
+    Fixture f(3000, 32, metric);
+    f.bulk_build(3000);
+    PageGraph g(f.store);
+    auto codes = CodeCache::for_graph(g, size_t{64} << 20);
+    ASSERT_TRUE(codes);
+    const std::vector<bool> alive(3000, true);
+    const auto queries = sample_rows(0, 3000, 100);
+    const double without = f.recall(g, queries, 40, alive), with = f.recall(g, queries, 40, alive, codes.get());
+    EXPECT_GE(with, without - 0.01) << "metric " << static_cast<int>(metric);
+    EXPECT_GT(codes->cached(), 1000u) << "the elements read stay cached";
+    auto cold = CodeCache::for_graph(g, size_t{64} << 20);
+    const auto r = f.search(g, f.row(3), 40, cold.get());
+    const auto warm = f.search(g, f.row(3), 40, codes.get());
+    ASSERT_EQ(r.size(), 40u);
+    ASSERT_EQ(warm.size(), r.size());
+    for (size_t i = 0; i < r.size(); ++i) {
+      EXPECT_EQ(r[i].distance, dense_distance(metric, f.row(3), f.row(row_of(r[i].tid)), 32)) << "bit for bit";
+      EXPECT_EQ(row_of(warm[i].tid), row_of(r[i].tid)) << "cold and warm caches lead alike";
+      if (i) {
+        EXPECT_LE(r[i - 1].distance, r[i].distance);
+      }
+    }
+    EXPECT_EQ(f.store.shared_locks_held(), 0u);
+  }
+}
+
+TEST(HnswPages, VacuumThatFreesRaisesTheFreedGeneration) {
+  Fixture f(500, 8);
+  f.bulk_build(500);
+  PageGraph g(f.store);
+  EXPECT_EQ(g.freed_generation(), 0u);
+  {
+    PageGraph::Vacuum nothing_dead(g);
+    nothing_dead.mark_dead([](HeapTid) { return false; });
+    nothing_dead.repair();
+    nothing_dead.release();
+  }
+  EXPECT_EQ(g.freed_generation(), 0u) << "nothing freed";
+  PageGraph::Vacuum vacuum(g);
+  vacuum.mark_dead([](HeapTid t) { return row_of(t) % 3 == 0; });
+  vacuum.repair();
+  EXPECT_GT(vacuum.release(), 0u);
+  EXPECT_GT(g.freed_generation(), 0u);
 }
 
 TEST(HnswPages, InsertsOneByOneReachRecall) {

@@ -108,7 +108,7 @@ struct Meta {
   Id entry;             // kInvalidId: empty graph
   int32_t entry_level;  // -1: empty graph
   uint32_t insert_hint;  // first element page that may have room (free item or free space)
-  uint32_t reserved2;
+  uint32_t freed_generation;  // raised by each VACUUM that frees elements (their Ids may be reused)
   uint64_t vectors;  // elements that are not free (live or dead): what vector quotas count
 };
 

@@ -23,6 +23,7 @@
 
 namespace vectorx::hnsw {
 
+class CodeCache;
 class Reachability;
 
 // A place for a new element: a free item it fits in, or fresh space on a page.
@@ -60,6 +61,7 @@ class PageGraph {
   PageStore& store() { return store_; }
   EntryPoint<Id> entry_point();  // read from the meta page now
   uint64_t vectors();            // elements that are not free, from the meta page now
+  uint32_t freed_generation();   // Meta::freed_generation, from the meta page now
 
   // Inserts a value with its heap row at `level`. Raising the entry point needs the caller's
   // exclusive index lock: without it (`may_raise_entry` false) an insert that would raise it
@@ -126,7 +128,9 @@ class PageGraph::Scan {
     // best_ (pushing every evaluated node onto a heap it never reads cost a tenth of a query).
     bool more_batches = true;
   };
-  Scan(PageGraph& graph, const uint8_t* query, size_t length, const Limits& limits);
+  // `codes` (may be null) serves one-batch scans only: the bounds of later batches need the
+  // query's own keys.
+  Scan(PageGraph& graph, const uint8_t* query, size_t length, const Limits& limits, CodeCache* codes = nullptr);
   ~Scan();
   // Appends the next batch, nearest first; false when the search has nothing more to give.
   bool next_batch(std::vector<Result>& out);
@@ -138,6 +142,7 @@ class PageGraph::Scan {
   void expand();
   void emit(std::vector<Result>& out);
   void discard(const C& c);  // into discarded_, when later batches can use it
+  void take_measured_key(Id id, double key);
   size_t memory_bytes() const;
 
   PageGraph& graph_;

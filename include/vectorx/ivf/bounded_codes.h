@@ -77,6 +77,9 @@ class BoundedQuantizer {
   void encode(const uint8_t* payload, uint8_t* out, float* scratch) const;
   // A scorer whose keys are lower bounds of the operator's distance from `query`.
   std::unique_ptr<EntryScorer> scorer(const uint8_t* query, size_t stride) const;
+  // A scorer whose keys are the codes' estimates of the operator's distance (no error terms):
+  // nearer the true order than bounds, but no bound.
+  std::unique_ptr<EntryScorer> estimator(const uint8_t* query, size_t stride) const;
 
   const float* lo() const { return ranges_.data(); }
   const float* step() const { return ranges_.data() + dim_; }

@@ -5,11 +5,15 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <vector>
 
+#include "vectorx/hnsw/code_cache.h"
 #include "vectorx/hnsw/page_graph.h"
+#include "vectorx/ivf/training.h"
 
 namespace vectorx::hnsw {
 
@@ -20,6 +24,8 @@ inline constexpr double kUnreachable = std::numeric_limits<double>::infinity();
 // Prefetching while a neighbour list is evaluated: how many elements ahead of their turn
 // (1 to 3 measured alike on fashion-mnist; 4 is slower).
 inline constexpr size_t kPrefetchAhead = 2;
+// Standard deviations of a code's estimate error that count as uncertain (View::coded_key).
+inline constexpr double kErrorSpread = 3;
 
 // Visited ids with what the search learnt about them, in an open-addressing table cleared in
 // O(1) by bumping an epoch. Its slots outlive it: the next table on the same thread takes them
@@ -42,6 +48,9 @@ class VisitedTable {
   };
   static_assert(sizeof(Slot) == 20);
   static constexpr uint8_t kUnusable = 0x80;
+  // Scored from a cached code (code_cache.h): its page was not read, so the heap row, rows
+  // and flags are unknown until the scan reads them.
+  static constexpr uint8_t kUnread = 0x40;
 
   VisitedTable() {
     Spare& spare = spare_slots();
@@ -178,6 +187,22 @@ class PageGraph::View {
     cached_id_ = kInvalidId;
   }
 
+  // Keys become the estimates of `codes` (after set_query): read from the cache where it
+  // holds the element, else from the code of the value read (kept in the cache while it has
+  // room). So a search's path depends on the index and the cache's quantizer, not on what
+  // the cache happened to hold.
+  void use_codes(CodeCache* codes) {
+    codes_ = codes;
+    code_scorer_ = codes->quantizer().estimator(query_, codes->entry_bytes());
+    code_scratch_.resize(codes->entry_bytes());
+    std::vector<float> q(static_cast<size_t>(g_.space_.dim()));
+    ivf::value_to_floats(g_.space_, query_, q.data());
+    double norm_sq = 0;
+    for (float x : q) norm_sq += static_cast<double>(x) * x;
+    query_norm_ = std::sqrt(norm_sq);
+    error_spread_ = std::min(1.0, kErrorSpread / std::sqrt(static_cast<double>(g_.space_.dim())));
+  }
+
   // Runs f(element) under a shared lock on its page; false when `id` does not resolve to an
   // element (stale or corrupt ids are skipped, never trusted).
   template <class F>
@@ -187,6 +212,7 @@ class PageGraph::View {
     ReadPage page(store_, block);
     ElementRef e;
     if (!e.parse(page.data(), page_size_, id_item(id), g_.params_.m)) return false;
+    items_on_page_ = page_header(page.data())->item_count;
     f(e);
     return true;
   }
@@ -247,7 +273,8 @@ class PageGraph::View {
   }
   // Whether keys may be approximations (the inverse norms are kept), so that the distances
   // a scan returns have to be computed again.
-  bool approximate_keys() const { return by_dot_; }
+  bool approximate_keys() const { return by_dot_ || codes_; }
+  bool uses_codes() const { return codes_ != nullptr; }
 
   // Copies `length` bytes from the tail chain starting at `tail`; false when the chain is broken.
   bool read_tails(Id tail, uint8_t* out, size_t length) {
@@ -285,19 +312,86 @@ class PageGraph::View {
   // read. Any key, infinite ones included, is a distance to order by.
   bool query_key(Id id, double* key) {
     Slot* info = (last_ && last_->id == id) ? last_ : visited_.find(id);
-    if (with_value(id, info, [&](const uint8_t* v, float inverse) { *key = this->key(query_, query_inverse_norm_, v, inverse); }))
+    key_error_ = 0;
+    if (codes_ && coded_key(codes_->find(id), key)) {
+      if (info) info->flags = VisitedTable::kUnread;
+      return true;
+    }
+    if (with_value(id, info, [&](const uint8_t* v, float inverse) {
+          if (codes_ && coded_key(code_of(id, v), key)) return;
+          *key = this->key(query_, query_inverse_norm_, v, inverse);
+        }))
       return true;
     if (info) info->flags = VisitedTable::kUnusable;
     return false;
   }
 
+  const uint8_t* code_of(Id id, const uint8_t* value) { return codes_->code(id, items_on_page_, value, code_scratch_.data()); }
+
+  // The key of the code's estimate of the query's distance; false without a code or a finite
+  // estimate (the value's own key serves then). key_error_ becomes how far the estimate is
+  // likely to be from the distance: at most eps (times 1/||x|| under cosine, ||q|| under inner
+  // product; bounded_codes.h) when the query lines up with the rounding error, and about
+  // eps / sqrt(dim) when the rounding errors of the dimensions are independent: three times
+  // that (kErrorSpread) is taken, which leaves few true distances outside.
+  bool coded_key(const uint8_t* entry, double* key) {
+    if (!entry) return false;
+    double estimate;
+    code_scorer_->score(entry, 1, &estimate);
+    if (!std::isfinite(estimate)) return false;
+    float eps, scale;
+    std::memcpy(&eps, entry, sizeof eps);
+    std::memcpy(&scale, entry + sizeof eps, sizeof scale);  // 8-bit entries keep it for every metric
+    const Metric metric = g_.space_.metric();
+    const double factor = metric == Metric::kCosine ? scale : metric == Metric::kInnerProduct ? query_norm_ : 1.0;
+    key_error_ = eps * factor * error_spread_ + 1e-9 * std::fabs(estimate);
+    *key = metric == Metric::kL2 ? estimate * estimate : estimate;
+    return true;
+  }
+
+  // Whether the key query_key last gave could lie on either side of `threshold` (a key): a
+  // code's estimate within its error of it.
+  bool uncertain(double key, double threshold) const {
+    if (key_error_ == 0) return false;
+    const double d = g_.space_.distance_from_key(key), t = g_.space_.distance_from_key(threshold);
+    return std::isfinite(t) && d - key_error_ < t && t < d + key_error_;
+  }
+
+  // The query's exact key to `id`, read from its page (the visit learns its element, and the
+  // scan's distance is kept: measured_); false when `id` cannot be read.
+  bool measure(Id id, double* key) {
+    Slot now{};
+    if (!with_value(id, &now, [&](const uint8_t* v, float) { *key = g_.space_.key(query_, v); })) return false;
+    if (Slot* visit = visited_.find(id)) {
+      visit->set_tid(now.tid());
+      visit->rows = now.rows;
+      visit->flags = now.flags;
+    }
+    measured_.push_back({id, g_.space_.distance_from_key(*key), now});
+    measured_sorted_ = false;
+    return true;
+  }
+
   // The operator's exact distance from the query to the element a search visited as `visit`,
   // if it is still that element: not freed, with the heap rows the visit read (its own row
   // may have been removed since; a freed item reused by an insert has another row).
-  bool exact_distance(const Slot& visit, double* distance) {
+  // A visit scored from a code learns here what its element is now (`visit` is updated).
+  // Elements measured when they were expanded are not read again.
+  bool exact_distance(Slot& visit, double* distance) {
     Slot now{};
-    if (!with_value(visit.id, &now, [&](const uint8_t* v, float) { *distance = g_.space_.distance(query_, v); }))
+    if (const Measured* m = measured(visit.id)) {
+      now = m->info;
+      *distance = m->distance;
+    } else if (!with_value(visit.id, &now, [&](const uint8_t* v, float) { *distance = g_.space_.distance(query_, v); })) {
       return false;
+    }
+    if (visit.flags & VisitedTable::kUnread) {  // (the slot's id and epoch stay: it is in the table)
+      if (now.flags & (kDead | kFree)) return false;
+      visit.set_tid(now.tid());
+      visit.rows = now.rows;
+      visit.flags = now.flags;
+      return true;
+    }
     return !(now.flags & kFree) && now.rows == visit.rows && (!holds_row(now.tid()) || now.tid() == visit.tid());
   }
 
@@ -334,6 +428,31 @@ class PageGraph::View {
     return s && !(s->flags & (kDead | kFree | VisitedTable::kUnusable));
   }
 
+  // copy_list at level 0 that also measures the query's exact distance to n while its page is
+  // read (codes in use: the distances a scan returns come from these, and n's key in the
+  // search becomes exact); measured_key() tells it.
+  size_t copy_list_measuring(Id n, Id* out) {
+    size_t count = 0;
+    measured_key_ = std::numeric_limits<double>::quiet_NaN();
+    with_element(n, [&](const ElementRef& e) {
+      count = e.count(0);
+      std::memcpy(out, e.ids(0), count * sizeof(Id));
+      const size_t length = e.header().value_len;
+      if (!e.value_inline() || length == 0 || g_.space_.payload_size(e.value(), length) != length) return;
+      Slot info{};
+      info.id = n;
+      info.set_tid(e.heap_tid());
+      info.rows = e.rows();
+      info.flags = e.header().flags;
+      measured_key_ = g_.space_.key(query_, e.value());
+      measured_.push_back({n, g_.space_.distance_from_key(measured_key_), info});
+      measured_sorted_ = false;
+    });
+    return count;
+  }
+  // The key measured by the last expansion, NaN when it measured none.
+  double measured_key() const { return measured_key_; }
+
   size_t copy_list(Id n, int level, Id* out) {
     size_t count = 0;
     with_element(n, [&](const ElementRef& e) {
@@ -350,13 +469,17 @@ class PageGraph::View {
   template <class F>
   void for_each_neighbor(Id n, int level, F f) {
     Id copy[kMaxList], fresh[kMaxList];
-    const size_t count = copy_list(n, level, copy);
+    const size_t count = codes_ && level == 0 ? copy_list_measuring(n, copy) : copy_list(n, level, copy);
     size_t fresh_count = 0;
-    for (size_t i = 0; i < count; ++i)
-      if (!visited_.find(copy[i])) {
-        fresh[fresh_count++] = copy[i];
-        prefetch_directory(copy[i]);
+    for (size_t i = 0; i < count; ++i) {
+      if (visited_.find(copy[i])) continue;
+      if (const uint8_t* entry = codes_ ? codes_->find(copy[i]) : nullptr) {
+        prefetch_code(entry);
+        continue;
       }
+      fresh[fresh_count++] = copy[i];
+      prefetch_directory(copy[i]);
+    }
     for (size_t j = 0; j < kPrefetchAhead && j < fresh_count; ++j) prefetch_element(fresh[j]);
     size_t next_fresh = 0;
     for (size_t i = 0; i < count; ++i) {
@@ -400,6 +523,12 @@ class PageGraph::View {
   const uint8_t* directory_line(const uint8_t* page, Id id) const {
     const size_t item = static_cast<size_t>(id_item(id));
     return page + sizeof(PageHeader) + sizeof(ItemEntry) * (item < directory_lines_ ? item : 0);
+  }
+
+  void prefetch_code(const uint8_t* entry) const {
+    const uintptr_t last = reinterpret_cast<uintptr_t>(entry + codes_->entry_bytes() - 1);
+    for (uintptr_t line = reinterpret_cast<uintptr_t>(entry) & ~uintptr_t{63}; line <= last; line += 64)
+      __builtin_prefetch(reinterpret_cast<const void*>(line));
   }
 
   // The page header (whose kind is checked first) and the directory entry.
@@ -471,6 +600,31 @@ class PageGraph::View {
   // high enough to be split have tails, and looking for them costs every visit a memory load.
   bool values_split_;
   bool by_dot_;  // Space::cosine_by_dot(), asked once rather than at every visit
+  CodeCache* codes_ = nullptr;  // use_codes
+  std::unique_ptr<ivf::EntryScorer> code_scorer_;
+  std::vector<uint8_t> code_scratch_;
+  double query_norm_ = 0;  // ||q||, with codes
+  double key_error_ = 0;   // of query_key's last key, in distance units (0: exact)
+  double error_spread_ = 1;  // the share of eps taken as a code's likely error (coded_key)
+  struct Measured {
+    Id id;
+    double distance;  // the operator's, exact
+    Slot info;        // the element as read
+  };
+  std::vector<Measured> measured_;  // by copy_list_measuring; sorted by id when looked up
+  bool measured_sorted_ = true;
+  double measured_key_ = std::numeric_limits<double>::quiet_NaN();
+
+  const Measured* measured(Id id) {
+    if (measured_.empty()) return nullptr;
+    if (!measured_sorted_) {
+      std::sort(measured_.begin(), measured_.end(), [](const Measured& a, const Measured& b) { return a.id < b.id; });
+      measured_sorted_ = true;
+    }
+    const auto it = std::lower_bound(measured_.begin(), measured_.end(), id, [](const Measured& m, Id x) { return m.id < x; });
+    return it != measured_.end() && it->id == id ? &*it : nullptr;
+  }
+  size_t items_on_page_ = 0;  // of the page with_element last read
   const uint8_t* query_ = nullptr;
   float query_inverse_norm_ = 0;
   VisitedTable visited_;

@@ -1,4 +1,6 @@
 // PageGraph::Scan (page_graph.h): a query's best-first search at level 0 in batches.
+#include <cmath>
+
 #include "page_graph_internal.h"
 
 namespace vectorx::hnsw {
@@ -31,11 +33,12 @@ T heap_pop_max(std::vector<T>& h) {
 
 }  // namespace
 
-PageGraph::Scan::Scan(PageGraph& graph, const uint8_t* query, size_t length, const Limits& limits)
+PageGraph::Scan::Scan(PageGraph& graph, const uint8_t* query, size_t length, const Limits& limits, CodeCache* codes)
     : graph_(graph), query_(query, query + length), limits_(limits), view_(std::make_unique<View>(graph)) {
   graph.check_value(query, length);
   limits_.ef = std::max<size_t>(limits_.ef, 1);
   view_->set_query(query_.data());
+  if (codes && !limits_.more_batches) view_->use_codes(codes);
 }
 
 PageGraph::Scan::~Scan() = default;
@@ -63,6 +66,10 @@ void PageGraph::Scan::expand() {
       ++visited_;
       C c{0, n};
       if (!v.query_key(n, &c.distance)) return;
+      // A code's estimate too near the ef-th best key to tell which side it is on: the
+      // element's page decides.
+      if (best_.size() >= limits_.ef && v.uncertain(c.distance, best_.front().distance) && !v.measure(n, &c.distance))
+        return;
       if (best_.size() < limits_.ef || c.distance < best_.front().distance) {
         heap_push_min(frontier_, c);
         heap_push_max(best_, c);
@@ -71,8 +78,21 @@ void PageGraph::Scan::expand() {
         discard(c);
       }
     });
+    if (v.uses_codes()) take_measured_key(current.id, v.measured_key());
   }
   limit_reached_ = visited_ >= limits_.max_visited || memory_bytes() >= limits_.max_memory_bytes;
+}
+
+// With codes, an expanded element's page was read and its exact key measured: it replaces
+// the estimate it holds in best_, so the nearest candidates are kept by their true keys.
+void PageGraph::Scan::take_measured_key(Id id, double key) {
+  if (std::isnan(key)) return;
+  for (C& c : best_)
+    if (c.id == id) {
+      c.distance = key;
+      std::make_heap(best_.begin(), best_.end());
+      return;
+    }
 }
 
 void PageGraph::Scan::emit(std::vector<Result>& out) {
@@ -94,7 +114,7 @@ void PageGraph::Scan::emit(std::vector<Result>& out) {
   const bool recompute = view_->approximate_keys();
   std::vector<std::pair<double, VisitedTable::Slot>> found;
   for (size_t i = batch.size(); i-- > 0;) {
-    const auto* s = view_->visited().find(batch[i].id);
+    auto* s = view_->visited().find(batch[i].id);
     if (!s || (s->flags & (kDead | kFree | VisitedTable::kUnusable))) continue;
     double distance = graph_.space_.distance_from_key(batch[i].distance);
     if (recompute && !view_->exact_distance(*s, &distance)) continue;  // freed since: its rows were dead

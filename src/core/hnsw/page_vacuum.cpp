@@ -244,6 +244,7 @@ size_t PageGraph::Vacuum::release() {
     }
     Meta* meta = meta_of(change.page(kMetaBlock));
     meta->vectors -= std::min<uint64_t>(meta->vectors, freed_here);
+    if (freed_here > 0) ++meta->freed_generation;
     change.commit();
     freed += freed_here;
     for (Id r : rows) free_rows(r);

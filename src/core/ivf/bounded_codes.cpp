@@ -38,8 +38,9 @@ constexpr double kClipPercent = 0.5;  // of a 4-bit range's sample left out at e
 
 class BoundScorer : public EntryScorer {
  public:
-  BoundScorer(const BoundedQuantizer& quantizer, const uint8_t* query, size_t stride)
-      : metric_(quantizer.space().metric()),
+  BoundScorer(const BoundedQuantizer& quantizer, const uint8_t* query, size_t stride, bool bounds)
+      : bounds_(bounds),
+        metric_(quantizer.space().metric()),
         n_(static_cast<size_t>(quantizer.space().dim())),
         stride_(stride),
         levels_(quantizer.levels()),
@@ -103,6 +104,10 @@ class BoundScorer : public EntryScorer {
   // comparison waits on the one before.
   void score(const uint8_t* area, size_t count, double* keys) override {
     estimate(area, count, keys);
+    if (!bounds_) {
+      estimated_distances(area, keys, count);
+      return;
+    }
     switch (metric_) {
       case Metric::kL2:
       case Metric::kL1:
@@ -171,6 +176,19 @@ class BoundScorer : public EntryScorer {
       keys[e] = finite_or_lowest((keys[e] * keep - rounding - entry_float(area, stride, e, 0) - subnormal) * keep - subnormal);
   }
 
+  // The codes' estimates of the operator's distance, without error terms (scale as below).
+  void estimated_distances(const uint8_t* area, double* keys, size_t count) const {
+    if (metric_ == Metric::kL2 || metric_ == Metric::kL1) return;  // estimate() gave them
+    const int64_t* dots = dots_.data();
+    const size_t stride = stride_;
+    const bool cosine = metric_ == Metric::kCosine, scaled = header_ > sizeof(float);
+    const double constant = constant_, weight_scale = weight_scale_, inverse_q_norm = inverse_q_norm_;
+    for (size_t e = 0; e < count; ++e) {
+      const double dot = constant + weight_scale * static_cast<double>(dots[e]);
+      keys[e] = cosine ? 1 - dot * inverse_q_norm * (scaled ? entry_float(area, stride, e, sizeof(float)) : 1.0f) : -dot;
+    }
+  }
+
   // -(the largest q·x can be), less the operator's rounding (scale: ||x||).
   void bound_inner_products(const uint8_t* area, double* keys, size_t count) const {
     const int64_t* dots = dots_.data();
@@ -206,6 +224,7 @@ class BoundScorer : public EntryScorer {
     }
   }
 
+  bool bounds_;  // keys are lower bounds, else the codes' estimates
   Metric metric_;
   size_t n_, stride_;
   double levels_;
@@ -363,7 +382,11 @@ void BoundedQuantizer::encode(const uint8_t* payload, uint8_t* out, float* scrat
 }
 
 std::unique_ptr<EntryScorer> BoundedQuantizer::scorer(const uint8_t* query, size_t stride) const {
-  return std::make_unique<BoundScorer>(*this, query, stride);
+  return std::make_unique<BoundScorer>(*this, query, stride, true);
+}
+
+std::unique_ptr<EntryScorer> BoundedQuantizer::estimator(const uint8_t* query, size_t stride) const {
+  return std::make_unique<BoundScorer>(*this, query, stride, false);
 }
 
 }  // namespace vectorx::ivf

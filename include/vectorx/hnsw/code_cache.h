@@ -1,0 +1,90 @@
+// A backend's compact copy of an hnsw index's values, so that a search ranks most of the
+// neighbours it meets from memory instead of from their pages.
+//
+// Each element a search reads gets an 8-bit bounded code (ivf/bounded_codes.h: the code and
+// what turns its estimate into a lower bound of the operator's distance). Later searches score
+// that element from its code: no buffer pin, lock or page check, one or two cache lines instead
+// of about ten. Codes only steer the search; the distances a scan returns are computed again
+// from the elements' pages (PageGraph::Scan).
+//
+// Elements are found by Id (block << 8 | item): a table of blocks gives each block's first
+// slot, and a block's items take consecutive slots, as many as its page had items when the
+// cache first met it (items added later are not cached). Slots live in chunks that never move,
+// so a code's address stays valid while the cache grows. The cache stops growing at its memory
+// limit.
+//
+// A code stands for the value its Id held when it was read. That holds until VACUUM frees the
+// element and an insert reuses its item; VACUUM then raises the meta page's freed_generation,
+// and the owner of the cache (src/pg/hnsw_code_cache.h) drops caches made before that.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "vectorx/hnsw/page_format.h"
+#include "vectorx/ivf/bounded_codes.h"
+
+namespace vectorx::hnsw {
+
+class PageGraph;
+
+class CodeCache {
+ public:
+  // A cache for `graph`'s elements, its quantizer trained on values read from evenly spaced
+  // pages; nullptr where codes cannot serve (no bounded codes for the space, an empty index, or
+  // a limit too small for one chunk of codes).
+  static std::unique_ptr<CodeCache> for_graph(PageGraph& graph, size_t max_bytes);
+  CodeCache(const Space& space, std::vector<float> ranges, size_t max_bytes);
+
+  // The entry (bounded_codes.h's layout, entry_bytes() long) of `id`, or nullptr.
+  const uint8_t* find(Id id) const {
+    const uint32_t block = id_block(id);
+    if (block >= blocks_.size()) return nullptr;
+    const BlockSlots& b = blocks_[block];
+    const uint32_t item = id_item(id);
+    if (item >= b.count) return nullptr;
+    const size_t slot = b.first + item;
+    return filled_[slot] == kCoded ? entry(slot) : nullptr;
+  }
+  // The code of `payload`, `id`'s value: kept as id's entry while the cache has room, else
+  // written to `scratch` (entry_bytes()). `items_on_page`: the item count of id's page now
+  // (sizes its block's slots the first time the block is met). nullptr, and nothing kept, when
+  // the code is not faithful: its error is over kFaithfulEps times the largest of a value
+  // within the quantizer's ranges, so its estimates would mislead (a value far outside the
+  // sample the ranges were trained on).
+  const uint8_t* code(Id id, size_t items_on_page, const uint8_t* payload, uint8_t* scratch);
+  static constexpr float kFaithfulEps = 2;
+
+  const ivf::BoundedQuantizer& quantizer() const { return quantizer_; }
+  size_t entry_bytes() const { return entry_bytes_; }
+  size_t cached() const { return cached_; }
+  size_t memory_bytes() const;
+
+  static constexpr size_t kChunkSlots = 4096;
+
+ private:
+  struct BlockSlots {
+    uint32_t first = 0;
+    uint32_t count = 0;  // 0: not met yet
+  };
+  uint8_t* entry(size_t slot) const { return chunks_[slot / kChunkSlots].get() + (slot % kChunkSlots) * entry_bytes_; }
+  bool reserve(uint32_t block, size_t items);
+  uint8_t* slot_for(Id id, size_t items_on_page);  // nullptr: no room
+  bool encode(const uint8_t* payload, uint8_t* out);  // false: not faithful
+
+  ivf::BoundedQuantizer quantizer_;
+  size_t entry_bytes_;
+  float faithful_eps_;  // kFaithfulEps times the largest eps of a value within the ranges
+  size_t max_slots_;
+  size_t used_slots_ = 0;
+  size_t cached_ = 0;
+  std::vector<BlockSlots> blocks_;
+  std::vector<std::unique_ptr<uint8_t[]>> chunks_;
+  enum SlotState : uint8_t { kEmpty, kCoded, kUnfaithful };
+  std::vector<uint8_t> filled_;  // [slot]: SlotState
+  std::vector<float> scratch_;   // encoding
+};
+
+}  // namespace vectorx::hnsw

@@ -1,0 +1,65 @@
+// hnsw's code cache (code_cache.h): codes found by Id, the memory limit, and values it does
+// not code.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "test_data.h"
+#include "vectorx/hnsw/code_cache.h"
+
+namespace vectorx::hnsw {
+namespace {
+
+using test::bytes;
+
+struct Cache {
+  Space space{ElementKind::kFloat32, Metric::kL2, 4};
+  std::vector<float> samples{0, 0, 0, 0, 1, 1, 1, 1, 0.5f, 0.25f, 0.75f, 1};
+  size_t entry = ivf::bounded_entry_bytes(4, 8, Metric::kL2);
+
+  CodeCache make(size_t slots) const {
+    return CodeCache(space, ivf::BoundedQuantizer::train(space, bytes(samples.data()), 3, 8), slots * (entry + 1));
+  }
+};
+
+TEST(HnswCodeCache, FindsCodesByIdUpToItsLimit) {
+  const Cache c;
+  CodeCache cache = c.make(CodeCache::kChunkSlots + 10);
+  std::vector<uint8_t> scratch(cache.entry_bytes());
+  const float value[4] = {0.5f, 0.5f, 0.25f, 1};
+  EXPECT_EQ(cache.find(make_id(7, 3)), nullptr);
+  // Blocks take as many slots as their page had items: 3000 blocks of 1, then more of 10.
+  for (uint32_t block = 1; block <= 3000; ++block) {
+    const uint8_t* kept = cache.code(make_id(block, 0), 1, bytes(value), scratch.data());
+    ASSERT_NE(kept, nullptr);
+    EXPECT_NE(kept, scratch.data());
+    EXPECT_EQ(cache.find(make_id(block, 0)), kept);
+  }
+  EXPECT_EQ(cache.find(make_id(5, 1)), nullptr) << "an item past those its page had";
+  const uint8_t* first = cache.find(make_id(1, 0));
+  std::vector<uint8_t> before(first, first + cache.entry_bytes());
+  uint32_t block = 3001;
+  for (; cache.code(make_id(block, 9), 10, bytes(value), scratch.data()) != scratch.data(); ++block) {
+  }
+  EXPECT_EQ(block, 3001u + (CodeCache::kChunkSlots + 10 - 3000) / 10) << "kept until the slots ran out";
+  EXPECT_EQ(cache.find(make_id(block, 9)), nullptr) << "past the limit: coded, not kept";
+  EXPECT_EQ(cache.find(make_id(1, 0)), first) << "codes never move";
+  EXPECT_EQ(std::vector<uint8_t>(first, first + cache.entry_bytes()), before);
+  EXPECT_EQ(cache.cached(), 3000u + (block - 3001));
+}
+
+TEST(HnswCodeCache, ValuesFarOutsideItsRangesAreNotCoded) {
+  const Cache c;
+  CodeCache cache = c.make(CodeCache::kChunkSlots);
+  std::vector<uint8_t> scratch(cache.entry_bytes());
+  const float near[4] = {1.001f, 0, 0.5f, 1};  // a little past the sample's range
+  const float far[4] = {30, 0, 0.5f, 1};
+  EXPECT_NE(cache.code(make_id(1, 0), 4, bytes(near), scratch.data()), nullptr);
+  EXPECT_EQ(cache.code(make_id(1, 1), 4, bytes(far), scratch.data()), nullptr);
+  EXPECT_EQ(cache.find(make_id(1, 1)), nullptr);
+  EXPECT_EQ(cache.code(make_id(1, 1), 4, bytes(far), scratch.data()), nullptr) << "known, not coded again";
+  EXPECT_EQ(cache.cached(), 1u);
+}
+
+}  // namespace
+}  // namespace vectorx::hnsw
