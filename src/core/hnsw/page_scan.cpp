@@ -61,6 +61,7 @@ void PageGraph::Scan::expand() {
     if (best_.size() >= limits_.ef && frontier_.front().distance > best_.front().distance) break;
     const C current = heap_pop_min(frontier_);
     if (auto* s = v.visited().find(current.id)) s->expanded = true;
+    if (!frontier_.empty()) v.prefetch_directory(frontier_.front().id);  // likely the next to expand
     v.for_each_neighbor(current.id, 0, [&](Id n) {
       if (!v.insert(n)) return;
       ++visited_;
@@ -87,12 +88,21 @@ void PageGraph::Scan::expand() {
 // the estimate it holds in best_, so the nearest candidates are kept by their true keys.
 void PageGraph::Scan::take_measured_key(Id id, double key) {
   if (std::isnan(key)) return;
-  for (C& c : best_)
-    if (c.id == id) {
-      c.distance = key;
-      std::make_heap(best_.begin(), best_.end());
-      return;
-    }
+  const auto it = std::find_if(best_.begin(), best_.end(), [&](const C& c) { return c.id == id; });
+  if (it == best_.end()) return;
+  // The one changed key moves to its place in the max-heap: up when it grew, else down.
+  size_t i = static_cast<size_t>(it - best_.begin());
+  const bool grew = best_[i].distance < key;
+  best_[i].distance = key;
+  if (grew) {
+    for (; i > 0 && best_[(i - 1) / 2] < best_[i]; i = (i - 1) / 2) std::swap(best_[i], best_[(i - 1) / 2]);
+    return;
+  }
+  for (size_t child; (child = 2 * i + 1) < best_.size(); i = child) {
+    if (child + 1 < best_.size() && best_[child] < best_[child + 1]) ++child;
+    if (!(best_[i] < best_[child])) return;
+    std::swap(best_[i], best_[child]);
+  }
 }
 
 void PageGraph::Scan::emit(std::vector<Result>& out) {
