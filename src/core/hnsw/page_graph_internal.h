@@ -313,7 +313,7 @@ class PageGraph::View {
   bool query_key(Id id, double* key) {
     Slot* info = (last_ && last_->id == id) ? last_ : visited_.find(id);
     key_error_ = 0;
-    if (codes_ && coded_key(codes_->find(id), key)) {
+    if (batched_key(id, key) || (codes_ && coded_key(codes_->find(id), key))) {
       if (info) info->flags = VisitedTable::kUnread;
       return true;
     }
@@ -338,6 +338,11 @@ class PageGraph::View {
     if (!entry) return false;
     double estimate;
     code_scorer_->score(entry, 1, &estimate);
+    return key_of_estimate(entry, estimate, key);
+  }
+
+  // coded_key given the code's estimate.
+  bool key_of_estimate(const uint8_t* entry, double estimate, double* key) {
     if (!std::isfinite(estimate)) return false;
     float eps, scale;
     std::memcpy(&eps, entry, sizeof eps);
@@ -347,6 +352,23 @@ class PageGraph::View {
     key_error_ = eps * factor * error_spread_ + 1e-9 * std::fabs(estimate);
     *key = metric == Metric::kL2 ? estimate * estimate : estimate;
     return true;
+  }
+
+  // The codes of an expansion's cached neighbours, scored in one call (score_batch) and taken
+  // by query_key in list order.
+  void score_batch() {
+    const size_t bytes = codes_->entry_bytes();
+    batch_codes_.resize(batch_count_ * bytes);
+    for (size_t j = 0; j < batch_count_; ++j) std::memcpy(batch_codes_.data() + j * bytes, batch_entries_[j], bytes);
+    code_scorer_->score(batch_codes_.data(), batch_count_, batch_estimates_);
+  }
+  bool batched_key(Id id, double* key) {
+    for (size_t j = batch_next_; j < batch_count_; ++j)
+      if (batch_ids_[j] == id) {
+        batch_next_ = j + 1;
+        return key_of_estimate(batch_entries_[j], batch_estimates_[j], key);
+      }
+    return false;
   }
 
   // Whether the key query_key last gave could lie on either side of `threshold` (a key): a
@@ -471,15 +493,19 @@ class PageGraph::View {
     Id copy[kMaxList], fresh[kMaxList];
     const size_t count = codes_ && level == 0 ? copy_list_measuring(n, copy) : copy_list(n, level, copy);
     size_t fresh_count = 0;
+    batch_count_ = batch_next_ = 0;
     for (size_t i = 0; i < count; ++i) {
       if (visited_.find(copy[i])) continue;
       if (const uint8_t* entry = codes_ ? codes_->find(copy[i]) : nullptr) {
         prefetch_code(entry);
+        batch_ids_[batch_count_] = copy[i];
+        batch_entries_[batch_count_++] = entry;
         continue;
       }
       fresh[fresh_count++] = copy[i];
       prefetch_directory(copy[i]);
     }
+    if (batch_count_ > 0) score_batch();
     for (size_t j = 0; j < kPrefetchAhead && j < fresh_count; ++j) prefetch_element(fresh[j]);
     size_t next_fresh = 0;
     for (size_t i = 0; i < count; ++i) {
@@ -490,6 +516,7 @@ class PageGraph::View {
       }
       f(copy[i]);
     }
+    batch_count_ = 0;
   }
 
   // The tail of a split element whose item was prefetched a step earlier, found from its
@@ -604,6 +631,11 @@ class PageGraph::View {
   std::unique_ptr<ivf::EntryScorer> code_scorer_;
   std::vector<uint8_t> code_scratch_;
   double query_norm_ = 0;  // ||q||, with codes
+  Id batch_ids_[kMaxList];  // score_batch
+  const uint8_t* batch_entries_[kMaxList];
+  double batch_estimates_[kMaxList];
+  size_t batch_count_ = 0, batch_next_ = 0;
+  std::vector<uint8_t> batch_codes_;
   double key_error_ = 0;   // of query_key's last key, in distance units (0: exact)
   double error_spread_ = 1;  // the share of eps taken as a code's likely error (coded_key)
   struct Measured {
