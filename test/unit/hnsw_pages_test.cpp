@@ -155,10 +155,13 @@ TEST(HnswPages, CosineByStoredInverseNormsReturnsTheOperatorsDistances) {
 TEST(HnswPages, CodeCacheScansReturnTheOperatorsDistances) {
   for (Metric metric : {Metric::kL2, Metric::kInnerProduct, Metric::kCosine, Metric::kL1}) {
     Fixture f(3000, 32, metric);
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<float> u(-1, 1);
+    for (float& x : f.data) x = u(rng);  // spread values: codes resolve their neighbours
     f.bulk_build(3000);
     PageGraph g(f.store);
     auto codes = CodeCache::for_graph(g, size_t{64} << 20);
-    ASSERT_TRUE(codes);
+    ASSERT_TRUE(codes) << "metric " << static_cast<int>(metric);
     const std::vector<bool> alive(3000, true);
     const auto queries = sample_rows(0, 3000, 100);
     const double without = f.recall(g, queries, 40, alive), with = f.recall(g, queries, 40, alive, codes.get());
@@ -178,6 +181,18 @@ TEST(HnswPages, CodeCacheScansReturnTheOperatorsDistances) {
     }
     EXPECT_EQ(f.store.shared_locks_held(), 0u);
   }
+}
+
+// Codes too coarse for the distances between neighbours are not used: 3-dimensional values
+// in the unit cube under cosine lie closer in angle than a code's step.
+TEST(HnswPages, NoCodesWhereTheyCannotTellNeighboursApart) {
+  Fixture f(3000, 3, Metric::kCosine);
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> u(0, 1);
+  for (float& x : f.data) x = u(rng);
+  f.bulk_build(3000);
+  PageGraph g(f.store);
+  EXPECT_FALSE(CodeCache::for_graph(g, size_t{64} << 20));
 }
 
 TEST(HnswPages, VacuumThatFreesRaisesTheFreedGeneration) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "vectorx/errors.h"
 #include "vectorx/hnsw/page_graph.h"
@@ -65,6 +66,36 @@ std::vector<uint8_t> sample_values(PageGraph& graph, size_t* count) {
 
 }  // namespace
 
+double CodeCache::neighbour_error(const ivf::BoundedQuantizer& quantizer, const uint8_t* samples, size_t count) {
+  const Space& space = quantizer.space();
+  const size_t bytes = space.max_payload_size(), entry_bytes = ivf::bounded_entry_bytes(space.dim(), kBits, space.metric());
+  if (count <= kProbeNeighbours) return 0;
+  std::vector<uint8_t> entries(count * entry_bytes);
+  std::vector<float> scratch(static_cast<size_t>(space.dim()));
+  for (size_t i = 0; i < count; ++i) quantizer.encode(samples + i * bytes, entries.data() + i * entry_bytes, scratch.data());
+  double ratios = 0;
+  size_t probes = 0;
+  const size_t step = std::max<size_t>(1, count / kProbeQueries);
+  std::vector<std::pair<double, size_t>> nearest(count);
+  std::vector<uint8_t> gathered(kProbeNeighbours * entry_bytes);
+  double estimates[kProbeNeighbours];
+  for (size_t qi = 0; qi < count; qi += step) {
+    const uint8_t* query = samples + qi * bytes;
+    for (size_t i = 0; i < count; ++i) nearest[i] = {i == qi ? std::numeric_limits<double>::infinity() : space.distance(query, samples + i * bytes), i};
+    std::partial_sort(nearest.begin(), nearest.begin() + kProbeNeighbours, nearest.end());
+    const double farthest = std::fabs(nearest[kProbeNeighbours - 1].first);  // (inner products are negative)
+    if (!(farthest > 0) || !std::isfinite(farthest)) continue;  // duplicates, or no finite distance
+    for (size_t j = 0; j < kProbeNeighbours; ++j)
+      std::memcpy(gathered.data() + j * entry_bytes, entries.data() + nearest[j].second * entry_bytes, entry_bytes);
+    quantizer.estimator(query, entry_bytes)->score(gathered.data(), kProbeNeighbours, estimates);
+    double error = 0;
+    for (size_t j = 0; j < kProbeNeighbours; ++j) error += std::fabs(estimates[j] - nearest[j].first);
+    ratios += error / kProbeNeighbours / farthest;
+    ++probes;
+  }
+  return probes ? ratios / static_cast<double>(probes) : 0;
+}
+
 std::unique_ptr<CodeCache> CodeCache::for_graph(PageGraph& graph, size_t max_bytes) {
   const Space& space = graph.space();
   if (!ivf::bounded_supported(space.kind(), space.metric())) return nullptr;
@@ -74,8 +105,10 @@ std::unique_ptr<CodeCache> CodeCache::for_graph(PageGraph& graph, size_t max_byt
   const std::vector<uint8_t> samples = sample_values(graph, &count);
   if (count == 0) return nullptr;
   try {
-    return std::make_unique<CodeCache>(space, widened(ivf::BoundedQuantizer::train(space, samples.data(), count, kBits), 255),
-                                       max_bytes);
+    auto cache = std::make_unique<CodeCache>(
+        space, widened(ivf::BoundedQuantizer::train(space, samples.data(), count, kBits), 255), max_bytes);
+    if (neighbour_error(cache->quantizer(), samples.data(), count) > kMaxNeighbourError) return nullptr;
+    return cache;
   } catch (const CorruptIndex&) {
     return nullptr;  // no finite ranges for this sample (values near the float range): no codes
   }
