@@ -33,8 +33,9 @@ std::shared_ptr<vectorx::hnsw::CodeCache> cached_codes(Relation index, vectorx::
     return nullptr;
   }
   const RelFileNode& file = index->rd_node;
-  const uint32_t generation = graph.freed_generation();
-  const uint64_t vectors = graph.vectors();
+  const vectorx::hnsw::Meta meta = graph.meta();  // one read for both
+  const uint32_t generation = meta.freed_generation;
+  const uint64_t vectors = meta.vectors;
   CachedCodes* slot = &caches[0];
   for (CachedCodes& c : caches) {
     if (c.last_used != 0 && RelFileNodeEquals(c.file, file)) {

@@ -199,19 +199,19 @@ TEST(HnswPages, VacuumThatFreesRaisesTheFreedGeneration) {
   Fixture f(500, 8);
   f.bulk_build(500);
   PageGraph g(f.store);
-  EXPECT_EQ(g.freed_generation(), 0u);
+  EXPECT_EQ(g.meta().freed_generation, 0u);
   {
     PageGraph::Vacuum nothing_dead(g);
     nothing_dead.mark_dead([](HeapTid) { return false; });
     nothing_dead.repair();
     nothing_dead.release();
   }
-  EXPECT_EQ(g.freed_generation(), 0u) << "nothing freed";
+  EXPECT_EQ(g.meta().freed_generation, 0u) << "nothing freed";
   PageGraph::Vacuum vacuum(g);
   vacuum.mark_dead([](HeapTid t) { return row_of(t) % 3 == 0; });
   vacuum.repair();
   EXPECT_GT(vacuum.release(), 0u);
-  EXPECT_GT(g.freed_generation(), 0u);
+  EXPECT_GT(g.meta().freed_generation, 0u);
 }
 
 TEST(HnswPages, InsertsOneByOneReachRecall) {

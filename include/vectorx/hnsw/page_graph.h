@@ -61,7 +61,7 @@ class PageGraph {
   PageStore& store() { return store_; }
   EntryPoint<Id> entry_point();  // read from the meta page now
   uint64_t vectors();            // elements that are not free, from the meta page now
-  uint32_t freed_generation();   // Meta::freed_generation, from the meta page now
+  Meta meta() { return read_meta(); }  // the meta page now
 
   // Inserts a value with its heap row at `level`. Raising the entry point needs the caller's
   // exclusive index lock: without it (`may_raise_entry` false) an insert that would raise it

@@ -251,8 +251,6 @@ EntryPoint<Id> PageGraph::entry_point() { return entry_of(read_meta()); }
 
 uint64_t PageGraph::vectors() { return read_meta().vectors; }
 
-uint32_t PageGraph::freed_generation() { return read_meta().freed_generation; }
-
 void PageGraph::check_value(const uint8_t* payload, size_t length) const {
   if (length == 0 || space_.payload_size(payload, length) != length)
     throw CorruptIndex("hnsw meta page does not describe the indexed values (element kind or dimensions)");

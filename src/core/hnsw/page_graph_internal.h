@@ -45,6 +45,17 @@ class VisitedTable {
     bool expanded;
     HeapTid tid() const { return {tid_block, tid_offset}; }  // the element's own heap row, as read
     void set_tid(HeapTid t) { tid_block = t.block, tid_offset = t.offset; }
+    // What a read of the element tells (its id, epoch and expansion stay).
+    void learn(const ElementRef& e) {
+      set_tid(e.heap_tid());
+      rows = e.rows();
+      flags = e.header().flags;
+    }
+    void learn(const Slot& read) {
+      set_tid(read.tid());
+      rows = read.rows;
+      flags = read.flags;
+    }
   };
   static_assert(sizeof(Slot) == 20);
   static constexpr uint8_t kUnusable = 0x80;
@@ -233,11 +244,7 @@ class PageGraph::View {
     bool done = false, valid = true;
     const bool found = with_element(id, [&](const ElementRef& e) {
       inverse_norm = e.inverse_norm();
-      if (info) {
-        info->set_tid(e.heap_tid());
-        info->rows = e.rows();
-        info->flags = e.header().flags;
-      }
+      if (info) info->learn(e);
       length = e.header().value_len;
       if (!e.value_inline()) {
         valid = length <= g_.space_.max_payload_size();  // a corrupt length must not size a buffer
@@ -384,13 +391,8 @@ class PageGraph::View {
   bool measure(Id id, double* key) {
     Slot now{};
     if (!with_value(id, &now, [&](const uint8_t* v, float) { *key = g_.space_.key(query_, v); })) return false;
-    if (Slot* visit = visited_.find(id)) {
-      visit->set_tid(now.tid());
-      visit->rows = now.rows;
-      visit->flags = now.flags;
-    }
-    measured_.push_back({id, g_.space_.distance_from_key(*key), now});
-    measured_sorted_ = false;
+    if (Slot* visit = visited_.find(id)) visit->learn(now);
+    remember(id, *key, now);
     return true;
   }
 
@@ -409,9 +411,7 @@ class PageGraph::View {
     }
     if (visit.flags & VisitedTable::kUnread) {  // (the slot's id and epoch stay: it is in the table)
       if (now.flags & (kDead | kFree)) return false;
-      visit.set_tid(now.tid());
-      visit.rows = now.rows;
-      visit.flags = now.flags;
+      visit.learn(now);
       return true;
     }
     return !(now.flags & kFree) && now.rows == visit.rows && (!holds_row(now.tid()) || now.tid() == visit.tid());
@@ -462,13 +462,9 @@ class PageGraph::View {
       const size_t length = e.header().value_len;
       if (!e.value_inline() || length == 0 || g_.space_.payload_size(e.value(), length) != length) return;
       Slot info{};
-      info.id = n;
-      info.set_tid(e.heap_tid());
-      info.rows = e.rows();
-      info.flags = e.header().flags;
+      info.learn(e);
       measured_key_ = g_.space_.key(query_, e.value());
-      measured_.push_back({n, g_.space_.distance_from_key(measured_key_), info});
-      measured_sorted_ = false;
+      remember(n, measured_key_, info);
     });
     return count;
   }
@@ -643,9 +639,14 @@ class PageGraph::View {
     double distance;  // the operator's, exact
     Slot info;        // the element as read
   };
-  std::vector<Measured> measured_;  // by copy_list_measuring; sorted by id when looked up
+  std::vector<Measured> measured_;  // by measure and copy_list_measuring; sorted by id when looked up
   bool measured_sorted_ = true;
   double measured_key_ = std::numeric_limits<double>::quiet_NaN();
+
+  void remember(Id id, double key, const Slot& read) {
+    measured_.push_back({id, g_.space_.distance_from_key(key), read});
+    measured_sorted_ = false;
+  }
 
   const Measured* measured(Id id) {
     if (measured_.empty()) return nullptr;
