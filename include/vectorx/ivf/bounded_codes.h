@@ -89,6 +89,7 @@ class BoundedQuantizer {
   size_t dim_;
   int bits_;
   std::vector<float> ranges_;
+  std::vector<double> inverse_step_;  // 1 / step, for encode
 };
 
 }  // namespace vectorx::ivf

@@ -350,6 +350,8 @@ BoundedQuantizer::BoundedQuantizer(const Space& space, std::vector<float> ranges
   for (size_t i = 0; i < dim_; ++i)
     if (!std::isfinite(lo()[i]) || !std::isnormal(step()[i]) || step()[i] < 0)
       throw CorruptIndex("bounded code ranges are not finite");
+  inverse_step_.resize(dim_);
+  for (size_t i = 0; i < dim_; ++i) inverse_step_[i] = 1.0 / step()[i];
 }
 
 void BoundedQuantizer::encode(const uint8_t* payload, uint8_t* out, float* scratch) const {
@@ -360,9 +362,13 @@ void BoundedQuantizer::encode(const uint8_t* payload, uint8_t* out, float* scrat
   const bool directions = codes_directions(space_, bits_);
   const double direction = directions ? direction_scale(scratch, dim_) : 1;
   double residual = 0, norm_sq = 0;
+  const auto top = static_cast<float>(levels());
   for (size_t i = 0; i < dim_; ++i) {
     const double x = scratch[i] * direction, step = this->step()[i];
-    const double c = std::clamp(std::nearbyint((x - lo()[i]) / step), 0.0, static_cast<double>(levels()));
+    // The nearest level, up to the reciprocal's rounding (no division, no rounding call:
+    // this runs for every value an hnsw scan first meets); eps below is exact for any level.
+    const float t = std::min(top, std::max(0.0f, static_cast<float>((x - lo()[i]) * inverse_step_[i])));  // NaN: 0
+    const auto c = static_cast<double>(static_cast<unsigned>(t + 0.5f));
     if (bits_ == 4) {
       put_nibble(code, dim_, i, static_cast<unsigned>(c));
     } else {
