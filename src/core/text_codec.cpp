@@ -222,6 +222,13 @@ size_t format_float(float v, char* out) noexcept {
     out[0] = '0';
     return 1;
   }
+  // Where Postgres prints fixed notation, the shortest fixed digits are its text: checked for
+  // every float in this range (no float below 2^23 lies halfway between two shorter decimals).
+  if (const float magnitude = std::fabs(v); magnitude >= 1e-4f && magnitude < 1e6f) {
+    const auto whole = static_cast<int32_t>(v);  // whole numbers (pixel values, counts) print as integers, faster
+    if (static_cast<float>(whole) == v) return static_cast<size_t>(std::to_chars(out, out + kMaxFloatText, whole).ptr - out);
+    return static_cast<size_t>(std::to_chars(out, out + kMaxFloatText, v, std::chars_format::fixed).ptr - out);
+  }
   char sci[32];
   const char* const end = sci + shortest_scientific(v, sci, sizeof sci);
   const char* p = sci;
