@@ -4,6 +4,7 @@
 // Parsers throw InputError; printers never fail and never allocate.
 #pragma once
 
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -44,10 +45,45 @@ size_t format_float(float v, char* out) noexcept;
 constexpr size_t dense_text_capacity(size_t n) { return n * (kMaxFloatText + 1) + 3; }
 constexpr size_t sparse_text_capacity(size_t nnz) { return nnz * (kMaxFloatText + 12) + 16; }
 
-// Writes "[..]" plus a NUL; returns the length without the NUL.
-size_t format_dense(const float* values, size_t n, char* out) noexcept;
+// Writes "[..]" plus a NUL; returns the length without the NUL. `print(v, out)` writes one
+// float and returns its length (at most kMaxFloatText): format_float, or in the server
+// Postgres' own float4 printer.
+template <class PrintFloat>
+size_t format_dense(const float* values, size_t n, char* out, PrintFloat print) noexcept {
+  size_t len = 0;
+  out[len++] = '[';
+  for (size_t i = 0; i < n; ++i) {
+    if (i > 0) out[len++] = ',';
+    len += print(values[i], out + len);
+  }
+  out[len++] = ']';
+  out[len] = '\0';
+  return len;
+}
+inline size_t format_dense(const float* values, size_t n, char* out) noexcept {
+  return format_dense(values, n, out, format_float);
+}
+
 // Writes "{..}/dim" (indices 0-based in, 1-based out) plus a NUL; returns the length.
-size_t format_sparse(int64_t dim, const int32_t* indices, const float* values, size_t nnz,
-                     char* out) noexcept;
+template <class PrintFloat>
+size_t format_sparse(int64_t dim, const int32_t* indices, const float* values, size_t nnz, char* out,
+                     PrintFloat print) noexcept {
+  size_t len = 0;
+  out[len++] = '{';
+  for (size_t i = 0; i < nnz; ++i) {
+    if (i > 0) out[len++] = ',';
+    len = static_cast<size_t>(std::to_chars(out + len, out + len + 11, indices[i] + 1).ptr - out);
+    out[len++] = ':';
+    len += print(values[i], out + len);
+  }
+  out[len++] = '}';
+  out[len++] = '/';
+  len = static_cast<size_t>(std::to_chars(out + len, out + len + 20, dim).ptr - out);
+  out[len] = '\0';
+  return len;
+}
+inline size_t format_sparse(int64_t dim, const int32_t* indices, const float* values, size_t nnz, char* out) noexcept {
+  return format_sparse(dim, indices, values, nnz, out, format_float);
+}
 
 }  // namespace vectorx

@@ -273,33 +273,4 @@ size_t format_float(float v, char* out) noexcept {
   return len;
 }
 
-size_t format_dense(const float* values, size_t n, char* out) noexcept {
-  size_t len = 0;
-  out[len++] = '[';
-  for (size_t i = 0; i < n; ++i) {
-    if (i > 0) out[len++] = ',';
-    len += format_float(values[i], out + len);
-  }
-  out[len++] = ']';
-  out[len] = '\0';
-  return len;
-}
-
-size_t format_sparse(int64_t dim, const int32_t* indices, const float* values, size_t nnz,
-                     char* out) noexcept {
-  size_t len = 0;
-  out[len++] = '{';
-  for (size_t i = 0; i < nnz; ++i) {
-    if (i > 0) out[len++] = ',';
-    len = static_cast<size_t>(std::to_chars(out + len, out + len + 11, indices[i] + 1).ptr - out);
-    out[len++] = ':';
-    len += format_float(values[i], out + len);
-  }
-  out[len++] = '}';
-  out[len++] = '/';
-  len = static_cast<size_t>(std::to_chars(out + len, out + len + 20, dim).ptr - out);
-  out[len] = '\0';
-  return len;
-}
-
 }  // namespace vectorx

@@ -32,7 +32,7 @@ Datum dense_out(FunctionCallInfo fcinfo) {
   float* values = static_cast<float*>(palloc(sizeof(float) * v->dim));
   for (int i = 0; i < v->dim; ++i) values[i] = T::to_float(v->x[i]);
   char* text = static_cast<char*>(palloc(dense_text_capacity(v->dim)));
-  format_dense(values, v->dim, text);
+  format_dense(values, v->dim, text, print_element);
   pfree(values);
   PG_RETURN_CSTRING(text);
 }

@@ -52,7 +52,7 @@ VX_FUNCTION(sparsevec_in) {
 VX_FUNCTION(sparsevec_out) {
   const SparseVarlena* v = sparse_arg(fcinfo, 0);
   char* text = static_cast<char*>(palloc(sparse_text_capacity(v->nnz)));
-  format_sparse(v->dim, v->indices, v->values(), v->nnz, text);
+  format_sparse(v->dim, v->indices, v->values(), v->nnz, text, print_element);
   PG_RETURN_CSTRING(text);
 }
 

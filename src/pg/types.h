@@ -112,4 +112,7 @@ void check_element(const char* type_name, float value);
 template <typename T>
 typename T::Elem to_element(float f);
 
+// One element of a value's text, as the server prints a float4 (so does pgvector); its length.
+inline size_t print_element(float v, char* out) { return static_cast<size_t>(float_to_shortest_decimal_bufn(v, out)); }
+
 }  // namespace vectorx::pg
