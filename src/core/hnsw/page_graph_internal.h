@@ -183,7 +183,7 @@ class HeldValues {
     if ((held_.size() + 1) * 2 > index_.size()) reindex(std::max<size_t>(64, index_.size() * 2));
     if (chunk_ == kNoChunk || chunk_used_ + length > kChunkBytes) {
       if (length > kChunkBytes) throw std::length_error("a value larger than a chunk of held values");
-      if (++chunk_ >= chunks_.size()) chunks_.push_back(std::make_unique<uint8_t[]>(kChunkBytes));
+      if (++chunk_ >= chunks_.size()) chunks_.emplace_back(new uint8_t[kChunkBytes]);  // not zeroed: only copies are read
       chunk_used_ = 0;
     }
     uint8_t* copy = chunks_[chunk_].get() + chunk_used_;
