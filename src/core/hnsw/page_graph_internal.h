@@ -187,7 +187,7 @@ class HeldValues {
       chunk_used_ = 0;
     }
     uint8_t* copy = chunks_[chunk_].get() + chunk_used_;
-    chunk_used_ += (length + 63) & ~size_t{63};  // each copy starts on a cache line
+    chunk_used_ += (length + 63) & ~size_t{63};  // copies 64 bytes apart: as aligned as the chunk
     std::memcpy(copy, value, length);
     held_.push_back({id, inverse_norm, copy});
     place(static_cast<uint32_t>(held_.size() - 1));
