@@ -23,10 +23,13 @@ $node->safe_psql('postgres', q{
   CREATE INDEX items_v ON items USING hnsw (v vector_l2_ops);
 });
 my $value = "array_fill(:k::real, ARRAY[8])::vector";
+# VACUUM without heap truncation: deletes empty the table's last pages, and a VACUUM that may
+# truncate them waits up to 5 s for its lock while the other clients' VACUUMs queue behind it
+# (one CI run spent over 15 minutes so). The index's side of VACUUM is the same either way.
 run_pgbench($node, [
 	"\\set k random(1, 5)\nINSERT INTO items (v) SELECT $value FROM generate_series(1, 10);\n",
 	"\\set k random(1, 5)\nDELETE FROM items WHERE id IN (SELECT id FROM items WHERE v = $value ORDER BY random() LIMIT 6);\n",
-	"VACUUM items;\n",
+	"VACUUM (TRUNCATE false) items;\n",
 	"\\set k random(1, 5)\nSET enable_seqscan = off;\nSELECT count(*) FROM (SELECT id FROM items ORDER BY v <-> $value LIMIT 50) t;\n",
 ], 6, 200, "identical rows are inserted, deleted, vacuumed and searched at once");
 
