@@ -6,9 +6,11 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "anchors.h"
+#include "cpu_waker.h"
 #include "ground_truth.h"
 #include "pg_client.h"
 #include "report.h"
@@ -34,6 +36,8 @@ PostgreSQL (libpq connection string or PG* environment):
   --clients 1,2           concurrent connections   --repeat N (passes over the queries, 1)
   --warm-up all|one       untimed queries per connection first (default all: a fresh backend
                           page-faults on each shared buffer it first touches; pooled ones did long ago)
+  --keep-cpus-awake       spin a nice-19 thread on every CPU while running, so that idle vCPUs do not
+                          halt between round trips (cpu_waker.h: in a VM that adds ~100 µs a query)
   --query-from-table      load the queries into <table>_queries and pick each by id in a subquery
   --query-sql "SQL"       the query to time instead of the top-k on --table: {table}, {k} and {q}
                           (the query vector) are replaced; its first column is the row id
@@ -72,6 +76,7 @@ struct Options {
   double insert_fraction = 0, expect_recall = -1;
   bool reload = false;
   bool query_from_table = false;
+  bool keep_cpus_awake = false;
   std::vector<std::string> anchors;
   AnchorParams anchor;
 };
@@ -113,8 +118,8 @@ Options parse(int argc, char** argv) {
       std::cout << kUsage;
       std::exit(0);
     }
-    if (arg == "--reload" || arg == "--query-from-table") {
-      (arg == "--reload" ? o.reload : o.query_from_table) = true;
+    if (arg == "--reload" || arg == "--query-from-table" || arg == "--keep-cpus-awake") {
+      (arg == "--reload" ? o.reload : arg == "--keep-cpus-awake" ? o.keep_cpus_awake : o.query_from_table) = true;
       continue;
     }
     if (i + 1 >= argc) throw std::invalid_argument("missing value for " + arg);
@@ -383,6 +388,8 @@ int run(int argc, char** argv) {
             << metric_name(metric) << ", kernels " << simd_level_name(active_simd_level()) << "\n";
   Report report(o.dataset);
   const Matrix<int32_t> truth = ground_truth(o, base, queries, metric, report);
+  const CpuWaker waker(o.keep_cpus_awake);
+  if (o.keep_cpus_awake) report.add_event("cpus_kept_awake", {{"threads", json_number(std::thread::hardware_concurrency())}}, std::cout);
   if (o.insert_fraction < 0 || o.insert_fraction >= 1) throw std::invalid_argument("--insert-fraction must be in [0, 1)");
   run_sql(o, base, queries, truth, metric, report);
   run_anchors(o, base, queries, truth, metric, report);
