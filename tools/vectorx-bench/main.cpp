@@ -36,8 +36,8 @@ PostgreSQL (libpq connection string or PG* environment):
   --clients 1,2           concurrent connections   --repeat N (passes over the queries, 1)
   --warm-up all|one       untimed queries per connection first (default all: a fresh backend
                           page-faults on each shared buffer it first touches; pooled ones did long ago)
-  --keep-cpus-awake       spin a nice-19 thread on every CPU while running, so that idle vCPUs do not
-                          halt between round trips (cpu_waker.h: in a VM that adds ~100 µs a query)
+  --keep-cpus-awake       spin a nice-19 thread on every CPU during the query sweeps, so that idle vCPUs
+                          do not halt between round trips (cpu_waker.h: in a VM that adds ~100 µs a query)
   --query-from-table      load the queries into <table>_queries and pick each by id in a subquery
   --query-sql "SQL"       the query to time instead of the top-k on --table: {table}, {k} and {q}
                           (the query vector) are replaced; its first column is the row id
@@ -357,6 +357,8 @@ void run_sql(const Options& o, const Matrix<float>& base, const Matrix<float>& q
   const std::string my_index = prepare(o, mine, base, queries, report, my_inserts);
   const std::string their_index = versus ? prepare(o, theirs, base, queries, report, their_inserts) : "";
   std::vector<std::vector<SweepPoint>> my_rounds, their_rounds;
+  if (o.keep_cpus_awake) report.add_event("cpus_kept_awake", {{"threads", json_number(std::thread::hardware_concurrency())}}, std::cout);
+  const CpuWaker waker(o.keep_cpus_awake);  // for the query sweeps only: it slowed inserts 2-3× here
   for (int round = 0; round < o.rounds; ++round) {
     my_rounds.push_back(sweep(o, mine, my_index, queries, truth, report));
     if (versus) their_rounds.push_back(sweep(o, theirs, their_index, queries, truth, report));
@@ -388,8 +390,6 @@ int run(int argc, char** argv) {
             << metric_name(metric) << ", kernels " << simd_level_name(active_simd_level()) << "\n";
   Report report(o.dataset);
   const Matrix<int32_t> truth = ground_truth(o, base, queries, metric, report);
-  const CpuWaker waker(o.keep_cpus_awake);
-  if (o.keep_cpus_awake) report.add_event("cpus_kept_awake", {{"threads", json_number(std::thread::hardware_concurrency())}}, std::cout);
   if (o.insert_fraction < 0 || o.insert_fraction >= 1) throw std::invalid_argument("--insert-fraction must be in [0, 1)");
   run_sql(o, base, queries, truth, metric, report);
   run_anchors(o, base, queries, truth, metric, report);
