@@ -30,7 +30,7 @@ TEST(HnswCodeCache, FindsCodesByIdUpToItsLimit) {
   EXPECT_EQ(cache.find(make_id(7, 3)), nullptr);
   // Blocks take as many slots as their page had items: 3000 blocks of 1, then more of 10.
   for (uint32_t block = 1; block <= 3000; ++block) {
-    const uint8_t* kept = cache.code(make_id(block, 0), 1, bytes(value), scratch.data());
+    const uint8_t* kept = cache.code(make_id(block, 0), {0, 1}, bytes(value), scratch.data());
     ASSERT_NE(kept, nullptr);
     EXPECT_NE(kept, scratch.data());
     EXPECT_EQ(cache.find(make_id(block, 0)), kept);
@@ -39,7 +39,7 @@ TEST(HnswCodeCache, FindsCodesByIdUpToItsLimit) {
   const uint8_t* first = cache.find(make_id(1, 0));
   std::vector<uint8_t> before(first, first + cache.entry_bytes());
   uint32_t block = 3001;
-  for (; cache.code(make_id(block, 9), 10, bytes(value), scratch.data()) != scratch.data(); ++block) {
+  for (; cache.code(make_id(block, 9), {0, 10}, bytes(value), scratch.data()) != scratch.data(); ++block) {
   }
   EXPECT_EQ(block, 3001u + (CodeCache::kChunkSlots + 10 - 3000) / 10) << "kept until the slots ran out";
   EXPECT_EQ(cache.find(make_id(block, 9)), nullptr) << "past the limit: coded, not kept";
@@ -48,16 +48,35 @@ TEST(HnswCodeCache, FindsCodesByIdUpToItsLimit) {
   EXPECT_EQ(cache.cached(), 3000u + (block - 3001));
 }
 
+TEST(HnswCodeCache, APageThatStartsWithAValueTailGivesItNoSlot) {
+  const Cache c;
+  CodeCache cache = c.make(CodeCache::kChunkSlots);
+  std::vector<uint8_t> scratch(cache.entry_bytes());
+  const float value[4] = {0.5f, 0.5f, 0.25f, 1};
+  const CodeCache::PageItems after_tail{1, 3};  // item 0 is a tail, items 1 and 2 elements
+  EXPECT_EQ(cache.code(make_id(4, 0), after_tail, bytes(value), scratch.data()), scratch.data()) << "no slot: coded, not kept";
+  const uint8_t* first = cache.code(make_id(4, 1), after_tail, bytes(value), scratch.data());
+  const uint8_t* second = cache.code(make_id(4, 2), after_tail, bytes(value), scratch.data());
+  ASSERT_NE(first, scratch.data());
+  EXPECT_EQ(second, first + cache.entry_bytes()) << "the block's two slots are consecutive";
+  EXPECT_EQ(cache.find(make_id(4, 0)), nullptr);
+  EXPECT_EQ(cache.find(make_id(4, 1)), first);
+  EXPECT_EQ(cache.find(make_id(4, 3)), nullptr) << "past the items the page had";
+  // The next block's slots follow the two: the tail took none.
+  EXPECT_EQ(cache.code(make_id(5, 0), {0, 1}, bytes(value), scratch.data()), second + cache.entry_bytes());
+  EXPECT_EQ(cache.cached(), 3u);
+}
+
 TEST(HnswCodeCache, ValuesFarOutsideItsRangesAreNotCoded) {
   const Cache c;
   CodeCache cache = c.make(CodeCache::kChunkSlots);
   std::vector<uint8_t> scratch(cache.entry_bytes());
   const float near[4] = {1.001f, 0, 0.5f, 1};  // a little past the sample's range
   const float far[4] = {30, 0, 0.5f, 1};
-  EXPECT_NE(cache.code(make_id(1, 0), 4, bytes(near), scratch.data()), nullptr);
-  EXPECT_EQ(cache.code(make_id(1, 1), 4, bytes(far), scratch.data()), nullptr);
+  EXPECT_NE(cache.code(make_id(1, 0), {0, 4}, bytes(near), scratch.data()), nullptr);
+  EXPECT_EQ(cache.code(make_id(1, 1), {0, 4}, bytes(far), scratch.data()), nullptr);
   EXPECT_EQ(cache.find(make_id(1, 1)), nullptr);
-  EXPECT_EQ(cache.code(make_id(1, 1), 4, bytes(far), scratch.data()), nullptr) << "known, not coded again";
+  EXPECT_EQ(cache.code(make_id(1, 1), {0, 4}, bytes(far), scratch.data()), nullptr) << "known, not coded again";
   EXPECT_EQ(cache.cached(), 1u);
 }
 

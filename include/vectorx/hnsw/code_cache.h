@@ -8,8 +8,10 @@
 // from the elements' pages (PageGraph::Scan).
 //
 // Elements are found by Id (block << 8 | item): a table of blocks gives each block's first
-// slot, and a block's items take consecutive slots, as many as its page had items when the
-// cache first met it (items added later are not cached). Slots live in chunks that never move,
+// slot, and a block's items take consecutive slots, one for each item its page had when the
+// cache first met it (items added later are not cached), less a value tail that starts the
+// page (page_format.h: a tail is always its page's first item; with 784 dimensions nearly
+// every other page starts with one, and their slots took a third of the cache). Slots live in chunks that never move,
 // so a code's address stays valid while the cache grows. The cache stops growing at its memory
 // limit.
 //
@@ -52,19 +54,20 @@ class CodeCache {
   const uint8_t* find(Id id) const {
     const uint32_t block = id_block(id);
     if (block >= blocks_.size()) return nullptr;
-    const BlockSlots& b = blocks_[block];
-    const uint32_t item = id_item(id);
-    if (item >= b.count) return nullptr;
-    const size_t slot = b.first + item;
-    return filled_[slot] == kCoded ? entry(slot) : nullptr;
+    const size_t slot = slot_of(blocks_[block], id_item(id));
+    return slot != kNoSlot && filled_[slot] == kCoded ? entry(slot) : nullptr;
   }
+  // The items of a page that may be elements: [first, end).
+  struct PageItems {
+    uint32_t first = 0, end = 0;
+  };
   // The code of `payload`, `id`'s value: kept as id's entry while the cache has room, else
-  // written to `scratch` (entry_bytes()). `items_on_page`: the item count of id's page now
-  // (sizes its block's slots the first time the block is met). nullptr, and nothing kept, when
+  // written to `scratch` (entry_bytes()). `items`: those of id's page now (they size its
+  // block's slots the first time the block is met). nullptr, and nothing kept, when
   // the code is not faithful: its error is over kFaithfulEps times the largest of a value
   // within the quantizer's ranges, so its estimates would mislead (a value far outside the
   // sample the ranges were trained on).
-  const uint8_t* code(Id id, size_t items_on_page, const uint8_t* payload, uint8_t* scratch);
+  const uint8_t* code(Id id, PageItems items, const uint8_t* payload, uint8_t* scratch);
   static constexpr float kFaithfulEps = 2;
 
   const ivf::BoundedQuantizer& quantizer() const { return quantizer_; }
@@ -76,12 +79,17 @@ class CodeCache {
 
  private:
   struct BlockSlots {
-    uint32_t first = 0;
-    uint32_t count = 0;  // 0: not met yet
+    uint32_t first_slot = 0;
+    uint16_t first_item = 0;
+    uint16_t end_item = 0;  // 0: not met yet
   };
+  static constexpr size_t kNoSlot = ~size_t{0};
+  static size_t slot_of(const BlockSlots& b, uint32_t item) {
+    return item >= b.first_item && item < b.end_item ? b.first_slot + (item - b.first_item) : kNoSlot;
+  }
   uint8_t* entry(size_t slot) const { return chunks_[slot / kChunkSlots].get() + (slot % kChunkSlots) * entry_bytes_; }
-  bool reserve(uint32_t block, size_t items);
-  uint8_t* slot_for(Id id, size_t items_on_page);  // nullptr: no room
+  bool reserve(uint32_t block, PageItems items);
+  size_t slot_for(Id id, PageItems items);  // kNoSlot: no room
   bool encode(const uint8_t* payload, uint8_t* out);  // false: not faithful
 
   ivf::BoundedQuantizer quantizer_;

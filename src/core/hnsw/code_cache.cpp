@@ -13,8 +13,12 @@ namespace vectorx::hnsw {
 namespace {
 
 constexpr int kBits = 8;
-constexpr size_t kSamplePages = 64;
 constexpr size_t kMaxSamples = 2000;
+// Pages read for the sample: enough for kMaxSamples values of the index's size, within these.
+// Large values leave few a page: 64 pages gave fashion-mnist (784 dimensions) 160 values, and
+// ranges so narrow that 7.6% of its rows fell far outside them, were not coded, and every
+// search that met one read its page.
+constexpr size_t kMinSamplePages = 64, kMaxSamplePages = 256;
 // Each dimension's range is the sample's, widened by this share of its width on both sides:
 // values met later (inserted after, or missed by the sample) then rarely fall outside it.
 // Measured on glove-100 with a 900-value sample: 7.8% of the values were not faithful
@@ -36,9 +40,9 @@ std::vector<float> widened(std::vector<float> ranges, int levels) {
   return ranges;
 }
 
-// Values of live elements held whole in their items, from up to kSamplePages evenly spaced
-// pages: what the quantizer's ranges are trained on (values outside them are clamped, and
-// their larger eps keeps the bounds true).
+// Values of live elements held whole in their items, from evenly spaced pages: what the
+// quantizer's ranges are trained on (values outside them are clamped, and their larger eps
+// keeps the bounds true).
 std::vector<uint8_t> sample_values(PageGraph& graph, size_t* count) {
   PageStore& store = graph.store();
   const size_t page_size = store.page_size();
@@ -47,7 +51,11 @@ std::vector<uint8_t> sample_values(PageGraph& graph, size_t* count) {
   std::vector<uint8_t> values;
   *count = 0;
   if (blocks < 2) return values;
-  const uint32_t step = std::max<uint32_t>(1, static_cast<uint32_t>((blocks - 1) / kSamplePages));
+  const size_t values_per_page = std::max<size_t>(1, page_size / (value_bytes + sizeof(ElementHeader)));
+  const size_t pages = std::clamp((kMaxSamples + values_per_page - 1) / values_per_page, kMinSamplePages, kMaxSamplePages);
+  const uint32_t step = std::max<uint32_t>(1, static_cast<uint32_t>((blocks - 1) / pages));
+  // Grown in place, a large sample was copied (and its fresh memory faulted in) several times.
+  values.reserve(std::min(kMaxSamples, pages * values_per_page) * value_bytes);
   for (uint32_t block = 1; block < blocks && *count < kMaxSamples; block += step) {
     store.check_interrupts();
     ReadPage page(store, block);
@@ -149,28 +157,29 @@ size_t CodeCache::memory_bytes() const {
   return chunks_.size() * kChunkSlots * entry_bytes_ + filled_.capacity() + blocks_.capacity() * sizeof(BlockSlots);
 }
 
-// Gives `block` `items` consecutive slots, in fresh chunks as needed; false past the limit.
-bool CodeCache::reserve(uint32_t block, size_t items) {
-  if (items == 0 || used_slots_ + items > max_slots_) return false;
+// Gives `block` a slot for each of `items`, consecutive; false past the limit.
+bool CodeCache::reserve(uint32_t block, PageItems items) {
+  if (items.end <= items.first || items.end > static_cast<uint32_t>(kMaxItemsPerPage)) return false;
+  const size_t count = items.end - items.first;
+  if (used_slots_ + count > max_slots_) return false;
   if (block >= blocks_.size()) blocks_.resize(std::max<size_t>(block + 1, blocks_.size() * 2));
-  while (chunks_.size() * kChunkSlots < used_slots_ + items) chunks_.push_back(std::make_unique<uint8_t[]>(kChunkSlots * entry_bytes_));
-  blocks_[block] = {static_cast<uint32_t>(used_slots_), static_cast<uint32_t>(items)};
-  used_slots_ += items;
+  while (chunks_.size() * kChunkSlots < used_slots_ + count) chunks_.push_back(std::make_unique<uint8_t[]>(kChunkSlots * entry_bytes_));
+  blocks_[block] = {static_cast<uint32_t>(used_slots_), static_cast<uint16_t>(items.first), static_cast<uint16_t>(items.end)};
+  used_slots_ += count;
   filled_.resize(used_slots_, 0);
   return true;
 }
 
-uint8_t* CodeCache::slot_for(Id id, size_t items_on_page) {
-  const uint32_t block = id_block(id), item = id_item(id);
-  if ((block >= blocks_.size() || blocks_[block].count == 0) && !reserve(block, items_on_page)) return nullptr;
-  const BlockSlots& b = blocks_[block];
-  return item < b.count ? entry(b.first + item) : nullptr;
+size_t CodeCache::slot_for(Id id, PageItems items) {
+  const uint32_t block = id_block(id);
+  if ((block >= blocks_.size() || blocks_[block].end_item == 0) && !reserve(block, items)) return kNoSlot;
+  return slot_of(blocks_[block], id_item(id));
 }
 
-const uint8_t* CodeCache::code(Id id, size_t items_on_page, const uint8_t* payload, uint8_t* scratch) {
-  uint8_t* kept = slot_for(id, items_on_page);
-  const size_t slot = kept ? blocks_[id_block(id)].first + id_item(id) : 0;
-  if (kept && filled_[slot] == kUnfaithful) return nullptr;  // known: not coded again
+const uint8_t* CodeCache::code(Id id, PageItems items, const uint8_t* payload, uint8_t* scratch) {
+  const size_t slot = slot_for(id, items);
+  if (slot != kNoSlot && filled_[slot] == kUnfaithful) return nullptr;  // known: not coded again
+  uint8_t* kept = slot != kNoSlot ? entry(slot) : nullptr;
   const bool faithful = encode(payload, kept ? kept : scratch);
   if (!kept) return faithful ? scratch : nullptr;
   if (faithful) ++cached_;

@@ -290,7 +290,9 @@ class PageGraph::View {
     ElementRef e;
     if (!e.parse(page.data(), page_size_, id_item(id), g_.params_.m)) return false;
     items_on_page_ = page_header(page.data())->item_count;
+    element_page_ = page.data();
     f(e);
+    element_page_ = nullptr;
     return true;
   }
 
@@ -399,7 +401,13 @@ class PageGraph::View {
     return false;
   }
 
-  const uint8_t* code_of(Id id, const uint8_t* value) { return codes_->code(id, items_on_page_, value, code_scratch_.data()); }
+  // (Called within with_element: its page is element_page_.)
+  const uint8_t* code_of(Id id, const uint8_t* value) {
+    TailRef tail;
+    const bool starts_with_tail = element_page_ && tail.parse(element_page_, page_size_, 0);
+    const CodeCache::PageItems items{starts_with_tail ? 1u : 0u, static_cast<uint32_t>(items_on_page_)};
+    return codes_->code(id, items, value, code_scratch_.data());
+  }
 
   // The key of the code's estimate of the query's distance; false without a code or a finite
   // estimate (the value's own key serves then). key_error_ becomes how far the estimate is
@@ -726,6 +734,7 @@ class PageGraph::View {
     return it != measured_.end() && it->id == id ? &*it : nullptr;
   }
   size_t items_on_page_ = 0;  // of the page with_element last read
+  const uint8_t* element_page_ = nullptr;  // that page, while with_element runs
   const uint8_t* query_ = nullptr;
   float query_inverse_norm_ = 0;
   VisitedTable visited_;
