@@ -14,11 +14,11 @@ namespace {
 
 constexpr int kBits = 8;
 constexpr size_t kMaxSamples = 2000;
-// Pages read for the sample: enough for kMaxSamples values of the index's size, within these.
-// Large values leave few a page: 64 pages gave fashion-mnist (784 dimensions) 160 values, and
-// ranges so narrow that 7.6% of its rows fell far outside them, were not coded, and every
-// search that met one read its page.
-constexpr size_t kMinSamplePages = 64, kMaxSamplePages = 256;
+// Pages read for the sample: enough for kWantedSamples values of the index's size, within
+// these. Large values leave few a page: 64 pages gave fashion-mnist (784 dimensions) 160
+// values, and ranges so narrow that 7.6% of its rows fell far outside them, were not coded,
+// and every search that met one read its page. glove-100 gets its 64 pages (~830 values).
+constexpr size_t kWantedSamples = 1000, kMinSamplePages = 64, kMaxSamplePages = 256;
 // Each dimension's range is the sample's, widened by this share of its width on both sides:
 // values met later (inserted after, or missed by the sample) then rarely fall outside it.
 // Measured on glove-100 with a 900-value sample: 7.8% of the values were not faithful
@@ -52,7 +52,7 @@ std::vector<uint8_t> sample_values(PageGraph& graph, size_t* count) {
   *count = 0;
   if (blocks < 2) return values;
   const size_t values_per_page = std::max<size_t>(1, page_size / (value_bytes + sizeof(ElementHeader)));
-  const size_t pages = std::clamp((kMaxSamples + values_per_page - 1) / values_per_page, kMinSamplePages, kMaxSamplePages);
+  const size_t pages = std::clamp((kWantedSamples + values_per_page - 1) / values_per_page, kMinSamplePages, kMaxSamplePages);
   const uint32_t step = std::max<uint32_t>(1, static_cast<uint32_t>((blocks - 1) / pages));
   // Grown in place, a large sample was copied (and its fresh memory faulted in) several times.
   values.reserve(std::min(kMaxSamples, pages * values_per_page) * value_bytes);
