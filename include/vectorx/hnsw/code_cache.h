@@ -57,6 +57,8 @@ class CodeCache {
     const size_t slot = slot_of(blocks_[block], id_item(id));
     return slot != kNoSlot && filled_[slot] == kCoded ? entry(slot) : nullptr;
   }
+  // Whether `block` has its slots (sized when the cache first met it).
+  bool has_slots(uint32_t block) const { return block < blocks_.size() && blocks_[block].end_item != 0; }
   // The items of a page that may be elements: [first, end).
   struct PageItems {
     uint32_t first = 0, end = 0;

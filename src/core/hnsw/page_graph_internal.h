@@ -290,9 +290,8 @@ class PageGraph::View {
     ElementRef e;
     if (!e.parse(page.data(), page_size_, id_item(id), g_.params_.m)) return false;
     items_on_page_ = page_header(page.data())->item_count;
-    element_page_ = page.data();
+    if (codes_ && !codes_->has_slots(block)) first_element_item_ = first_element_item(page.data());
     f(e);
-    element_page_ = nullptr;
     return true;
   }
 
@@ -401,12 +400,16 @@ class PageGraph::View {
     return false;
   }
 
-  // (Called within with_element: its page is element_page_.)
+  // (After with_element read id's page: a split value is coded once its tails are read.)
   const uint8_t* code_of(Id id, const uint8_t* value) {
-    TailRef tail;
-    const bool starts_with_tail = element_page_ && tail.parse(element_page_, page_size_, 0);
-    const CodeCache::PageItems items{starts_with_tail ? 1u : 0u, static_cast<uint32_t>(items_on_page_)};
+    const CodeCache::PageItems items{first_element_item_, static_cast<uint32_t>(items_on_page_)};
     return codes_->code(id, items, value, code_scratch_.data());
+  }
+
+  // 1 when the page starts with a value tail (page_format.h: only ever its first item), else 0.
+  uint32_t first_element_item(const uint8_t* page) const {
+    TailRef tail;
+    return tail.parse(page, page_size_, 0) ? 1 : 0;
   }
 
   // The key of the code's estimate of the query's distance; false without a code or a finite
@@ -734,7 +737,7 @@ class PageGraph::View {
     return it != measured_.end() && it->id == id ? &*it : nullptr;
   }
   size_t items_on_page_ = 0;  // of the page with_element last read
-  const uint8_t* element_page_ = nullptr;  // that page, while with_element runs
+  uint32_t first_element_item_ = 0;  // of that page, when the code cache has no slots for it yet
   const uint8_t* query_ = nullptr;
   float query_inverse_norm_ = 0;
   VisitedTable visited_;
