@@ -11,9 +11,9 @@
 // slot, and a block's items take consecutive slots, one for each item its page had when the
 // cache first met it (items added later are not cached), less a value tail that starts the
 // page (page_format.h: a tail is always its page's first item; with 784 dimensions nearly
-// every other page starts with one, and their slots took a third of the cache). Slots live in chunks that never move,
-// so a code's address stays valid while the cache grows. The cache stops growing at its memory
-// limit.
+// every other page starts with one, and their slots took a third of the cache). Slots live in
+// chunks that never move, so a code's address stays valid while the cache grows. The cache
+// stops growing at its memory limit.
 //
 // A code stands for the value its Id held when it was read. That holds until VACUUM frees the
 // element and an insert reuses its item; VACUUM then raises the meta page's freed_generation,
