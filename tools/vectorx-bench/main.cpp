@@ -112,14 +112,16 @@ Options parse(int argc, char** argv) {
       {"--query-sql", &o.query_sql}, {"--versus-conninfo", &o.versus_conninfo}, {"--versus-table", &o.versus_table},
       {"--versus-extension", &o.versus_extension}, {"--versus-index", &o.versus_index}, {"--versus-sweep", &o.versus_sweep},
       {"--json", &o.json}, {"--plot", &o.plot}, {"--metric", &o.metric}};
+  const std::map<std::string, bool*> flags = {
+      {"--reload", &o.reload}, {"--query-from-table", &o.query_from_table}, {"--keep-cpus-awake", &o.keep_cpus_awake}};
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       std::cout << kUsage;
       std::exit(0);
     }
-    if (arg == "--reload" || arg == "--query-from-table" || arg == "--keep-cpus-awake") {
-      (arg == "--reload" ? o.reload : arg == "--keep-cpus-awake" ? o.keep_cpus_awake : o.query_from_table) = true;
+    if (auto it = flags.find(arg); it != flags.end()) {
+      *it->second = true;
       continue;
     }
     if (i + 1 >= argc) throw std::invalid_argument("missing value for " + arg);

@@ -172,7 +172,7 @@ bool CodeCache::reserve(uint32_t block, PageItems items) {
 
 size_t CodeCache::slot_for(Id id, PageItems items) {
   const uint32_t block = id_block(id);
-  if ((block >= blocks_.size() || blocks_[block].end_item == 0) && !reserve(block, items)) return kNoSlot;
+  if (!has_slots(block) && !reserve(block, items)) return kNoSlot;
   return slot_of(blocks_[block], id_item(id));
 }
 
