@@ -15,10 +15,9 @@ using test::bytes;
 struct Cache {
   Space space{ElementKind::kFloat32, Metric::kL2, 4};
   std::vector<float> samples{0, 0, 0, 0, 1, 1, 1, 1, 0.5f, 0.25f, 0.75f, 1};
-  size_t entry = ivf::bounded_entry_bytes(4, 8, Metric::kL2);
 
   CodeCache make(size_t slots) const {
-    return CodeCache(space, ivf::BoundedQuantizer::train(space, bytes(samples.data()), 3, 8), slots * (entry + 1));
+    return CodeCache(space, ivf::BoundedQuantizer::train(space, bytes(samples.data()), 3, 8), slots * (CodeCache::slot_bytes(space) + 1));
   }
 };
 
@@ -58,13 +57,31 @@ TEST(HnswCodeCache, APageThatStartsWithAValueTailGivesItNoSlot) {
   const uint8_t* first = cache.code(make_id(4, 1), after_tail, bytes(value), scratch.data());
   const uint8_t* second = cache.code(make_id(4, 2), after_tail, bytes(value), scratch.data());
   ASSERT_NE(first, scratch.data());
-  EXPECT_EQ(second, first + cache.entry_bytes()) << "the block's two slots are consecutive";
+  EXPECT_EQ(second, first + CodeCache::slot_bytes(c.space)) << "the block's two slots are consecutive";
   EXPECT_EQ(cache.find(make_id(4, 0)), nullptr);
   EXPECT_EQ(cache.find(make_id(4, 1)), first);
   EXPECT_EQ(cache.find(make_id(4, 3)), nullptr) << "past the items the page had";
   // The next block's slots follow the two: the tail took none.
-  EXPECT_EQ(cache.code(make_id(5, 0), {0, 1}, bytes(value), scratch.data()), second + cache.entry_bytes());
+  EXPECT_EQ(cache.code(make_id(5, 0), {0, 1}, bytes(value), scratch.data()), second + CodeCache::slot_bytes(c.space));
   EXPECT_EQ(cache.cached(), 3u);
+}
+
+TEST(HnswCodeCache, SlotsSpanNoMoreCacheLinesThanTheyMust) {
+  // 4 dims L2 (8 + 4 bytes) round up to 16; glove-100's cosine entries (8 + 100) to two
+  // whole lines; an entry of one whole line stays one.
+  EXPECT_EQ(CodeCache::slot_bytes(Space(ElementKind::kFloat32, Metric::kL2, 4)), 16u);
+  EXPECT_EQ(CodeCache::slot_bytes(Space(ElementKind::kFloat32, Metric::kCosine, 100)), 128u);
+  EXPECT_EQ(CodeCache::slot_bytes(Space(ElementKind::kFloat32, Metric::kL2, 56)), 64u);
+  EXPECT_EQ(CodeCache::slot_bytes(Space(ElementKind::kFloat32, Metric::kL2, 57)), 128u);
+  const Cache c;
+  CodeCache cache = c.make(2 * CodeCache::kChunkSlots);
+  std::vector<uint8_t> scratch(cache.entry_bytes());
+  const float value[4] = {0.5f, 0.5f, 0.25f, 1};
+  for (uint32_t block = 1; block <= CodeCache::kChunkSlots + 1; ++block) {
+    const uint8_t* kept = cache.code(make_id(block, 0), {0, 1}, bytes(value), scratch.data());
+    ASSERT_NE(kept, nullptr);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(kept) % 16, 0u) << "block " << block;
+  }
 }
 
 TEST(HnswCodeCache, ValuesFarOutsideItsRangesAreNotCoded) {

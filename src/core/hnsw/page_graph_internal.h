@@ -108,6 +108,10 @@ class VisitedTable {
       if (s.id == id) return &s;
     }
   }
+  // Room for `more` entries without growing, so that slots found meanwhile stay valid.
+  void reserve(size_t more) {
+    while ((count_ + more + 1) * 2 > slots_.size()) grow();
+  }
   void clear() {
     count_ = 0;
     if (++epoch_ == 0) {
@@ -554,12 +558,37 @@ class PageGraph::View {
   // few neighbours ahead of its turn, once its directory entry has had time to arrive.
   template <class F>
   void for_each_neighbor(Id n, int level, F f) {
+    visit_neighbors<false>(n, level, f);
+  }
+
+  // for_each_neighbor for a search that visits through this view: each neighbour not visited
+  // yet is inserted into the visited table as it is looked up (one probe, where looking up and
+  // then inserting took two) and f is called for those alone, as insert() would have told.
+  template <class F>
+  void for_each_new_neighbor(Id n, F f) {
+    visit_neighbors<true>(n, 0, f);
+  }
+
+ private:
+  template <bool kInsertVisits, class F>
+  void visit_neighbors(Id n, int level, F f) {
     Id copy[kMaxList], fresh[kMaxList];
+    Slot* inserted_slot[kMaxList];
     const size_t count = codes_ && level == 0 ? copy_list_measuring(n, copy) : copy_list(n, level, copy);
     size_t fresh_count = 0;
     batch_count_ = batch_next_ = 0;
+    if (kInsertVisits) visited_.reserve(count);  // the slots below then stay where they are
     for (size_t i = 0; i < count; ++i) {
-      if (visited_.find(copy[i])) continue;
+      if (kInsertVisits) {
+        bool inserted;
+        inserted_slot[i] = visited_.find_or_insert(copy[i], &inserted);
+        if (!inserted) {
+          inserted_slot[i] = nullptr;
+          continue;
+        }
+      } else if (visited_.find(copy[i])) {
+        continue;
+      }
       if (const uint8_t* entry = codes_ ? codes_->find(copy[i]) : nullptr) {
         prefetch_code(entry);
         batch_ids_[batch_count_] = copy[i];
@@ -570,6 +599,8 @@ class PageGraph::View {
       prefetch_directory(copy[i]);
     }
     if (batch_count_ > 0) score_batch();
+    if (expected_ != kInvalidId) prefetch_element(expected_);  // its directory line has arrived
+    expected_ = kInvalidId;
     for (size_t j = 0; j < kPrefetchAhead && j < fresh_count; ++j) prefetch_element(fresh[j]);
     size_t next_fresh = 0;
     for (size_t i = 0; i < count; ++i) {
@@ -578,10 +609,16 @@ class PageGraph::View {
         if (values_split_ && next_fresh < fresh_count) prefetch_tail_of(fresh[next_fresh]);
         if (next_fresh + kPrefetchAhead <= fresh_count) prefetch_element(fresh[next_fresh + kPrefetchAhead - 1]);
       }
+      if (kInsertVisits) {
+        if (!inserted_slot[i]) continue;
+        last_ = inserted_slot[i];
+      }
       f(copy[i]);
     }
     batch_count_ = 0;
   }
+
+ public:
 
   // The tail of a split element whose item was prefetched a step earlier, found from its
   // header read without a lock (a torn or stale header only misdirects a prefetch).
@@ -620,6 +657,14 @@ class PageGraph::View {
     const uintptr_t last = reinterpret_cast<uintptr_t>(entry + codes_->entry_bytes() - 1);
     for (uintptr_t line = reinterpret_cast<uintptr_t>(entry) & ~uintptr_t{63}; line <= last; line += 64)
       __builtin_prefetch(reinterpret_cast<const void*>(line));
+  }
+
+  // `id` is likely the next element expanded (the nearest unexpanded one now): its page's
+  // header and directory line are fetched now, its item once this expansion has scored its
+  // neighbours' codes.
+  void expect_expansion(Id id) {
+    prefetch_directory(id);
+    expected_ = id;
   }
 
   // The page header (whose kind is checked first) and the directory entry.
@@ -699,6 +744,7 @@ class PageGraph::View {
   const uint8_t* batch_entries_[kMaxList];
   double batch_estimates_[kMaxList];
   size_t batch_count_ = 0, batch_next_ = 0;
+  Id expected_ = kInvalidId;  // expect_expansion's
   std::vector<uint8_t> batch_codes_;
   double key_error_ = 0;   // of query_key's last key, in distance units (0: exact)
   double error_spread_ = 1;  // the share of eps taken as a code's likely error (coded_key)

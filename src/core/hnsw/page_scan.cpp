@@ -61,9 +61,8 @@ void PageGraph::Scan::expand() {
     if (best_.size() >= limits_.ef && frontier_.front().distance > best_.front().distance) break;
     const C current = heap_pop_min(frontier_);
     if (auto* s = v.visited().find(current.id)) s->expanded = true;
-    if (!frontier_.empty()) v.prefetch_directory(frontier_.front().id);  // likely the next to expand
-    v.for_each_neighbor(current.id, 0, [&](Id n) {
-      if (!v.insert(n)) return;
+    if (!frontier_.empty()) v.expect_expansion(frontier_.front().id);
+    v.for_each_new_neighbor(current.id, [&](Id n) {
       ++visited_;
       C c{0, n};
       if (!v.query_key(n, &c.distance)) return;
