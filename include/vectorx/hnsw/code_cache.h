@@ -58,7 +58,7 @@ class CodeCache {
     const uint32_t block = id_block(id);
     if (block >= blocks_.size()) return nullptr;
     const size_t slot = slot_of(blocks_[block], id_item(id));
-    return slot != kNoSlot && has_bit(coded_, slot) ? entry(slot) : nullptr;
+    return slot != kNoSlot && coded_[slot] ? entry(slot) : nullptr;
   }
   // Whether `block` has its slots (sized when the cache first met it).
   bool has_slots(uint32_t block) const { return block < blocks_.size() && blocks_[block].end_item != 0; }
@@ -111,11 +111,9 @@ class CodeCache {
     void operator()(uint8_t* p) const { std::free(p); }
   };
   std::vector<std::unique_ptr<uint8_t[], AlignedFree>> chunks_;  // cache-line aligned, zeroed
-  // A bit a slot, so that the table a lookup asks first stays in the core's cache (a byte a
-  // slot is 330 KB for glove-100).
-  static bool has_bit(const std::vector<uint64_t>& bits, size_t slot) { return (bits[slot / 64] >> (slot % 64)) & 1; }
-  static void set_bit(std::vector<uint64_t>& bits, size_t slot) { bits[slot / 64] |= uint64_t{1} << (slot % 64); }
-  std::vector<uint64_t> coded_, unfaithful_;  // [slot]: holds a code; known not to be coded
+  // [slot]: holds a code; known not to be coded. A bit a slot, so that the table a lookup
+  // asks first stays in the core's cache (a byte a slot is 330 KB for glove-100).
+  std::vector<bool> coded_, unfaithful_;
   std::vector<float> scratch_;   // encoding
 };
 

@@ -167,7 +167,7 @@ bool CodeCache::encode(const uint8_t* payload, uint8_t* out) {
 }
 
 size_t CodeCache::memory_bytes() const {
-  return chunks_.size() * kChunkSlots * slot_bytes_ + (coded_.capacity() + unfaithful_.capacity()) * sizeof(uint64_t) + blocks_.capacity() * sizeof(BlockSlots);
+  return chunks_.size() * kChunkSlots * slot_bytes_ + (coded_.capacity() + unfaithful_.capacity()) / 8 + blocks_.capacity() * sizeof(BlockSlots);
 }
 
 // Gives `block` a slot for each of `items`, consecutive; false past the limit.
@@ -185,8 +185,8 @@ bool CodeCache::reserve(uint32_t block, PageItems items) {
   }
   blocks_[block] = {static_cast<uint32_t>(used_slots_), static_cast<uint16_t>(items.first), static_cast<uint16_t>(items.end)};
   used_slots_ += count;
-  coded_.resize((used_slots_ + 63) / 64, 0);
-  unfaithful_.resize(coded_.size(), 0);
+  coded_.resize(used_slots_);
+  unfaithful_.resize(used_slots_);
   return true;
 }
 
@@ -199,11 +199,11 @@ size_t CodeCache::slot_for(Id id, PageItems items) {
 const uint8_t* CodeCache::code(Id id, PageItems items, const uint8_t* payload, uint8_t* scratch) {
   const size_t slot = slot_for(id, items);
   uint8_t* kept = slot != kNoSlot ? entry(slot) : nullptr;
-  if (kept && has_bit(unfaithful_, slot)) return nullptr;  // known: not coded again
+  if (kept && unfaithful_[slot]) return nullptr;  // known: not coded again
   const bool faithful = encode(payload, kept ? kept : scratch);
   if (!kept) return faithful ? scratch : nullptr;
   if (faithful) ++cached_;
-  set_bit(faithful ? coded_ : unfaithful_, slot);
+  (faithful ? coded_ : unfaithful_)[slot] = true;
   return faithful ? kept : nullptr;
 }
 

@@ -577,9 +577,9 @@ class PageGraph::View {
     const size_t count = codes_ && level == 0 ? copy_list_measuring(n, copy) : copy_list(n, level, copy);
     size_t fresh_count = 0;
     batch_count_ = batch_next_ = 0;
-    if (kInsertVisits) visited_.reserve(count);  // the slots below then stay where they are
+    if constexpr (kInsertVisits) visited_.reserve(count);  // the slots below then stay where they are
     for (size_t i = 0; i < count; ++i) {
-      if (kInsertVisits) {
+      if constexpr (kInsertVisits) {
         bool inserted;
         inserted_slot[i] = visited_.find_or_insert(copy[i], &inserted);
         if (!inserted) {
@@ -609,7 +609,7 @@ class PageGraph::View {
         if (values_split_ && next_fresh < fresh_count) prefetch_tail_of(fresh[next_fresh]);
         if (next_fresh + kPrefetchAhead <= fresh_count) prefetch_element(fresh[next_fresh + kPrefetchAhead - 1]);
       }
-      if (kInsertVisits) {
+      if constexpr (kInsertVisits) {
         if (!inserted_slot[i]) continue;
         last_ = inserted_slot[i];
       }
@@ -619,7 +619,6 @@ class PageGraph::View {
   }
 
  public:
-
   // The tail of a split element whose item was prefetched a step earlier, found from its
   // header read without a lock (a torn or stale header only misdirects a prefetch).
   void prefetch_tail_of(Id id) {
