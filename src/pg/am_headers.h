@@ -5,7 +5,6 @@
 
 extern "C" {
 #include "access/amapi.h"
-#include "access/generic_xlog.h"
 #include "access/reloptions.h"
 #include "access/relscan.h"
 #include "access/tableam.h"

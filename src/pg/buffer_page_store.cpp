@@ -1,11 +1,14 @@
 // Shared-buffer PageStore (buffer_page_store.h).
 #include "buffer_page_store.h"
+#include "vectorx/page_delta.h"
 #include "vectorx/slotted_page.h"
 #include "settings.h"
 
 #include "guard.h"
 
 extern "C" {
+#include "access/rmgr.h"
+#include "access/xloginsert.h"
 #include "storage/buf_internals.h"
 }
 
@@ -32,6 +35,23 @@ void mark_zero_hole(Page page) {
   header->pd_lower = static_cast<LocationIndex>(zeros.size() ? kContentsOffset + zeros.begin : BLCKSZ);
   header->pd_upper = static_cast<LocationIndex>(zeros.size() ? kContentsOffset + zeros.end : BLCKSZ);
 }
+
+PageVersion version_of(Page page) {
+  const auto* header = reinterpret_cast<::PageHeader>(page);
+  return {reinterpret_cast<const uint8_t*>(page), header->pd_lower, header->pd_upper};
+}
+
+// PageSetLSN, spelled out: its cast names ::PageHeader, which vectorx::PageHeader hides here.
+void set_lsn(Page page, XLogRecPtr lsn) { PageXLogRecPtrSet(reinterpret_cast<::PageHeader>(page)->pd_lsn, lsn); }
+
+// Where a change's pages are edited, and their WAL data: one change is open at a time in a
+// backend, so one set serves every store.
+struct ChangeSpace {
+  PGAlignedBlock image[PageStore::kMaxChangePages];
+  uint8_t delta[PageStore::kMaxChangePages][BLCKSZ];
+  const BufferPageStore* user = nullptr;
+};
+ChangeSpace change_space;
 
 }  // namespace
 
@@ -87,16 +107,23 @@ const uint8_t* BufferPageStore::peek(uint32_t block) noexcept {
 
 void BufferPageStore::change_begin() {
   if (in_change_) throw std::logic_error("nested page change");
+  if (mode_ != Mode::kBulk) {
+    if (change_space.user) throw std::logic_error("page changes open in two stores");
+    change_space.user = this;
+  }
   in_change_ = true;
   count_ = 0;
-  if (mode_ != Mode::kBulk) pg_call([&] { xlog_ = GenericXLogStart(index_); });
 }
 
 PageRef BufferPageStore::add_to_change(Buffer buffer, bool fresh) {
   Page page = BufferGetPage(buffer);
-  if (mode_ != Mode::kBulk)
-    pg_call([&] { page = GenericXLogRegisterBuffer(xlog_, buffer, fresh ? GENERIC_XLOG_FULL_IMAGE : 0); });
+  if (mode_ != Mode::kBulk) {
+    Page image = change_space.image[count_].data;
+    if (!fresh) memcpy(image, page, BLCKSZ);
+    page = image;
+  }
   buffers_[count_] = buffer;
+  fresh_[count_] = fresh;
   pages_[count_++] = page;
   if (fresh) init_raw_page(page);
   return {BufferGetBlockNumber(buffer), contents(page), static_cast<uintptr_t>(buffer)};
@@ -146,22 +173,51 @@ void BufferPageStore::change_commit() {
     for (int i = 0; i < count_; ++i) MarkBufferDirty(buffers_[i]);
   } else {
     for (int i = 0; i < count_; ++i) mark_zero_hole(pages_[i]);
-    pg_call([&] { GenericXLogFinish(xlog_); });
-    xlog_ = nullptr;
+    write_images();
   }
   release_change_buffers();
 }
 
-void BufferPageStore::change_abort() noexcept {
-  if (xlog_) GenericXLogAbort(xlog_);
-  xlog_ = nullptr;
-  release_change_buffers();
+// Copies the edited images into their buffers and logs them as one generic WAL record, as
+// GenericXLogFinish would, but with each page's delta found 8 bytes at a time (page_delta.h):
+// GenericXLogFinish compares a page byte by byte, and an hnsw insert changes about 17 full pages.
+// A fresh page, or one whose delta would not be smaller, is logged as a full image.
+void BufferPageStore::write_images() {
+  const bool logged = RelationNeedsWAL(index_);
+  size_t delta_length[kMaxChangePages];
+  for (int i = 0; i < count_ && logged; ++i)
+    delta_length[i] = fresh_[i] ? SIZE_MAX
+                                : page_delta(version_of(BufferGetPage(buffers_[i])), version_of(pages_[i]), BLCKSZ,
+                                             change_space.delta[i], BLCKSZ);
+  pg_call([&] {
+    if (logged) XLogBeginInsert();
+    START_CRIT_SECTION();
+    for (int i = 0; i < count_; ++i) {
+      memcpy(BufferGetPage(buffers_[i]), pages_[i], BLCKSZ);
+      MarkBufferDirty(buffers_[i]);
+      if (!logged) continue;
+      if (delta_length[i] == SIZE_MAX) {
+        XLogRegisterBuffer(i, buffers_[i], REGBUF_FORCE_IMAGE | REGBUF_STANDARD);
+      } else {
+        XLogRegisterBuffer(i, buffers_[i], REGBUF_STANDARD);
+        XLogRegisterBufData(i, reinterpret_cast<char*>(change_space.delta[i]), delta_length[i]);
+      }
+    }
+    if (logged) {
+      const XLogRecPtr lsn = XLogInsert(RM_GENERIC_ID, 0);
+      for (int i = 0; i < count_; ++i) set_lsn(BufferGetPage(buffers_[i]), lsn);
+    }
+    END_CRIT_SECTION();
+  });
 }
+
+void BufferPageStore::change_abort() noexcept { release_change_buffers(); }
 
 void BufferPageStore::release_change_buffers() noexcept {
   for (int i = 0; i < count_; ++i) UnlockReleaseBuffer(buffers_[i]);
   count_ = 0;
   in_change_ = false;
+  if (change_space.user == this) change_space.user = nullptr;
 }
 
 void BufferPageStore::check_interrupts() {

@@ -1,5 +1,6 @@
 // PageStore (vectorx/page_store.h) on shared buffers: one index fork, pages locked through
-// the buffer manager, each Change one generic WAL record.
+// the buffer manager, each Change one generic WAL record (Postgres' own format and redo, so
+// replicas and crash recovery need nothing loaded; see write_images).
 //
 // Pages are ordinary Postgres pages without line pointers or special space; the core owns
 // everything after the page header. At each commit pd_lower and pd_upper are set around the
@@ -49,15 +50,16 @@ class BufferPageStore final : public PageStore {
   // Pins `block` (inside pg_call), through its hinted buffer when the hint still holds.
   Buffer pin(uint32_t block);
   PageRef add_to_change(Buffer buffer, bool fresh);
+  void write_images();
   void release_change_buffers() noexcept;
 
   Relation index_;
   ForkNumber fork_;
   Mode mode_;
   BufferHints* hints_;
-  GenericXLogState* xlog_ = nullptr;
   Buffer buffers_[kMaxChangePages];
-  Page pages_[kMaxChangePages];  // what the change edits: WAL images, or the buffers in bulk mode
+  Page pages_[kMaxChangePages];  // what the change edits: images, or the buffers in bulk mode
+  bool fresh_[kMaxChangePages];
   int count_ = 0;
   bool in_change_ = false;
 };

@@ -56,8 +56,9 @@ void define_settings() {
                            &exact_search_only, false, PGC_USERSET, 0, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("vectorx.hnsw_code_cache",
                           "Memory this session may keep for compact codes of one hnsw index's values (0: none).",
-                          "hnsw searches rank the elements they have met before from these codes instead of reading "
-                          "their pages, then compute the distances they return exactly. Up to four indexes a session.",
+                          "hnsw searches, and inserts' searches for neighbours, rank the elements they have met before from "
+                          "these codes instead of reading their pages, then compute the distances they return, and those "
+                          "links are chosen by, exactly. Up to four indexes a session.",
                           &hnsw_code_cache_kb, 65536, 0, MAX_KILOBYTES, PGC_USERSET, GUC_UNIT_KB, nullptr, nullptr,
                           nullptr);
 }

@@ -84,6 +84,25 @@ TEST(HnswCodeCache, SlotsSpanNoMoreCacheLinesThanTheyMust) {
   }
 }
 
+TEST(HnswCodeCache, KeepCodesOnlyWhereASlotWaits) {
+  const Cache c;
+  CodeCache cache = c.make(CodeCache::kChunkSlots);
+  std::vector<uint8_t> scratch(cache.entry_bytes());
+  const float value[4] = {0.5f, 0.5f, 0.25f, 1}, other[4] = {0, 1, 0, 1};
+  cache.keep(make_id(2, 1), {0, 3}, bytes(value));
+  const uint8_t* kept = cache.find(make_id(2, 1));
+  ASSERT_NE(kept, nullptr);
+  const uint8_t* made = cache.code(make_id(9, 0), {0, 1}, bytes(value), scratch.data());
+  EXPECT_EQ(std::vector<uint8_t>(kept, kept + cache.entry_bytes()), std::vector<uint8_t>(made, made + cache.entry_bytes()))
+      << "the code code() makes";
+  const std::vector<uint8_t> before(kept, kept + cache.entry_bytes());
+  cache.keep(make_id(2, 1), {0, 3}, bytes(other));
+  EXPECT_EQ(std::vector<uint8_t>(kept, kept + cache.entry_bytes()), before) << "a kept code is not made again";
+  cache.keep(make_id(2, 5), {0, 6}, bytes(value));
+  EXPECT_EQ(cache.find(make_id(2, 5)), nullptr) << "an item past those its page had when first met";
+  EXPECT_EQ(cache.cached(), 2u);
+}
+
 TEST(HnswCodeCache, ValuesFarOutsideItsRangesAreNotCoded) {
   const Cache c;
   CodeCache cache = c.make(CodeCache::kChunkSlots);

@@ -183,6 +183,44 @@ TEST(HnswPages, CodeCacheScansReturnTheOperatorsDistances) {
   }
 }
 
+// Inserts whose search for neighbours is steered by codes link as well as inserts without:
+// the same recall, a sound index, identical values recognised, and the codes of the elements
+// they read kept.
+TEST(HnswPages, InsertsSteeredByCodesLinkAsWell) {
+  for (Metric metric : {Metric::kL2, Metric::kCosine}) {
+    Fixture f(3000, 32, metric);
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<float> u(-1, 1);
+    for (float& x : f.data) x = u(rng);
+    f.bulk_build(1000);
+    const auto levels = levels_for(3000, 16, 11);
+    double recall[2];
+    for (bool with_codes : {false, true}) {
+      MemoryPageStore copy = f.store;
+      std::swap(copy, f.store);
+      PageGraph g(f.store);
+      auto codes = with_codes ? CodeCache::for_graph(g, size_t{64} << 20) : nullptr;
+      ASSERT_EQ(codes != nullptr, with_codes);
+      for (size_t i = 1000; i < 3000; ++i)
+        ASSERT_TRUE(g.insert(bytes(f.row(i)), 32 * sizeof(float), tid_of(i), levels[i], true, codes.get()));
+      recall[with_codes] = f.recall(g, sample_rows(0, 3000, 100), 40, std::vector<bool>(3000, true));
+      const uint64_t elements = g.vectors();
+      for (size_t i = 0; i < 3000; i += 10)
+        ASSERT_TRUE(g.insert(bytes(f.row(i)), 32 * sizeof(float), tid_of(5000 + i), 0, false, codes.get()));
+      EXPECT_EQ(g.vectors(), elements) << "identical values join their elements";
+      if (codes) {
+        EXPECT_GT(codes->cached(), 1000u);
+      }
+      const auto report = check_hnsw(f.store);
+      EXPECT_TRUE(report.problems.empty());
+      EXPECT_EQ(f.store.shared_locks_held(), 0u);
+      std::swap(copy, f.store);
+    }
+    EXPECT_GE(recall[1], recall[0] - 0.01) << "metric " << static_cast<int>(metric);
+    EXPECT_GE(recall[1], 0.9);
+  }
+}
+
 // Codes too coarse for the distances between neighbours are not used: 3-dimensional values
 // in the unit cube under cosine lie closer in angle than a code's step.
 TEST(HnswPages, NoCodesWhereTheyCannotTellNeighboursApart) {

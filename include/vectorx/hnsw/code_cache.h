@@ -74,6 +74,9 @@ class CodeCache {
   // sample the ranges were trained on).
   const uint8_t* code(Id id, PageItems items, const uint8_t* payload, uint8_t* scratch);
   static constexpr float kFaithfulEps = 2;
+  // Keeps the code of `payload`, id's value, where the cache has a slot for it and it is not
+  // coded yet; nothing otherwise (no code is made that would not be kept).
+  void keep(Id id, PageItems items, const uint8_t* payload);
 
   const ivf::BoundedQuantizer& quantizer() const { return quantizer_; }
   size_t entry_bytes() const { return entry_bytes_; }
@@ -97,6 +100,7 @@ class CodeCache {
   uint8_t* entry(size_t slot) const { return chunks_[slot / kChunkSlots].get() + (slot % kChunkSlots) * slot_bytes_; }
   bool reserve(uint32_t block, PageItems items);
   size_t slot_for(Id id, PageItems items);  // kNoSlot: no room
+  const uint8_t* keep_in(size_t slot, const uint8_t* payload);  // the slot's code, or nullptr: unfaithful
   bool encode(const uint8_t* payload, uint8_t* out);  // false: not faithful
 
   ivf::BoundedQuantizer quantizer_;

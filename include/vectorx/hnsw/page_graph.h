@@ -66,7 +66,9 @@ class PageGraph {
   // Inserts a value with its heap row at `level`. Raising the entry point needs the caller's
   // exclusive index lock: without it (`may_raise_entry` false) an insert that would raise it
   // returns false having written nothing, and the caller retries with the lock.
-  bool insert(const uint8_t* payload, size_t length, HeapTid tid, int level, bool may_raise_entry);
+  // `codes` (code_cache.h), when given, steer the search for neighbours as they steer a scan.
+  bool insert(const uint8_t* payload, size_t length, HeapTid tid, int level, bool may_raise_entry,
+              CodeCache* codes = nullptr);
 
  private:
   friend class View;
@@ -83,6 +85,7 @@ class PageGraph {
   bool claim_free_item(const Placement& place);
   // Removes from new element `id`'s lists (levels 0..levels-1) the neighbours that died
   // while it was linked.
+  void rekey_from_pages(View& view, std::vector<std::vector<Candidate<Id>>>& found);
   void drop_dead_links(View& view, Id id, size_t levels);
   // Adds `tid` to the first of `candidates` (an insert's level-0 candidates) whose value is
   // identical to `payload` and that takes it; false when none does.

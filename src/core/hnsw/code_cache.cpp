@@ -198,13 +198,21 @@ size_t CodeCache::slot_for(Id id, PageItems items) {
 
 const uint8_t* CodeCache::code(Id id, PageItems items, const uint8_t* payload, uint8_t* scratch) {
   const size_t slot = slot_for(id, items);
-  uint8_t* kept = slot != kNoSlot ? entry(slot) : nullptr;
-  if (kept && unfaithful_[slot]) return nullptr;  // known: not coded again
-  const bool faithful = encode(payload, kept ? kept : scratch);
-  if (!kept) return faithful ? scratch : nullptr;
+  if (slot != kNoSlot) return keep_in(slot, payload);
+  return encode(payload, scratch) ? scratch : nullptr;
+}
+
+void CodeCache::keep(Id id, PageItems items, const uint8_t* payload) {
+  const size_t slot = slot_for(id, items);
+  if (slot != kNoSlot && !coded_[slot]) keep_in(slot, payload);
+}
+
+const uint8_t* CodeCache::keep_in(size_t slot, const uint8_t* payload) {
+  if (unfaithful_[slot]) return nullptr;  // known: not coded again
+  const bool faithful = encode(payload, entry(slot));
   if (faithful) ++cached_;
   (faithful ? coded_ : unfaithful_)[slot] = true;
-  return faithful ? kept : nullptr;
+  return faithful ? entry(slot) : nullptr;
 }
 
 }  // namespace vectorx::hnsw

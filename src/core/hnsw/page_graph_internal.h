@@ -272,8 +272,12 @@ class PageGraph::View {
   // holds the element, else from the code of the value read (kept in the cache while it has
   // room). So a search's path depends on the index and the cache's quantizer, not on what
   // the cache happened to hold.
-  void use_codes(CodeCache* codes) {
+  // `exact_when_read`: a value read from its page is keyed exactly, its code only kept for
+  // later searches (an insert's search, which may differ with what the cache held).
+  void use_codes(CodeCache* codes, bool exact_when_read = false) {
     codes_ = codes;
+    exact_when_read_ = exact_when_read;
+    estimated_.clear();
     code_scorer_ = codes->quantizer().estimator(query_, codes->entry_bytes());
     code_scratch_.resize(codes->entry_bytes());
     std::vector<float> q(static_cast<size_t>(g_.space_.dim()));
@@ -282,6 +286,20 @@ class PageGraph::View {
     for (float x : q) norm_sq += static_cast<double>(x) * x;
     query_norm_ = std::sqrt(norm_sq);
     error_spread_ = std::min(1.0, kErrorSpread / std::sqrt(static_cast<double>(g_.space_.dim())));
+  }
+
+  // Back to keys read from pages (an insert's linking compares values exactly).
+  void stop_codes() {
+    codes_ = nullptr;
+    code_scorer_.reset();
+    std::sort(estimated_.begin(), estimated_.end());
+  }
+  // Whether query_key gave `id` a code's estimate since use_codes(codes, true) (after stop_codes).
+  bool was_estimated(Id id) const { return std::binary_search(estimated_.begin(), estimated_.end(), id); }
+
+  // The key query_key gives without codes, read from id's page; false when unreadable.
+  bool page_key(Id id, double* key) {
+    return with_value(id, nullptr, [&](const uint8_t* v, float inverse) { *key = this->key(query_, query_inverse_norm_, v, inverse); });
   }
 
   // Runs f(element) under a shared lock on its page; false when `id` does not resolve to an
@@ -393,10 +411,12 @@ class PageGraph::View {
     key_error_ = 0;
     if (batched_key(id, key) || (codes_ && coded_key(codes_->find(id), key))) {
       if (info) info->flags = VisitedTable::kUnread;
+      if (exact_when_read_) estimated_.push_back(id);
       return true;
     }
     if (with_value(id, info, [&](const uint8_t* v, float inverse) {
-          if (codes_ && coded_key(code_of(id, v), key)) return;
+          if (codes_ && exact_when_read_) codes_->keep(id, page_items(), v);
+          else if (codes_ && coded_key(code_of(id, v), key)) return;
           *key = this->key(query_, query_inverse_norm_, v, inverse);
         }))
       return true;
@@ -405,10 +425,8 @@ class PageGraph::View {
   }
 
   // (After with_element read id's page: a split value is coded once its tails are read.)
-  const uint8_t* code_of(Id id, const uint8_t* value) {
-    const CodeCache::PageItems items{first_element_item_, static_cast<uint32_t>(items_on_page_)};
-    return codes_->code(id, items, value, code_scratch_.data());
-  }
+  const uint8_t* code_of(Id id, const uint8_t* value) { return codes_->code(id, page_items(), value, code_scratch_.data()); }
+  CodeCache::PageItems page_items() const { return {first_element_item_, static_cast<uint32_t>(items_on_page_)}; }
 
   // 1 when the page starts with a value tail (page_format.h: only ever its first item), else 0.
   uint32_t first_element_item(const uint8_t* page) const {
@@ -736,6 +754,8 @@ class PageGraph::View {
   bool values_split_;
   bool by_dot_;  // Space::cosine_by_dot(), asked once rather than at every visit
   CodeCache* codes_ = nullptr;  // use_codes
+  bool exact_when_read_ = false;
+  std::vector<Id> estimated_;  // ids keyed by estimates, with exact_when_read_
   std::unique_ptr<ivf::EntryScorer> code_scorer_;
   std::vector<uint8_t> code_scratch_;
   double query_norm_ = 0;  // ||q||, with codes

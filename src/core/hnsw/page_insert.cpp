@@ -180,7 +180,22 @@ void PageGraph::count_vector(Meta* meta) {
   ++meta->vectors;
 }
 
-bool PageGraph::insert(const uint8_t* payload, size_t length, HeapTid tid, int level, bool may_raise_entry) {
+// The candidates a search found, those it scored by code estimates keyed again from their
+// pages as a search without codes keys them (unreadable ones dropped), nearest first: links are
+// chosen, and identical values recognised, by exact keys.
+void PageGraph::rekey_from_pages(View& view, std::vector<std::vector<Candidate<Id>>>& found) {
+  view.stop_codes();
+  for (auto& level : found) {
+    std::vector<Candidate<Id>> keyed;
+    for (Candidate<Id> c : level)
+      if (!view.was_estimated(c.id) || view.page_key(c.id, &c.distance)) keyed.push_back(c);
+    std::sort(keyed.begin(), keyed.end());
+    level.swap(keyed);
+  }
+}
+
+bool PageGraph::insert(const uint8_t* payload, size_t length, HeapTid tid, int level, bool may_raise_entry,
+                       CodeCache* codes) {
   check_value(payload, length);
   const Meta meta = read_meta();
   // Early quota check, before any page is touched; count_vector checks again under the lock.
@@ -191,7 +206,9 @@ bool PageGraph::insert(const uint8_t* payload, size_t length, HeapTid tid, int l
   view.set_query(payload);
   std::vector<std::vector<Candidate<Id>>> found;
   if (ep.level >= 0) {
+    if (codes) view.use_codes(codes, true);
     found = find_neighbors(view, level, ep, params_, view);
+    if (codes) rekey_from_pages(view, found);
     if (attach_to_identical(view, found[0], payload, length, tid)) return true;
   }
   bool became_entry = false;
