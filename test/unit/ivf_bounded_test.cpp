@@ -149,6 +149,35 @@ TEST(BoundedCodes, FourBitCosineCodesIgnoreTheValuesNorms) {
   EXPECT_LE(spread, plain * 1.1 + 1);
 }
 
+// A decoded entry is its value, clamped to the quantizer's range, to within half a step in
+// each dimension (the unit vector's for 4-bit cosine codes, which code directions), at
+// dimensions that hit every nibble block's tail.
+TEST(BoundedCodes, DecodedEntriesAreTheirValuesToHalfAStep) {
+  for (size_t dim : {size_t{5}, size_t{33}, size_t{100}})
+    for (int bits : kBits)
+      for (Metric metric : {Metric::kL2, Metric::kCosine}) {
+        const Space space(ElementKind::kFloat32, metric, static_cast<int64_t>(dim));
+        const std::vector<float> rows = test::clustered(200, dim, 3);
+        const BoundedQuantizer q(space, BoundedQuantizer::train(space, bytes(rows.data()), 200, bits), bits);
+        std::vector<uint8_t> entry(bounded_entry_bytes(space.dim(), bits, metric));
+        std::vector<float> scratch(dim), decoded(dim);
+        const bool directions = bits == 4 && metric == Metric::kCosine;
+        for (size_t r = 0; r < 200; r += 7) {
+          const float* x = rows.data() + r * dim;
+          q.encode(bytes(x), entry.data(), scratch.data());
+          q.decode(entry.data(), decoded.data());
+          double norm = 0;
+          for (size_t i = 0; i < dim; ++i) norm += static_cast<double>(x[i]) * x[i];
+          const double scale = directions ? 1 / std::sqrt(norm) : 1;
+          for (size_t i = 0; i < dim; ++i) {
+            const double top = q.lo()[i] + static_cast<double>(q.step()[i]) * q.levels();
+            const double coded = std::clamp(x[i] * scale, static_cast<double>(q.lo()[i]), top);  // 4-bit ranges clip
+            ASSERT_NEAR(decoded[i], coded, q.step()[i] * 0.5001) << "dim " << dim << " bits " << bits << " i " << i;
+          }
+        }
+      }
+}
+
 TEST(Sq8Kernels, EveryLevelMatchesADoubleReference) {
   for (SimdLevel level : {SimdLevel::kScalar, SimdLevel::kSSE2, SimdLevel::kAVX2, SimdLevel::kAVX512}) {
     const KernelTable* k = kernel_table(level);

@@ -60,6 +60,12 @@ class CodeCache {
     const size_t slot = slot_of(blocks_[block], id_item(id));
     return slot != kNoSlot && coded_[slot] ? entry(slot) : nullptr;
   }
+  // The value id's code stands for (BoundedQuantizer::decode) into out[dim]; false: no code.
+  bool decode(Id id, float* out) const {
+    const uint8_t* entry = find(id);
+    if (entry) quantizer_.decode(entry, out);
+    return entry != nullptr;
+  }
   // Whether `block` has its slots (sized when the cache first met it).
   bool has_slots(uint32_t block) const { return block < blocks_.size() && blocks_[block].end_item != 0; }
   // The items of a page that may be elements: [first, end).

@@ -75,6 +75,9 @@ class BoundedQuantizer {
   int levels() const { return bits_ == 4 ? 15 : 255; }
   // The entry of a value into `out` (bounded_entry_bytes), with a scratch of dim floats.
   void encode(const uint8_t* payload, uint8_t* out, float* scratch) const;
+  // The value an entry stands for, as floats (dim of them): each dimension's level. Codes of
+  // directions (4-bit cosine) give the unit vector.
+  void decode(const uint8_t* entry, float* out) const;
   // A scorer whose keys are lower bounds of the operator's distance from `query`.
   std::unique_ptr<EntryScorer> scorer(const uint8_t* query, size_t stride) const;
   // A scorer whose keys are the codes' estimates of the operator's distance (no error terms):

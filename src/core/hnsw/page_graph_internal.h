@@ -49,12 +49,12 @@ class VisitedTable {
     void learn(const ElementRef& e) {
       set_tid(e.heap_tid());
       rows = e.rows();
-      flags = e.header().flags;
+      flags = static_cast<uint8_t>(e.header().flags | (flags & kKeyedExactly));
     }
     void learn(const Slot& read) {
       set_tid(read.tid());
       rows = read.rows;
-      flags = read.flags;
+      flags = static_cast<uint8_t>(read.flags | (flags & kKeyedExactly));
     }
   };
   static_assert(sizeof(Slot) == 20);
@@ -62,6 +62,9 @@ class VisitedTable {
   // Scored from a cached code (code_cache.h): its page was not read, so the heap row, rows
   // and flags are unknown until the scan reads them.
   static constexpr uint8_t kUnread = 0x40;
+  // Keyed from its page in an insert's search steered by codes (a later read of the element
+  // keeps it); the insert keys the others again (rekey_from_pages).
+  static constexpr uint8_t kKeyedExactly = 0x20;
 
   VisitedTable() {
     Spare& spare = spare_slots();
@@ -277,7 +280,6 @@ class PageGraph::View {
   void use_codes(CodeCache* codes, bool exact_when_read = false) {
     codes_ = codes;
     exact_when_read_ = exact_when_read;
-    estimated_.clear();
     code_scorer_ = codes->quantizer().estimator(query_, codes->entry_bytes());
     code_scratch_.resize(codes->entry_bytes());
     std::vector<float> q(static_cast<size_t>(g_.space_.dim()));
@@ -288,14 +290,19 @@ class PageGraph::View {
     error_spread_ = std::min(1.0, kErrorSpread / std::sqrt(static_cast<double>(g_.space_.dim())));
   }
 
-  // Back to keys read from pages (an insert's linking compares values exactly).
+  // Back to keys read from pages for the query. After an insert's search (exact_when_read),
+  // the values its linking compares with each other come from their codes where the cache
+  // holds them (float values: held values are payloads): choosing which links a full list
+  // keeps is a comparison of distances, which 8-bit codes' errors (about 0.2% of them on
+  // glove-100) hardly change, and a value from memory costs no page read.
   void stop_codes() {
+    if (exact_when_read_ && g_.space_.kind() == ElementKind::kFloat32) {
+      decoding_ = codes_;
+      decoded_.resize(static_cast<size_t>(g_.space_.dim()));
+    }
     codes_ = nullptr;
     code_scorer_.reset();
-    std::sort(estimated_.begin(), estimated_.end());
   }
-  // Whether query_key gave `id` a code's estimate since use_codes(codes, true) (after stop_codes).
-  bool was_estimated(Id id) const { return std::binary_search(estimated_.begin(), estimated_.end(), id); }
 
   // The key query_key gives without codes, read from id's page; false when unreadable.
   bool page_key(Id id, double* key) {
@@ -312,7 +319,8 @@ class PageGraph::View {
     ElementRef e;
     if (!e.parse(page.data(), page_size_, id_item(id), g_.params_.m)) return false;
     items_on_page_ = page_header(page.data())->item_count;
-    if (codes_ && !codes_->has_slots(block)) first_element_item_ = first_element_item(page.data());
+    const CodeCache* cache = codes_ ? codes_ : decoding_;
+    if (cache && !cache->has_slots(block)) first_element_item_ = first_element_item(page.data());
     f(e);
     return true;
   }
@@ -411,12 +419,15 @@ class PageGraph::View {
     key_error_ = 0;
     if (batched_key(id, key) || (codes_ && coded_key(codes_->find(id), key))) {
       if (info) info->flags = VisitedTable::kUnread;
-      if (exact_when_read_) estimated_.push_back(id);
       return true;
     }
     if (with_value(id, info, [&](const uint8_t* v, float inverse) {
-          if (codes_ && exact_when_read_) codes_->keep(id, page_items(), v);
-          else if (codes_ && coded_key(code_of(id, v), key)) return;
+          if (codes_ && exact_when_read_) {
+            codes_->keep(id, page_items(), v);
+            if (info) info->flags |= VisitedTable::kKeyedExactly;
+          } else if (codes_ && coded_key(code_of(id, v), key)) {
+            return;
+          }
           *key = this->key(query_, query_inverse_norm_, v, inverse);
         }))
       return true;
@@ -755,7 +766,8 @@ class PageGraph::View {
   bool by_dot_;  // Space::cosine_by_dot(), asked once rather than at every visit
   CodeCache* codes_ = nullptr;  // use_codes
   bool exact_when_read_ = false;
-  std::vector<Id> estimated_;  // ids keyed by estimates, with exact_when_read_
+  CodeCache* decoding_ = nullptr;  // held values from codes (stop_codes)
+  std::vector<float> decoded_;
   std::unique_ptr<ivf::EntryScorer> code_scorer_;
   std::vector<uint8_t> code_scratch_;
   double query_norm_ = 0;  // ||q||, with codes
@@ -779,8 +791,14 @@ class PageGraph::View {
   // id's value from held_, read from its page the first time; nullptr when it cannot be read.
   const uint8_t* held_value(Id id, float* inverse_norm) {
     if (const uint8_t* v = held_.find(id, inverse_norm)) return v;
+    if (decoding_ && decoding_->decode(id, decoded_.data())) {
+      const auto* value = reinterpret_cast<const uint8_t*>(decoded_.data());
+      *inverse_norm = stored_inverse_norm(g_.space_, value);
+      return held_.add(id, value, decoded_.size() * sizeof(float), *inverse_norm);
+    }
     const uint8_t* copy = nullptr;
     with_value(id, nullptr, [&](const uint8_t* v, float inverse) {
+      if (decoding_) decoding_->keep(id, page_items(), v);
       copy = held_.add(id, v, g_.space_.payload_size(v, std::numeric_limits<size_t>::max()), inverse);
       *inverse_norm = inverse;
     });

@@ -182,15 +182,21 @@ void PageGraph::count_vector(Meta* meta) {
 
 // The candidates a search found, those it scored by code estimates keyed again from their
 // pages as a search without codes keys them (unreadable ones dropped), nearest first: links are
-// chosen, and identical values recognised, by exact keys.
+// chosen, and identical values recognised, by exact keys. The visited table marks the level-0
+// keys read from pages (VisitedTable::kKeyedExactly; the entry points a level starts from keep
+// the keys of the level above); it was cleared after each level above, whose few candidates
+// are all keyed again.
 void PageGraph::rekey_from_pages(View& view, std::vector<std::vector<Candidate<Id>>>& found) {
   view.stop_codes();
-  for (auto& level : found) {
+  for (size_t l = 0; l < found.size(); ++l) {
     std::vector<Candidate<Id>> keyed;
-    for (Candidate<Id> c : level)
-      if (!view.was_estimated(c.id) || view.page_key(c.id, &c.distance)) keyed.push_back(c);
+    for (Candidate<Id> c : found[l]) {
+      const VisitedTable::Slot* visit = l == 0 ? view.visited().find(c.id) : nullptr;
+      const bool exact = visit && (visit->flags & VisitedTable::kKeyedExactly);
+      if (exact || view.page_key(c.id, &c.distance)) keyed.push_back(c);
+    }
     std::sort(keyed.begin(), keyed.end());
-    level.swap(keyed);
+    found[l].swap(keyed);
   }
 }
 

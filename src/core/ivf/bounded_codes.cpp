@@ -387,6 +387,17 @@ void BoundedQuantizer::encode(const uint8_t* payload, uint8_t* out, float* scrat
   if (header > sizeof eps) std::memcpy(out + sizeof eps, &scale, sizeof scale);
 }
 
+void BoundedQuantizer::decode(const uint8_t* entry, float* out) const {
+  const uint8_t* code = entry + bounded_header_bytes(bits_, space_.metric());
+  std::vector<uint8_t> unpacked;
+  if (bits_ == 4) {
+    unpacked.resize(dim_);
+    unpack_nibble_codes(code, dim_, unpacked.data());
+    code = unpacked.data();
+  }
+  for (size_t i = 0; i < dim_; ++i) out[i] = lo()[i] + step()[i] * static_cast<float>(code[i]);
+}
+
 std::unique_ptr<EntryScorer> BoundedQuantizer::scorer(const uint8_t* query, size_t stride) const {
   return std::make_unique<BoundScorer>(*this, query, stride, true);
 }
