@@ -16,8 +16,9 @@ namespace vectorx::pg::hnsw {
 
 constexpr int kCodeCaches = 4;
 
-// The cache of `index` (opened as `graph`), made on a miss; nullptr when vectorx.hnsw_code_cache
-// is 0 or the index's values have no codes. C++ code: call inside guarded().
+// The cache of `index` (opened as `graph`), made at the session's second search or insert on
+// it; nullptr before that, when vectorx.hnsw_code_cache is 0, or when the index's values have
+// no codes. C++ code: call inside guarded().
 std::shared_ptr<vectorx::hnsw::CodeCache> cached_codes(Relation index, vectorx::hnsw::PageGraph& graph);
 
 }  // namespace vectorx::pg::hnsw

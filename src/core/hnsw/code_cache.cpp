@@ -7,6 +7,8 @@
 #include <limits>
 #include <new>
 
+#include <sys/mman.h>
+
 #include "vectorx/errors.h"
 #include "vectorx/hnsw/page_graph.h"
 
@@ -108,7 +110,7 @@ double CodeCache::neighbour_error(const ivf::BoundedQuantizer& quantizer, const 
 std::unique_ptr<CodeCache> CodeCache::for_graph(PageGraph& graph, size_t max_bytes) {
   const Space& space = graph.space();
   if (!ivf::bounded_supported(space.kind(), space.metric())) return nullptr;
-  if (max_bytes < kChunkSlots * slot_bytes(space)) return nullptr;
+  if (max_bytes < chunk_slots(space) * slot_bytes(space)) return nullptr;
   size_t count = 0;
   const std::vector<uint8_t> samples = sample_values(graph, &count);
   if (count == 0) return nullptr;
@@ -151,10 +153,42 @@ size_t CodeCache::slot_bytes(const Space& space) {
   return rounded;
 }
 
+namespace {
+
+constexpr size_t kHugePage = size_t{2} << 20;
+
+size_t mapped_bytes(size_t chunk_bytes) { return (chunk_bytes + kHugePage - 1) / kHugePage * kHugePage; }
+
+// `bytes` (a multiple of kHugePage) of zeroed memory at a kHugePage boundary, huge pages
+// requested: a larger mapping, trimmed.
+uint8_t* map_chunk(size_t bytes) {
+  void* mapped = mmap(nullptr, bytes + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mapped == MAP_FAILED) throw std::bad_alloc();
+  auto* start = static_cast<uint8_t*>(mapped);
+  const size_t head = (kHugePage - reinterpret_cast<uintptr_t>(start) % kHugePage) % kHugePage;
+  if (head > 0) munmap(start, head);
+  munmap(start + head + bytes, kHugePage - head);
+#ifdef MADV_HUGEPAGE
+  madvise(start + head, bytes, MADV_HUGEPAGE);  // a request: without it, 4 KB pages serve as well
+#endif
+  return start + head;
+}
+
+}  // namespace
+
+void CodeCache::Unmap::operator()(uint8_t* chunk) const { munmap(chunk, bytes); }
+
+size_t CodeCache::chunk_slots(const Space& space) {
+  size_t slots = 1;
+  while (slots * slot_bytes(space) < kHugePage) slots *= 2;
+  return slots;
+}
+
 CodeCache::CodeCache(const Space& space, std::vector<float> ranges, size_t max_bytes)
     : quantizer_(space, std::move(ranges), kBits),
       entry_bytes_(ivf::bounded_entry_bytes(space.dim(), kBits, space.metric())),
       slot_bytes_(slot_bytes(space)),
+      chunk_shift_(__builtin_ctzll(chunk_slots(space))),
       faithful_eps_(within_range_eps(quantizer_)),
       max_slots_(max_bytes / (slot_bytes_ + 1)),  // (+ 1: more than the two state bits a slot)
       scratch_(static_cast<size_t>(space.dim())) {}
@@ -167,7 +201,7 @@ bool CodeCache::encode(const uint8_t* payload, uint8_t* out) {
 }
 
 size_t CodeCache::memory_bytes() const {
-  return chunks_.size() * kChunkSlots * slot_bytes_ + (coded_.capacity() + unfaithful_.capacity()) / 8 + blocks_.capacity() * sizeof(BlockSlots);
+  return chunks_.size() * mapped_bytes(slot_bytes_ << chunk_shift_) + (coded_.capacity() + unfaithful_.capacity()) / 8 + blocks_.capacity() * sizeof(BlockSlots);
 }
 
 // Gives `block` a slot for each of `items`, consecutive; false past the limit.
@@ -176,12 +210,9 @@ bool CodeCache::reserve(uint32_t block, PageItems items) {
   const size_t count = items.end - items.first;
   if (used_slots_ + count > max_slots_) return false;
   if (block >= blocks_.size()) blocks_.resize(std::max<size_t>(block + 1, blocks_.size() * 2));
-  while (chunks_.size() * kChunkSlots < used_slots_ + count) {
-    const size_t bytes = kChunkSlots * slot_bytes_;  // a multiple of the alignment
-    auto* chunk = static_cast<uint8_t*>(std::aligned_alloc(64, bytes));
-    if (!chunk) throw std::bad_alloc();
-    std::memset(chunk, 0, bytes);
-    chunks_.emplace_back(chunk);
+  while ((chunks_.size() << chunk_shift_) < used_slots_ + count) {
+    const size_t bytes = mapped_bytes(slot_bytes_ << chunk_shift_);
+    chunks_.emplace_back(map_chunk(bytes), Unmap{bytes});
   }
   blocks_[block] = {static_cast<uint32_t>(used_slots_), static_cast<uint16_t>(items.first), static_cast<uint16_t>(items.end)};
   used_slots_ += count;
