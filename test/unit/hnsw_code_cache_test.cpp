@@ -23,7 +23,7 @@ struct Cache {
 
 TEST(HnswCodeCache, FindsCodesByIdUpToItsLimit) {
   const Cache c;
-  CodeCache cache = c.make(CodeCache::chunk_slots(c.space) + 10);
+  CodeCache cache = c.make(CodeCache::kChunkSlots + 10);
   std::vector<uint8_t> scratch(cache.entry_bytes());
   const float value[4] = {0.5f, 0.5f, 0.25f, 1};
   EXPECT_EQ(cache.find(make_id(7, 3)), nullptr);
@@ -40,7 +40,7 @@ TEST(HnswCodeCache, FindsCodesByIdUpToItsLimit) {
   uint32_t block = 3001;
   for (; cache.code(make_id(block, 9), {0, 10}, bytes(value), scratch.data()) != scratch.data(); ++block) {
   }
-  EXPECT_EQ(block, 3001u + (CodeCache::chunk_slots(c.space) + 10 - 3000) / 10) << "kept until the slots ran out";
+  EXPECT_EQ(block, 3001u + (CodeCache::kChunkSlots + 10 - 3000) / 10) << "kept until the slots ran out";
   EXPECT_EQ(cache.find(make_id(block, 9)), nullptr) << "past the limit: coded, not kept";
   EXPECT_EQ(cache.find(make_id(1, 0)), first) << "codes never move";
   EXPECT_EQ(std::vector<uint8_t>(first, first + cache.entry_bytes()), before);
@@ -49,7 +49,7 @@ TEST(HnswCodeCache, FindsCodesByIdUpToItsLimit) {
 
 TEST(HnswCodeCache, APageThatStartsWithAValueTailGivesItNoSlot) {
   const Cache c;
-  CodeCache cache = c.make(CodeCache::chunk_slots(c.space));
+  CodeCache cache = c.make(CodeCache::kChunkSlots);
   std::vector<uint8_t> scratch(cache.entry_bytes());
   const float value[4] = {0.5f, 0.5f, 0.25f, 1};
   const CodeCache::PageItems after_tail{1, 3};  // item 0 is a tail, items 1 and 2 elements
@@ -74,14 +74,14 @@ TEST(HnswCodeCache, SlotsSpanNoMoreCacheLinesThanTheyMust) {
   EXPECT_EQ(CodeCache::slot_bytes(Space(ElementKind::kFloat32, Metric::kL2, 56)), 64u);
   EXPECT_EQ(CodeCache::slot_bytes(Space(ElementKind::kFloat32, Metric::kL2, 57)), 128u);
   const Cache c;
-  CodeCache cache = c.make(2 * CodeCache::chunk_slots(c.space));
+  CodeCache cache = c.make(2 * CodeCache::kChunkSlots);
   std::vector<uint8_t> scratch(cache.entry_bytes());
   const float value[4] = {0.5f, 0.5f, 0.25f, 1};
-  for (uint32_t block = 1; block <= CodeCache::chunk_slots(c.space) + 1; ++block) {
+  for (uint32_t block = 1; block <= CodeCache::kChunkSlots + 1; ++block) {
     const uint8_t* kept = cache.code(make_id(block, 0), {0, 1}, bytes(value), scratch.data());
     ASSERT_NE(kept, nullptr);
     EXPECT_EQ(reinterpret_cast<uintptr_t>(kept) % 16, 0u) << "block " << block;
-    if (block == 1 || block == CodeCache::chunk_slots(c.space) + 1) {
+    if (block == 1 || block == CodeCache::kChunkSlots + 1) {
       EXPECT_EQ(reinterpret_cast<uintptr_t>(kept) % (size_t{2} << 20), 0u) << "a chunk starts a 2 MB page";
     }
   }
@@ -89,7 +89,7 @@ TEST(HnswCodeCache, SlotsSpanNoMoreCacheLinesThanTheyMust) {
 
 TEST(HnswCodeCache, KeepCodesOnlyWhereASlotWaits) {
   const Cache c;
-  CodeCache cache = c.make(CodeCache::chunk_slots(c.space));
+  CodeCache cache = c.make(CodeCache::kChunkSlots);
   std::vector<uint8_t> scratch(cache.entry_bytes());
   const float value[4] = {0.5f, 0.5f, 0.25f, 1}, other[4] = {0, 1, 0, 1};
   cache.keep(make_id(2, 1), {0, 3}, bytes(value));
@@ -108,7 +108,7 @@ TEST(HnswCodeCache, KeepCodesOnlyWhereASlotWaits) {
 
 TEST(HnswCodeCache, ValuesFarOutsideItsRangesAreNotCoded) {
   const Cache c;
-  CodeCache cache = c.make(CodeCache::chunk_slots(c.space));
+  CodeCache cache = c.make(CodeCache::kChunkSlots);
   std::vector<uint8_t> scratch(cache.entry_bytes());
   const float near[4] = {1.001f, 0, 0.5f, 1};  // a little past the sample's range
   const float far[4] = {30, 0, 0.5f, 1};

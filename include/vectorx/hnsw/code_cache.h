@@ -16,9 +16,9 @@
 // stops growing at its memory limit. Slots are padded so that none spans more cache lines than
 // it must, and whether a slot holds a code is a bit in a table small enough to stay in the
 // core's cache: a lookup then misses on the lines it scores and no others. Chunks are mapped
-// zeroed, 2 MB-aligned and at least 2 MB, with transparent huge pages requested: a fresh
+// zeroed, 2 MB-aligned and in whole 2 MB pages, with transparent huge pages requested: a fresh
 // session faults each chunk in once instead of every 4 KB. On glove-100 a fresh session's
-// first 1,000 queries took 671-722 ms, against 747-810 ms with 512 KB chunks zeroed in the
+// first 1,000 queries took 671-727 ms, against 747-810 ms with 512 KB chunks zeroed in the
 // heap (and 643-652 ms without codes: codes pay once the session has met most elements).
 //
 // A code stands for the value its Id held when it was read. That holds until VACUUM frees the
@@ -94,8 +94,9 @@ class CodeCache {
   size_t cached() const { return cached_; }
   size_t memory_bytes() const;
 
-  // Slots a chunk holds: a power of two, at least 2 MB of them.
-  static size_t chunk_slots(const Space& space);
+  // Slots a chunk holds: 2 MB of glove-100's codes. A constant: finding a slot's chunk is on
+  // every lookup's path.
+  static constexpr size_t kChunkSlots = 16384;
 
  private:
   struct BlockSlots {
@@ -108,7 +109,7 @@ class CodeCache {
     return item >= b.first_item && item < b.end_item ? b.first_slot + (item - b.first_item) : kNoSlot;
   }
   uint8_t* entry(size_t slot) const {
-    return chunks_[slot >> chunk_shift_].get() + (slot & ((size_t{1} << chunk_shift_) - 1)) * slot_bytes_;
+    return chunks_[slot / kChunkSlots].get() + (slot % kChunkSlots) * slot_bytes_;
   }
   bool reserve(uint32_t block, PageItems items);
   size_t slot_for(Id id, PageItems items);  // kNoSlot: no room
@@ -118,7 +119,6 @@ class CodeCache {
   ivf::BoundedQuantizer quantizer_;
   size_t entry_bytes_;
   size_t slot_bytes_;  // slot_bytes(space)
-  int chunk_shift_;     // chunk_slots(space) == 1 << chunk_shift_
   float faithful_eps_;  // kFaithfulEps times the largest eps of a value within the ranges
   size_t max_slots_;
   size_t used_slots_ = 0;

@@ -110,7 +110,7 @@ double CodeCache::neighbour_error(const ivf::BoundedQuantizer& quantizer, const 
 std::unique_ptr<CodeCache> CodeCache::for_graph(PageGraph& graph, size_t max_bytes) {
   const Space& space = graph.space();
   if (!ivf::bounded_supported(space.kind(), space.metric())) return nullptr;
-  if (max_bytes < chunk_slots(space) * slot_bytes(space)) return nullptr;
+  if (max_bytes < kChunkSlots * slot_bytes(space)) return nullptr;
   size_t count = 0;
   const std::vector<uint8_t> samples = sample_values(graph, &count);
   if (count == 0) return nullptr;
@@ -178,17 +178,10 @@ uint8_t* map_chunk(size_t bytes) {
 
 void CodeCache::Unmap::operator()(uint8_t* chunk) const { munmap(chunk, bytes); }
 
-size_t CodeCache::chunk_slots(const Space& space) {
-  size_t slots = 1;
-  while (slots * slot_bytes(space) < kHugePage) slots *= 2;
-  return slots;
-}
-
 CodeCache::CodeCache(const Space& space, std::vector<float> ranges, size_t max_bytes)
     : quantizer_(space, std::move(ranges), kBits),
       entry_bytes_(ivf::bounded_entry_bytes(space.dim(), kBits, space.metric())),
       slot_bytes_(slot_bytes(space)),
-      chunk_shift_(__builtin_ctzll(chunk_slots(space))),
       faithful_eps_(within_range_eps(quantizer_)),
       max_slots_(max_bytes / (slot_bytes_ + 1)),  // (+ 1: more than the two state bits a slot)
       scratch_(static_cast<size_t>(space.dim())) {}
@@ -201,7 +194,7 @@ bool CodeCache::encode(const uint8_t* payload, uint8_t* out) {
 }
 
 size_t CodeCache::memory_bytes() const {
-  return chunks_.size() * mapped_bytes(slot_bytes_ << chunk_shift_) + (coded_.capacity() + unfaithful_.capacity()) / 8 + blocks_.capacity() * sizeof(BlockSlots);
+  return chunks_.size() * mapped_bytes(kChunkSlots * slot_bytes_) + (coded_.capacity() + unfaithful_.capacity()) / 8 + blocks_.capacity() * sizeof(BlockSlots);
 }
 
 // Gives `block` a slot for each of `items`, consecutive; false past the limit.
@@ -210,8 +203,8 @@ bool CodeCache::reserve(uint32_t block, PageItems items) {
   const size_t count = items.end - items.first;
   if (used_slots_ + count > max_slots_) return false;
   if (block >= blocks_.size()) blocks_.resize(std::max<size_t>(block + 1, blocks_.size() * 2));
-  while ((chunks_.size() << chunk_shift_) < used_slots_ + count) {
-    const size_t bytes = mapped_bytes(slot_bytes_ << chunk_shift_);
+  while (chunks_.size() * kChunkSlots < used_slots_ + count) {
+    const size_t bytes = mapped_bytes(kChunkSlots * slot_bytes_);
     chunks_.emplace_back(map_chunk(bytes), Unmap{bytes});
   }
   blocks_[block] = {static_cast<uint32_t>(used_slots_), static_cast<uint16_t>(items.first), static_cast<uint16_t>(items.end)};
