@@ -92,7 +92,6 @@ class CodeCache {
   // The memory a slot takes: its entry, padded (see the top).
   static size_t slot_bytes(const Space& space);
   size_t cached() const { return cached_; }
-  size_t memory_bytes() const;
 
   // Slots a chunk holds: 2 MB of glove-100's codes. A constant: finding a slot's chunk is on
   // every lookup's path.

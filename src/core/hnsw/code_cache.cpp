@@ -193,10 +193,6 @@ bool CodeCache::encode(const uint8_t* payload, uint8_t* out) {
   return eps <= faithful_eps_;         // false for NaN and +Infinity too
 }
 
-size_t CodeCache::memory_bytes() const {
-  return chunks_.size() * mapped_bytes(kChunkSlots * slot_bytes_) + (coded_.capacity() + unfaithful_.capacity()) / 8 + blocks_.capacity() * sizeof(BlockSlots);
-}
-
 // Gives `block` a slot for each of `items`, consecutive; false past the limit.
 bool CodeCache::reserve(uint32_t block, PageItems items) {
   if (items.end <= items.first || items.end > static_cast<uint32_t>(kMaxItemsPerPage)) return false;
