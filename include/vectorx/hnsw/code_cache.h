@@ -15,11 +15,7 @@
 // chunks that never move, so a code's address stays valid while the cache grows. The cache
 // stops growing at its memory limit. Slots are padded so that none spans more cache lines than
 // it must, and whether a slot holds a code is a bit in a table small enough to stay in the
-// core's cache: a lookup then misses on the lines it scores and no others. Chunks are mapped
-// zeroed, 2 MB-aligned and in whole 2 MB pages, with transparent huge pages requested: a fresh
-// session faults each chunk in once instead of every 4 KB. On glove-100 a fresh session's
-// first 1,000 queries took 671-727 ms, against 747-810 ms with 512 KB chunks zeroed in the
-// heap (and 643-652 ms without codes: codes pay once the session has met most elements).
+// core's cache: a lookup then misses on the lines it scores and no others.
 //
 // A code stands for the value its Id held when it was read. That holds until VACUUM frees the
 // element and an insert reuses its item; VACUUM then raises the meta page's freed_generation,
@@ -28,6 +24,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <vector>
 
@@ -93,9 +90,7 @@ class CodeCache {
   static size_t slot_bytes(const Space& space);
   size_t cached() const { return cached_; }
 
-  // Slots a chunk holds: 2 MB of glove-100's codes. A constant: finding a slot's chunk is on
-  // every lookup's path.
-  static constexpr size_t kChunkSlots = 16384;
+  static constexpr size_t kChunkSlots = 4096;
 
  private:
   struct BlockSlots {
@@ -107,9 +102,7 @@ class CodeCache {
   static size_t slot_of(const BlockSlots& b, uint32_t item) {
     return item >= b.first_item && item < b.end_item ? b.first_slot + (item - b.first_item) : kNoSlot;
   }
-  uint8_t* entry(size_t slot) const {
-    return chunks_[slot / kChunkSlots].get() + (slot % kChunkSlots) * slot_bytes_;
-  }
+  uint8_t* entry(size_t slot) const { return chunks_[slot / kChunkSlots].get() + (slot % kChunkSlots) * slot_bytes_; }
   bool reserve(uint32_t block, PageItems items);
   size_t slot_for(Id id, PageItems items);  // kNoSlot: no room
   const uint8_t* keep_in(size_t slot, const uint8_t* payload);  // the slot's code, or nullptr: unfaithful
@@ -123,11 +116,10 @@ class CodeCache {
   size_t used_slots_ = 0;
   size_t cached_ = 0;
   std::vector<BlockSlots> blocks_;
-  struct Unmap {
-    size_t bytes = 0;
-    void operator()(uint8_t* chunk) const;
+  struct AlignedFree {
+    void operator()(uint8_t* p) const { std::free(p); }
   };
-  std::vector<std::unique_ptr<uint8_t[], Unmap>> chunks_;  // mapped (see the top)
+  std::vector<std::unique_ptr<uint8_t[], AlignedFree>> chunks_;  // cache-line aligned, zeroed
   // [slot]: holds a code; known not to be coded. A bit a slot, so that the table a lookup
   // asks first stays in the core's cache (a byte a slot is 330 KB for glove-100).
   std::vector<bool> coded_, unfaithful_;

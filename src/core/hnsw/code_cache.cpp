@@ -7,8 +7,6 @@
 #include <limits>
 #include <new>
 
-#include <sys/mman.h>
-
 #include "vectorx/errors.h"
 #include "vectorx/hnsw/page_graph.h"
 
@@ -153,31 +151,6 @@ size_t CodeCache::slot_bytes(const Space& space) {
   return rounded;
 }
 
-namespace {
-
-constexpr size_t kHugePage = size_t{2} << 20;
-
-size_t mapped_bytes(size_t chunk_bytes) { return (chunk_bytes + kHugePage - 1) / kHugePage * kHugePage; }
-
-// `bytes` (a multiple of kHugePage) of zeroed memory at a kHugePage boundary, huge pages
-// requested: a larger mapping, trimmed.
-uint8_t* map_chunk(size_t bytes) {
-  void* mapped = mmap(nullptr, bytes + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (mapped == MAP_FAILED) throw std::bad_alloc();
-  auto* start = static_cast<uint8_t*>(mapped);
-  const size_t head = (kHugePage - reinterpret_cast<uintptr_t>(start) % kHugePage) % kHugePage;
-  if (head > 0) munmap(start, head);
-  munmap(start + head + bytes, kHugePage - head);
-#ifdef MADV_HUGEPAGE
-  madvise(start + head, bytes, MADV_HUGEPAGE);  // a request: without it, 4 KB pages serve as well
-#endif
-  return start + head;
-}
-
-}  // namespace
-
-void CodeCache::Unmap::operator()(uint8_t* chunk) const { munmap(chunk, bytes); }
-
 CodeCache::CodeCache(const Space& space, std::vector<float> ranges, size_t max_bytes)
     : quantizer_(space, std::move(ranges), kBits),
       entry_bytes_(ivf::bounded_entry_bytes(space.dim(), kBits, space.metric())),
@@ -200,8 +173,11 @@ bool CodeCache::reserve(uint32_t block, PageItems items) {
   if (used_slots_ + count > max_slots_) return false;
   if (block >= blocks_.size()) blocks_.resize(std::max<size_t>(block + 1, blocks_.size() * 2));
   while (chunks_.size() * kChunkSlots < used_slots_ + count) {
-    const size_t bytes = mapped_bytes(kChunkSlots * slot_bytes_);
-    chunks_.emplace_back(map_chunk(bytes), Unmap{bytes});
+    const size_t bytes = kChunkSlots * slot_bytes_;  // a multiple of the alignment
+    auto* chunk = static_cast<uint8_t*>(std::aligned_alloc(64, bytes));
+    if (!chunk) throw std::bad_alloc();
+    std::memset(chunk, 0, bytes);
+    chunks_.emplace_back(chunk);
   }
   blocks_[block] = {static_cast<uint32_t>(used_slots_), static_cast<uint16_t>(items.first), static_cast<uint16_t>(items.end)};
   used_slots_ += count;
