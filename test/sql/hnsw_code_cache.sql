@@ -18,7 +18,8 @@ SET enable_seqscan = off;
 SET hnsw.ef_search = 10;
 
 -- The first scan of the session goes without codes and the second makes the cache (cold);
--- later ones find its codes (warm): the search takes the same path either way. Each row comes with the operator's distance, in order.
+-- later ones find its codes (warm): the search takes the same path either way. Each row
+-- comes with the operator's distance, in order.
 CREATE FUNCTION pg_temp.top(q int) RETURNS int[] LANGUAGE sql AS $$
   SELECT array_agg(id) FROM (SELECT id FROM cc ORDER BY v <-> (SELECT v FROM cc WHERE id = q) LIMIT 10) s $$;
 CREATE TEMP TABLE cold AS SELECT q, pg_temp.top(q) AS ids FROM generate_series(1, 3000, 97) q;
